@@ -1,0 +1,611 @@
+/* Engine: plugin chain, workers, flows, events and timers tied together. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "engine.h"
+#include "event.h"
+#include "eve.h"
+#include "flow.h"
+#include "gateway.h"
+#include "log.h"
+#include "plugin_loader.h"
+#include "util.h"
+
+struct nw_engine *nw_current_engine;
+_Thread_local struct nw_worker *nw_tls_worker;
+
+/* Events emitted on the main thread outside a worker (live mode). */
+static struct nw_evring *engine_main_ring;
+
+const char *nw_verdict_name(int v)
+{
+	static const char *const names[] = {"continue", "accept", "drop", "reject", "bypass"};
+	return v >= 0 && v < NW_VERDICT_MAX ? names[v] : "unknown";
+}
+
+static int settings_parse_verdict(void *target, const char *value, char *err, size_t errlen)
+{
+	struct nw_settings *s = target;
+
+	if (!strcasecmp(value, "drop"))
+		s->malformed_verdict = NW_DROP;
+	else if (!strcasecmp(value, "accept"))
+		s->malformed_verdict = NW_ACCEPT;
+	else {
+		snprintf(err, errlen, "expected drop or accept");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define SET_OFF(f) offsetof(struct nw_settings, f)
+#define SET_STR(n, f, d, h) {n, NW_CONF_STRING, SET_OFF(f), sizeof(((struct nw_settings *)0)->f), d, NULL, h}
+static const struct nw_directive settings_table[] = {
+	SET_STR("plugins", plugins, "", "the plugin chain, in order"),
+	SET_STR("plugin_dir", plugin_dir, NW_PLUGIN_DIR, "where plugins are found (a:b:c)"),
+	SET_STR("log_dir", log_dir, NW_LOG_DIR, "directory of eve.json"),
+	SET_STR("state_dir", state_dir, NW_STATE_DIR, "directory for persistent state"),
+	SET_STR("queues", queues, "0", "NFQUEUE numbers: N or N-M"),
+	{"fail_open", NW_CONF_BOOL, SET_OFF(fail_open), 0, "yes", NULL, "let traffic pass on overload"},
+	{"malformed", NW_CONF_CUSTOM, 0, 0, "drop", settings_parse_verdict, "verdict for undecodable packets"},
+	{"flow_max", NW_CONF_UINT, SET_OFF(flow_max), 0, "65536", NULL, "flows per worker"},
+	{"flow_timeout_tcp", NW_CONF_DURATION, SET_OFF(flow_timeout_tcp), 0, "1h", NULL, NULL},
+	{"flow_timeout_udp", NW_CONF_DURATION, SET_OFF(flow_timeout_udp), 0, "60s", NULL, NULL},
+	{"flow_timeout_other", NW_CONF_DURATION, SET_OFF(flow_timeout_other), 0, "30s", NULL, NULL},
+	{"flow_timeout_closed", NW_CONF_DURATION, SET_OFF(flow_timeout_closed), 0, "10s", NULL, NULL},
+	{"event_queue", NW_CONF_UINT, SET_OFF(event_queue), 0, "4096", NULL, "events per worker queue"},
+	{"eve", NW_CONF_BOOL, SET_OFF(eve), 0, "yes", NULL, "write eve.json"},
+	SET_STR("eve_file", eve_file, "eve.json", "EVE file name inside log_dir"),
+	{"payload_printable", NW_CONF_BOOL, SET_OFF(payload_printable), 0, "no", NULL, NULL},
+	SET_STR("control_socket", control_socket, "/run/natwarden/natwarden.sock", NULL),
+	{"queue_maxlen", NW_CONF_UINT, SET_OFF(queue_maxlen), 0, "4096", NULL, NULL},
+	{"copy_range", NW_CONF_UINT, SET_OFF(copy_range), 0, "65535", NULL, NULL},
+	{"rcvbuf_mb", NW_CONF_UINT, SET_OFF(rcvbuf_mb), 0, "8", NULL, NULL},
+	{"batch", NW_CONF_UINT, SET_OFF(batch), 0, "64", NULL, NULL},
+	{"gso", NW_CONF_BOOL, SET_OFF(gso), 0, "yes", NULL, NULL},
+	SET_STR("cpu_affinity", cpu_affinity, "", NULL),
+	{"bypass_mark", NW_CONF_UINT, SET_OFF(bypass_mark), 0, "1", NULL, NULL},
+	{"reject_mark", NW_CONF_UINT, SET_OFF(reject_mark), 0, "2", NULL, NULL},
+	SET_STR("log_level", log_level, "info", NULL),
+	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
+};
+
+/* Flow end: every plugin that has a flow_end hook sees it, on the flow's worker. */
+static void engine_flow_end(void *ctx, struct nw_flow *f, int reason)
+{
+	struct nw_worker *w = ctx;
+	struct nw_engine *eng = w->eng;
+
+	(void)reason;
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (p->desc->flow_end && p->started)
+			p->desc->flow_end(p->priv, w->wpriv[i], f);
+	}
+}
+
+static int engine_load_plugins(struct nw_engine *eng)
+{
+	char list[sizeof(eng->set.plugins)], err[768];
+	int ret = 0;
+
+	nw_strlcpy(list, eng->set.plugins, sizeof(list));
+	for (char *save = NULL, *name = strtok_r(list, " \t,", &save); name;
+	     name = strtok_r(NULL, " \t,", &save)) {
+		struct nw_plugin *p = NULL;
+		unsigned line = 0;
+		int r;
+
+		nw_section_get(nw_config_section(eng->cfg, "natwarden", ""), "plugins", &line);
+		for (unsigned i = 0; i < eng->n_plugins; i++) {
+			if (!strcmp(eng->plugins[i]->name, name)) {
+				ret = nw_config_error(eng->cfg, NULL, line,
+						      "plugin '%s' listed twice", name);
+				goto next;
+			}
+		}
+		if (eng->n_plugins >= NW_MAX_PLUGINS) {
+			ret = nw_config_error(eng->cfg, NULL, line, "more than %d plugins",
+					      NW_MAX_PLUGINS);
+			break;
+		}
+		r = nw_plugin_open(name, eng->set.plugin_dir, &p, err, sizeof(err));
+		if (r) {
+			ret = nw_config_error(eng->cfg, NULL, line, "plugin '%s': %s", name, err);
+			continue;
+		}
+		if (nw_engine_add_plugin(eng, p)) {
+			nw_plugin_close(p);
+			ret = -ENOMEM;
+		}
+next:;
+	}
+	return ret;
+}
+
+int nw_engine_add_plugin(struct nw_engine *eng, struct nw_plugin *p)
+{
+	if (eng->n_plugins >= NW_MAX_PLUGINS)
+		return -ENOSPC;
+	p->priv = calloc(1, p->desc->priv_size ? p->desc->priv_size : 1);
+	if (!p->priv)
+		return -ENOMEM;
+	p->index = eng->n_plugins;
+	p->eng = eng;
+	p->flow_off = eng->flow_priv_size;
+	eng->flow_priv_size += (p->desc->flow_priv_size + 15) & ~(size_t)15;
+	*p->desc->services = &nw_core_services;
+	eng->plugins[eng->n_plugins++] = p;
+	return 0;
+}
+
+/* Claim the sections a plugin owns, then call its configure hook. */
+static int engine_configure_plugin(struct nw_engine *eng, struct nw_plugin *p,
+				   struct nw_config *cfg)
+{
+	const struct nw_section *sec = nw_config_section(cfg, p->name, "");
+
+	nw_config_claim(cfg, p->name);
+	if (p->desc->section_kinds)
+		for (const char *const *k = p->desc->section_kinds; *k; k++)
+			nw_config_claim(cfg, *k);
+	if (!p->desc->configure) {
+		if (sec && sec->n_kv)
+			return nw_config_error(cfg, sec, sec->kv[0].line,
+					       "unknown key '%s' (plugin '%s' takes no options)",
+					       sec->kv[0].key, p->name);
+		return 0;
+	}
+	int r = p->desc->configure(p, p->priv, cfg, sec);
+	if (r && !cfg->n_errors)
+		nw_config_error(cfg, sec, 0, "plugin '%s' failed to configure (%s)", p->name,
+				strerror(r < 0 ? -r : r));
+	return r;
+}
+
+int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out)
+{
+	struct nw_engine *eng = calloc(1, sizeof(*eng));
+	const struct nw_section *main_sec;
+	struct nw_gateway *gw = NULL;
+	int ret = 0;
+
+	if (!eng)
+		return -ENOMEM;
+	eng->cfg = cfg;
+	eng->offline = offline;
+	eng->start_wall_ns = nw_time_mono_ns();
+	nw_current_engine = eng;
+	main_sec = nw_config_section(cfg, "natwarden", "");
+	if (nw_config_parse(cfg, main_sec, settings_table, &eng->set))
+		ret = -EINVAL;
+	nw_config_claim(cfg, "natwarden");
+	if (nw_gateway_parse(cfg, &gw))
+		ret = -EINVAL;
+	nw_gateway_free(gw);
+	*out = eng;
+	return ret;
+}
+
+int nw_engine_create(struct nw_config *cfg, int offline, struct nw_engine **out)
+{
+	struct nw_engine *eng;
+	int ret = nw_engine_new(cfg, offline, &eng);
+
+	*out = eng;
+	if (!eng)
+		return ret;
+	if (engine_load_plugins(eng))
+		ret = -EINVAL;
+	for (unsigned i = 0; i < eng->n_plugins; i++)
+		if (engine_configure_plugin(eng, eng->plugins[i], cfg))
+			ret = -EINVAL;
+	if (nw_config_check_unclaimed(cfg))
+		ret = -EINVAL;
+	if (cfg->n_errors)
+		ret = -EINVAL;
+	return ret;
+}
+
+int nw_engine_configure_all(struct nw_engine *eng)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < eng->n_plugins; i++)
+		if (engine_configure_plugin(eng, eng->plugins[i], eng->cfg))
+			ret = -EINVAL;
+	return ret;
+}
+
+int nw_engine_check(struct nw_engine *eng)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (p->desc->check && p->desc->check(p, p->priv) < 0) {
+			nw_log(NW_LOG_ERR, "plugin '%s': check failed", p->name);
+			ret = -EINVAL;
+		}
+	}
+	return ret;
+}
+
+static struct nw_worker *engine_worker_new(struct nw_engine *eng, unsigned id)
+{
+	struct nw_worker *w = calloc(1, sizeof(*w));
+	struct nw_flow_timeouts to = {
+		.tcp_ns = eng->set.flow_timeout_tcp * 1000000000ull,
+		.udp_ns = eng->set.flow_timeout_udp * 1000000000ull,
+		.other_ns = eng->set.flow_timeout_other * 1000000000ull,
+		.closed_ns = eng->set.flow_timeout_closed * 1000000000ull,
+		.new_ns = (eng->set.flow_timeout_udp < eng->set.flow_timeout_tcp
+				   ? eng->set.flow_timeout_udp
+				   : eng->set.flow_timeout_tcp) * 1000000000ull,
+	};
+
+	if (!w)
+		return NULL;
+	w->id = id;
+	w->eng = eng;
+	w->flows = nw_flow_table_new((uint32_t)(eng->set.flow_max ? eng->set.flow_max : 65536),
+				     eng->flow_priv_size, &to, id, engine_flow_end, w);
+	w->events = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 4096));
+	if (!w->flows || !w->events)
+		goto fail;
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		size_t n = eng->plugins[i]->desc->worker_priv_size;
+		if (n && !(w->wpriv[i] = calloc(1, n)))
+			goto fail;
+	}
+	return w;
+fail:
+	nw_flow_table_free(w->flows);
+	nw_evring_free(w->events);
+	for (unsigned i = 0; i < eng->n_plugins; i++)
+		free(w->wpriv[i]);
+	free(w);
+	return NULL;
+}
+
+int nw_engine_start(struct nw_engine *eng, unsigned n_workers)
+{
+	if (n_workers == 0 || n_workers > NW_MAX_WORKERS)
+		return -EINVAL;
+	engine_main_ring = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 4096));
+	if (!engine_main_ring)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n_workers; i++) {
+		eng->workers[i] = engine_worker_new(eng, i);
+		if (!eng->workers[i])
+			return -ENOMEM;
+		eng->n_workers = i + 1;
+	}
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (p->desc->start && p->desc->start(p, p->priv) < 0) {
+			nw_log(NW_LOG_ERR, "plugin '%s' failed to start", p->name);
+			return -EINVAL;
+		}
+		p->started = 1;
+	}
+	return 0;
+}
+
+int nw_worker_thread_start(struct nw_worker *w)
+{
+	struct nw_engine *eng = w->eng;
+
+	nw_tls_worker = w;
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (p->desc->worker_start && p->desc->worker_start(p->priv, w->wpriv[i], w->id) < 0) {
+			nw_log(NW_LOG_ERR, "plugin '%s' failed to start on worker %u", p->name, w->id);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void nw_worker_thread_stop(struct nw_worker *w)
+{
+	struct nw_engine *eng = w->eng;
+
+	/* flows end while the plugins' worker state still exists */
+	nw_flow_table_free(w->flows);
+	w->flows = NULL;
+	for (unsigned i = eng->n_plugins; i-- > 0;) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (p->desc->worker_stop)
+			p->desc->worker_stop(p->priv, w->wpriv[i], w->id);
+	}
+	if (nw_tls_worker == w)
+		nw_tls_worker = NULL;
+}
+
+int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
+		      const struct nw_pkt_meta *meta)
+{
+	struct nw_engine *eng = w->eng;
+	struct nw_packet *pkt = &w->pkt;
+	struct nw_pkt_info *pi = &pkt->info;
+	struct nw_flow *f;
+	int dec, res = NW_RESULT(NW_CONTINUE, 0);
+
+	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
+	w->now_ns = meta->ts_ns;
+	pi->ts_ns = meta->ts_ns;
+	pi->queue = meta->queue;
+	pi->flags = 0;
+	w->ctr.packets++;
+	w->ctr.bytes += len;
+	dec = nw_decode_ip(pi, l3, len);
+	pi->ts_ns = meta->ts_ns;
+	pi->queue = meta->queue;
+	pi->flags |= meta->flags & (NW_PKT_INBOUND | NW_PKT_ORIG_DST | NW_PKT_GSO);
+	if (meta->flags & NW_PKT_ORIG_DST) {
+		pi->orig_dst = meta->orig_dst;
+		pi->orig_dport = meta->orig_dport;
+	}
+	if (dec != NW_DEC_OK) {
+		w->ctr.decode_err[dec < NW_DEC_MAX ? dec : 0]++;
+		res = NW_RESULT(eng->set.malformed_verdict, 0);
+		goto out;
+	}
+	if (w->now_ns >= w->next_sweep_ns) {
+		nw_flow_sweep(w->flows, w->now_ns, 64);
+		w->next_sweep_ns = w->now_ns + 100000000ull; /* every 100 ms of engine time */
+	}
+	f = nw_flow_track(w->flows, pi, w->now_ns);
+	pkt->flow = f;
+	pkt->w = w;
+	if (f) {
+		pi->ct_state = meta->ct_state >= 0 ? (uint8_t)meta->ct_state
+						   : (uint8_t)f->info.tcp_state;
+		if (f->verdict != NW_CONTINUE) {
+			w->ctr.flow_verdict_hits++;
+			res = NW_RESULT(f->verdict, 0);
+			goto out;
+		}
+	}
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		int r, v;
+
+		if (!p->desc->packet)
+			continue;
+		r = p->desc->packet(p->priv, w->wpriv[i], pkt, f);
+		v = NW_RESULT_VERDICT(r);
+		if (v <= NW_CONTINUE || v >= NW_VERDICT_MAX)
+			continue;
+		w->ctr.plugin_verdicts[i][v][NW_RESULT_REASON(r) % NW_MAX_REASONS]++;
+		res = r;
+		break;
+	}
+out:
+	{
+		int v = NW_RESULT_VERDICT(res);
+		if (v == NW_CONTINUE)
+			res = NW_RESULT(NW_ACCEPT, 0), v = NW_ACCEPT;
+		w->ctr.verdicts[v]++;
+	}
+	w->ctr.flows_created = w->flows->created;
+	w->ctr.flows_evicted = w->flows->evicted;
+	w->ctr.flows_timedout = w->flows->timedout;
+	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
+	return res;
+}
+
+int nw_engine_emit_main(struct nw_engine *eng, const struct nw_event *ev)
+{
+	(void)eng;
+	if (!engine_main_ring)
+		return -ENODEV;
+	return nw_evring_push(engine_main_ring, ev);
+}
+
+int nw_engine_open_eve(struct nw_engine *eng, const char *dir)
+{
+	FILE *f;
+
+	if (!eng->set.eve)
+		return 0;
+	snprintf(eng->eve_path, sizeof(eng->eve_path), "%s/%s", dir, eng->set.eve_file);
+	f = fopen(eng->eve_path, "a");
+	if (!f) {
+		int r = -errno;
+		nw_log(NW_LOG_ERR, "cannot open %s: %s", eng->eve_path, strerror(errno));
+		return r;
+	}
+	if (eng->eve)
+		fclose(eng->eve);
+	eng->eve = f;
+	return 0;
+}
+
+static void engine_dispatch(struct nw_engine *eng, const struct nw_event *ev)
+{
+	static char line[16384];
+	struct nw_eve_opts opts = {.payload_printable = eng->set.payload_printable};
+
+	if (ev->type > 0 && ev->type < NW_EV_MAX)
+		eng->events_by_type[ev->type]++;
+	if (ev->type == NW_EV_ALERT)
+		eng->alerts++;
+	if (eng->eve) {
+		int n = nw_eve_format(ev, &opts, line, sizeof(line));
+		if (n > 0 && fwrite(line, 1, (size_t)n, eng->eve) == (size_t)n)
+			eng->eve_written++;
+		else
+			eng->eve_errors++;
+	}
+	for (unsigned i = 0; i < eng->n_subs; i++) {
+		struct nw_subscriber *s = &eng->subs[i];
+		if (s->mask & NW_EV_MASK(ev->type))
+			s->cb(s->p->priv, ev);
+	}
+}
+
+static unsigned engine_drain_ring(struct nw_engine *eng, struct nw_evring *r, unsigned budget)
+{
+	unsigned n = 0;
+	struct nw_evslot *s;
+
+	while (n < budget && (s = nw_evring_peek(r))) {
+		struct nw_event ev = s->ev; /* subscribers may emit into this ring */
+		uint8_t payload[NW_EV_PAYLOAD_MAX];
+		if (s->plen) {
+			memcpy(payload, s->payload, s->plen);
+			ev.payload = payload;
+		}
+		nw_evring_pop(r);
+		engine_dispatch(eng, &ev);
+		n++;
+	}
+	return n;
+}
+
+unsigned nw_engine_drain_events(struct nw_engine *eng)
+{
+	unsigned total = 0, n;
+
+	do {
+		n = 0;
+		for (unsigned i = 0; i < eng->n_workers; i++)
+			n += engine_drain_ring(eng, eng->workers[i]->events, 4096);
+		if (engine_main_ring)
+			n += engine_drain_ring(eng, engine_main_ring, 4096);
+		total += n;
+	} while (n && total < 65536);
+	if (eng->eve && total)
+		fflush(eng->eve);
+	return total;
+}
+
+void nw_engine_run_timers(struct nw_engine *eng, uint64_t now_ns)
+{
+	atomic_store_explicit(&eng->now_ns, now_ns, memory_order_relaxed);
+	for (unsigned i = 0; i < eng->n_timers; i++) {
+		struct nw_timer *t = &eng->timers[i];
+		if (!t->p->started)
+			continue;
+		if (t->next_ns == 0)
+			t->next_ns = now_ns + t->interval_ns;
+		if (now_ns >= t->next_ns) {
+			t->cb(t->p->priv, now_ns);
+			t->next_ns = now_ns + t->interval_ns;
+		}
+	}
+}
+
+int nw_engine_command(struct nw_engine *eng, int argc, const char *const *argv, int json,
+		      char *out, size_t outlen)
+{
+	if (argc < 1)
+		return -EINVAL;
+	for (unsigned i = 0; i < eng->n_cmds; i++)
+		if (!strcmp(eng->cmds[i].name, argv[0]))
+			return eng->cmds[i].cb(eng->cmds[i].p->priv, argc, argv, json, out, outlen);
+	snprintf(out, outlen, "unknown command '%s'", argv[0]);
+	return -ENOENT;
+}
+
+int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
+{
+	struct nw_settings set;
+	const struct nw_section *main_sec = nw_config_section(newcfg, "natwarden", "");
+	struct nw_gateway *gw = NULL;
+	int ret = 0;
+
+	/* 1. the new file must be valid as a whole before any plugin sees it */
+	memset(&set, 0, sizeof(set));
+	if (nw_config_parse(newcfg, main_sec, settings_table, &set))
+		ret = -EINVAL;
+	nw_config_claim(newcfg, "natwarden");
+	if (nw_gateway_parse(newcfg, &gw))
+		ret = -EINVAL;
+	nw_gateway_free(gw);
+	if (strcmp(set.plugins, eng->set.plugins)) {
+		nw_config_error(newcfg, main_sec, 0,
+				"the plugin chain cannot change on reload (restart instead)");
+		ret = -EINVAL;
+	}
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		nw_config_claim(newcfg, p->name);
+		if (p->desc->section_kinds)
+			for (const char *const *k = p->desc->section_kinds; *k; k++)
+				nw_config_claim(newcfg, *k);
+	}
+	if (nw_config_check_unclaimed(newcfg) || newcfg->n_errors)
+		ret = -EINVAL;
+	if (ret)
+		return ret;
+	/* 2. each plugin builds its new state aside and swaps; a failure keeps its old state */
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (!p->desc->reload)
+			continue;
+		if (p->desc->reload(p, p->priv, newcfg, nw_config_section(newcfg, p->name, "")) < 0) {
+			nw_log(NW_LOG_ERR, "reload: plugin '%s' kept its previous configuration",
+			       p->name);
+			ret = -EINVAL;
+		}
+	}
+	/* engine settings that are safe to change at run time */
+	eng->set.malformed_verdict = set.malformed_verdict;
+	eng->set.payload_printable = set.payload_printable;
+	return ret;
+}
+
+void nw_engine_destroy(struct nw_engine *eng)
+{
+	if (!eng)
+		return;
+	for (unsigned i = 0; i < eng->n_workers; i++) {
+		struct nw_worker *w = eng->workers[i];
+		if (w->flows)
+			nw_worker_thread_stop(w);
+	}
+	nw_engine_drain_events(eng);
+	for (unsigned i = eng->n_plugins; i-- > 0;) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (p->desc->stop)
+			p->desc->stop(p, p->priv);
+		p->started = 0;
+	}
+	nw_engine_drain_events(eng);
+	for (unsigned i = 0; i < eng->n_workers; i++) {
+		struct nw_worker *w = eng->workers[i];
+		nw_evring_free(w->events);
+		for (unsigned j = 0; j < eng->n_plugins; j++)
+			free(w->wpriv[j]);
+		free(w);
+	}
+	for (unsigned i = 0; i < eng->n_plugins; i++)
+		nw_plugin_close(eng->plugins[i]);
+	nw_evring_free(engine_main_ring);
+	engine_main_ring = NULL;
+	if (eng->eve)
+		fclose(eng->eve);
+	if (nw_current_engine == eng)
+		nw_current_engine = NULL;
+	free(eng);
+}
+
+void nw_engine_sum_counters(const struct nw_engine *eng, struct nw_wcounters *out)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)out;
+	size_t n = sizeof(*out) / sizeof(uint64_t);
+
+	memcpy(out, &eng->main_ctr, sizeof(*out));
+	for (unsigned i = 0; i < eng->n_workers; i++) {
+		src = (const uint64_t *)&eng->workers[i]->ctr;
+		for (size_t j = 0; j < n; j++)
+			dst[j] += src[j];
+	}
+}

@@ -1,0 +1,214 @@
+/* Engine: plugin chain, workers, flows, events and timers tied together (core-internal). */
+#ifndef NW_ENGINE_H
+#define NW_ENGINE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "natwarden/plugin.h"
+#include "config.h"
+#include "decode.h"
+
+struct nw_flow_table;
+struct nw_evring;
+
+#define NW_MAX_PLUGINS 32
+#define NW_MAX_COUNTERS 32 /* per plugin */
+#define NW_MAX_WORKERS 64
+#define NW_MAX_TIMERS 64
+#define NW_MAX_SUBSCRIBERS 64
+#define NW_MAX_KEYWORDS 128
+
+/* One loaded plugin instance (the opaque nw_plugin of the ABI). */
+struct nw_plugin {
+	const struct nw_plugin_desc *desc;
+	void *dl;            /* dlopen handle (NULL for built-in test plugins) */
+	char name[64];       /* its config name */
+	char path[512];      /* file it came from */
+	unsigned index;      /* position in the chain */
+	void *priv;          /* priv_size bytes */
+	size_t flow_off;     /* offset of its slot in a flow's private area */
+	unsigned n_counters; /* registered counters */
+	char counter_name[NW_MAX_COUNTERS][48];
+	char counter_help[NW_MAX_COUNTERS][96];
+	int counter_gauge[NW_MAX_COUNTERS];   /* 1 if set through gauge_set */
+	_Atomic uint64_t gauge[NW_MAX_COUNTERS];
+	unsigned n_reasons;  /* registered verdict reasons (0 = "default") */
+	char reason_name[NW_MAX_REASONS][32];
+	int started;
+	struct nw_engine *eng;
+};
+
+/* Counters one worker owns (written without locks by that worker only; read approximately). */
+struct nw_wcounters {
+	uint64_t packets, bytes;
+	uint64_t verdicts[NW_VERDICT_MAX];         /* final verdicts */
+	uint64_t decode_err[NW_DEC_MAX];
+	uint64_t plugin_verdicts[NW_MAX_PLUGINS][NW_VERDICT_MAX][NW_MAX_REASONS];
+	uint64_t plugin_ctr[NW_MAX_PLUGINS][NW_MAX_COUNTERS];
+	uint64_t events, events_dropped;           /* event queue */
+	uint64_t flows_created, flows_evicted, flows_timedout;
+	uint64_t flow_verdict_hits;                /* packets judged by a sticky flow verdict */
+	/* live path */
+	uint64_t enobufs, fail_open, recv_errors, verdict_errors;
+};
+
+/* The packet handle given to plugins (the opaque nw_packet of the ABI). */
+struct nw_packet {
+	struct nw_pkt_info info;
+	struct nw_worker *w;
+	struct nw_flow *flow;
+};
+
+/* One worker: a queue (live) or the pcap reader (offline). Owned by one thread. */
+struct nw_worker {
+	unsigned id;
+	struct nw_engine *eng;
+	struct nw_flow_table *flows;
+	void *wpriv[NW_MAX_PLUGINS];
+	struct nw_wcounters ctr;
+	struct nw_evring *events;   /* to the main thread */
+	struct nw_packet pkt;       /* the packet being judged */
+	_Atomic uint64_t epoch;     /* odd while a packet is in hand (for quiesce) */
+	uint64_t now_ns;            /* engine time as this worker last saw it */
+	uint64_t next_sweep_ns;     /* next flow-timeout sweep */
+};
+
+struct nw_timer {
+	struct nw_plugin *p;
+	nw_timer_cb cb;
+	uint64_t interval_ns, next_ns;
+};
+
+struct nw_subscriber {
+	struct nw_plugin *p;
+	uint32_t mask;
+	nw_event_cb cb;
+};
+
+struct nw_command {
+	struct nw_plugin *p;
+	char name[32];
+	char help[96];
+	nw_command_cb cb;
+};
+#define NW_MAX_COMMANDS 64
+
+struct nw_kwentry {
+	struct nw_plugin *p;
+	struct nw_keyword kw;
+};
+
+/* Engine settings from [natwarden]. */
+struct nw_settings {
+	char plugins[512];      /* the chain, space separated */
+	char plugin_dir[256];
+	char log_dir[256];
+	char state_dir[256];
+	char queues[64];        /* "0", "0-3", "0,2" */
+	int fail_open;          /* queue overflow and daemon absence let packets through */
+	int malformed_verdict;  /* NW_DROP or NW_ACCEPT */
+	uint64_t flow_max;      /* flows per worker */
+	uint64_t flow_timeout_tcp, flow_timeout_udp, flow_timeout_other, flow_timeout_closed;
+	uint64_t event_queue;   /* events per worker queue */
+	int eve;                /* write DIR/eve.json */
+	char eve_file[64];
+	int payload_printable;
+	/* live path */
+	char control_socket[256];
+	uint64_t queue_maxlen;
+	uint64_t copy_range;
+	uint64_t rcvbuf_mb;
+	uint64_t batch;
+	int gso;
+	char cpu_affinity[64];
+	uint64_t bypass_mark, reject_mark;
+	char log_level[16];
+};
+
+struct nw_engine {
+	struct nw_config *cfg;
+	struct nw_settings set;
+	struct nw_plugin *plugins[NW_MAX_PLUGINS];
+	unsigned n_plugins;
+	size_t flow_priv_size;       /* sum of the plugins' slots */
+	struct nw_worker *workers[NW_MAX_WORKERS];
+	unsigned n_workers;
+	struct nw_timer timers[NW_MAX_TIMERS];
+	unsigned n_timers;
+	struct nw_subscriber subs[NW_MAX_SUBSCRIBERS];
+	unsigned n_subs;
+	struct nw_kwentry keywords[NW_MAX_KEYWORDS];
+	unsigned n_keywords;
+	struct nw_command cmds[NW_MAX_COMMANDS];
+	unsigned n_cmds;
+	_Atomic uint64_t now_ns;     /* engine time (packet time offline, monotonic live) */
+	int offline;                 /* 1: single thread, packet time */
+	FILE *eve;                   /* DIR/eve.json or NULL */
+	char eve_path[512];
+	uint64_t eve_written, eve_errors;
+	uint64_t alerts;             /* alert events written */
+	uint64_t events_by_type[NW_EV_MAX];
+	struct nw_wcounters main_ctr; /* counters added from the main thread */
+	uint64_t start_wall_ns;
+};
+
+/* Create an engine from a parsed config: settings, plugins loaded and configured (not started).
+ * Errors are recorded in cfg (nw_config_errors). Returns 0 or -errno. */
+int nw_engine_create(struct nw_config *cfg, int offline, struct nw_engine **out);
+/* Parse [natwarden] (and [gateway]/[forward]) only: no plugins (tests, tools). */
+int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out);
+/* Add an already opened plugin to the chain (tests use built-in descriptors). */
+int nw_engine_add_plugin(struct nw_engine *eng, struct nw_plugin *p);
+/* Configure every plugin in the chain (nw_engine_create does this). */
+int nw_engine_configure_all(struct nw_engine *eng);
+/* Run every plugin's check hook (used by -T and before start). */
+int nw_engine_check(struct nw_engine *eng);
+/* Create n workers (flow tables, per-worker state, event rings) and start the plugins. */
+int nw_engine_start(struct nw_engine *eng, unsigned n_workers);
+/* Call on a worker's own thread before its first packet / after its last. */
+int nw_worker_thread_start(struct nw_worker *w);
+void nw_worker_thread_stop(struct nw_worker *w);
+
+/* Input to the engine for one packet (live path fills what it knows). */
+struct nw_pkt_meta {
+	uint64_t ts_ns;
+	uint16_t queue;
+	uint32_t flags;            /* NW_PKT_INBOUND, NW_PKT_ORIG_DST, NW_PKT_GSO */
+	struct nw_addr orig_dst;   /* with NW_PKT_ORIG_DST */
+	uint16_t orig_dport;
+	int ct_state;              /* enum nw_ct_state, or -1 if unknown */
+};
+
+/* Worker: decode, flow lookup, plugin chain. Returns NW_RESULT(verdict, reason). */
+int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
+		      const struct nw_pkt_meta *meta);
+/* Main thread: move events from workers to outputs and subscribers. Returns events handled. */
+unsigned nw_engine_drain_events(struct nw_engine *eng);
+/* Main thread: run due timers at engine time now_ns. */
+void nw_engine_run_timers(struct nw_engine *eng, uint64_t now_ns);
+/* Main thread: reload config into a new set of plugin states; keeps the old on failure. */
+int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg);
+/* Stop plugins, end flows, free everything. */
+void nw_engine_destroy(struct nw_engine *eng);
+
+/* Sum of every worker's counters (approximate while workers run). */
+void nw_engine_sum_counters(const struct nw_engine *eng, struct nw_wcounters *out);
+/* Emit an event from the core itself (main thread). */
+int nw_engine_emit_main(struct nw_engine *eng, const struct nw_event *ev);
+/* Open DIR/eve.json for appending (or reopen after logrotate). */
+int nw_engine_open_eve(struct nw_engine *eng, const char *dir);
+
+extern const struct nw_services nw_core_services;
+/* The engine the services table refers to (one per process). */
+extern struct nw_engine *nw_current_engine;
+/* The worker this thread is (NULL on the main thread in live mode). */
+extern _Thread_local struct nw_worker *nw_tls_worker;
+
+/* Main thread: run a plugin's control command; -ENOENT if no plugin registered argv[0]. */
+int nw_engine_command(struct nw_engine *eng, int argc, const char *const *argv, int json,
+		      char *out, size_t outlen);
+
+const char *nw_verdict_name(int v);
+
+#endif

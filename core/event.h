@@ -1,0 +1,32 @@
+/* Event rings: bounded single-producer/single-consumer queues from a worker to the main thread. */
+#ifndef NW_EVENT_H
+#define NW_EVENT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "natwarden/plugin.h"
+
+#define NW_EV_PAYLOAD_MAX 1024 /* payload bytes kept for payload_printable */
+
+struct nw_evslot {
+	struct nw_event ev;
+	uint32_t plen;
+	uint8_t payload[NW_EV_PAYLOAD_MAX];
+};
+
+struct nw_evring {
+	uint32_t cap;                 /* power of two */
+	_Atomic uint32_t head;        /* next slot the producer writes */
+	_Atomic uint32_t tail;        /* next slot the consumer reads */
+	struct nw_evslot *slots;
+};
+
+struct nw_evring *nw_evring_new(uint32_t cap);
+void nw_evring_free(struct nw_evring *r);
+/* Producer: copy ev (and its payload if NW_EVF_PAYLOAD) in. -ENOSPC when full (never blocks). */
+int nw_evring_push(struct nw_evring *r, const struct nw_event *ev);
+/* Consumer: the oldest slot or NULL; call nw_evring_pop after using it. */
+struct nw_evslot *nw_evring_peek(struct nw_evring *r);
+void nw_evring_pop(struct nw_evring *r);
+
+#endif

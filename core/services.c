@@ -1,0 +1,361 @@
+/* The services table the core gives plugins (nw_services of the ABI). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "engine.h"
+#include "event.h"
+#include "flow.h"
+#include "log.h"
+#include "util.h"
+
+static void svc_log(nw_plugin *self, int level, const char *fmt, ...) NW_PRINTF(3, 4);
+static void svc_log(nw_plugin *self, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nw_logv(self ? self->name : NULL, level, fmt, ap);
+	va_end(ap);
+}
+
+/* One line per second per (plugin, key) slot; the rest are counted and reported later. */
+#define SVC_RL_SLOTS 256
+static _Atomic uint64_t svc_rl_last[SVC_RL_SLOTS];
+static _Atomic uint64_t svc_rl_suppressed[SVC_RL_SLOTS];
+
+static void svc_log_ratelimited(nw_plugin *self, int level, unsigned key, const char *fmt, ...)
+	NW_PRINTF(4, 5);
+static void svc_log_ratelimited(nw_plugin *self, int level, unsigned key, const char *fmt, ...)
+{
+	unsigned slot = ((self ? self->index : 31) * 131u + key) % SVC_RL_SLOTS;
+	uint64_t now = nw_time_mono_ns() / 1000000000ull;
+	uint64_t last = atomic_load_explicit(&svc_rl_last[slot], memory_order_relaxed);
+	va_list ap;
+
+	if (last == now + 1 ||
+	    !atomic_compare_exchange_strong(&svc_rl_last[slot], &last, now + 1)) {
+		atomic_fetch_add_explicit(&svc_rl_suppressed[slot], 1, memory_order_relaxed);
+		return;
+	}
+	uint64_t sup = atomic_exchange(&svc_rl_suppressed[slot], 0);
+	if (sup)
+		svc_log(self, level, "(%llu similar messages suppressed)", (unsigned long long)sup);
+	va_start(ap, fmt);
+	nw_logv(self ? self->name : NULL, level, fmt, ap);
+	va_end(ap);
+}
+
+static const nw_section *svc_conf_section(const nw_config *cfg, const char *kind, const char *name)
+{
+	return nw_config_section(cfg, kind, name);
+}
+
+static const nw_section *svc_conf_next(const nw_config *cfg, const char *kind, unsigned *it)
+{
+	return nw_config_next(cfg, kind, it);
+}
+
+static const char *svc_conf_section_name(const nw_section *sec)
+{
+	return sec->name;
+}
+
+static const char *svc_conf_kv(const nw_section *sec, unsigned n, const char **value,
+			       unsigned *line)
+{
+	if (!sec || n >= sec->n_kv)
+		return NULL;
+	if (value)
+		*value = sec->kv[n].value;
+	if (line)
+		*line = sec->kv[n].line;
+	return sec->kv[n].key;
+}
+
+static int svc_conf_error(const nw_config *cfg, const nw_section *sec, unsigned line,
+			  const char *fmt, ...) NW_PRINTF(4, 5);
+static int svc_conf_error(const nw_config *cfg, const nw_section *sec, unsigned line,
+			  const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return nw_config_error(cfg, sec, line, "%s", msg);
+}
+
+static const char *svc_conf_path(const nw_config *cfg)
+{
+	return cfg->path;
+}
+
+static int svc_counter_register(nw_plugin *self, const char *name, const char *help,
+				unsigned *id)
+{
+	for (unsigned i = 0; i < self->n_counters; i++) {
+		if (!strcmp(self->counter_name[i], name)) {
+			*id = i;
+			return 0;
+		}
+	}
+	if (self->n_counters >= NW_MAX_COUNTERS)
+		return -ENOSPC;
+	nw_strlcpy(self->counter_name[self->n_counters], name, sizeof(self->counter_name[0]));
+	nw_strlcpy(self->counter_help[self->n_counters], help ? help : "",
+		   sizeof(self->counter_help[0]));
+	*id = self->n_counters++;
+	return 0;
+}
+
+static void svc_counter_add(nw_plugin *self, const nw_packet *pkt, unsigned id, uint64_t n)
+{
+	struct nw_worker *w = pkt ? pkt->w : nw_tls_worker;
+	struct nw_wcounters *c = w ? &w->ctr : &self->eng->main_ctr;
+
+	if (id < NW_MAX_COUNTERS)
+		c->plugin_ctr[self->index][id] += n;
+}
+
+static void svc_gauge_set(nw_plugin *self, unsigned id, uint64_t v)
+{
+	if (id < NW_MAX_COUNTERS) {
+		self->counter_gauge[id] = 1;
+		atomic_store_explicit(&self->gauge[id], v, memory_order_relaxed);
+	}
+}
+
+static int svc_reason_register(nw_plugin *self, const char *name, unsigned *id)
+{
+	for (unsigned i = 0; i < self->n_reasons; i++) {
+		if (!strcmp(self->reason_name[i], name)) {
+			*id = i;
+			return 0;
+		}
+	}
+	if (self->n_reasons >= NW_MAX_REASONS)
+		return -ENOSPC;
+	nw_strlcpy(self->reason_name[self->n_reasons], name, sizeof(self->reason_name[0]));
+	*id = self->n_reasons++;
+	return 0;
+}
+
+static int svc_timer_add(nw_plugin *self, uint32_t interval_ms, nw_timer_cb cb)
+{
+	struct nw_engine *eng = self->eng;
+
+	if (!cb || !interval_ms)
+		return -EINVAL;
+	if (eng->n_timers >= NW_MAX_TIMERS)
+		return -ENOSPC;
+	eng->timers[eng->n_timers++] = (struct nw_timer){
+		.p = self, .cb = cb, .interval_ns = (uint64_t)interval_ms * 1000000ull};
+	return 0;
+}
+
+static uint64_t svc_now_ns(void)
+{
+	struct nw_worker *w = nw_tls_worker;
+
+	if (w && w->now_ns)
+		return w->now_ns;
+	return nw_current_engine ? atomic_load(&nw_current_engine->now_ns) : 0;
+}
+
+static int svc_event_emit(nw_plugin *self, const nw_packet *pkt, const struct nw_event *ev)
+{
+	struct nw_worker *w = nw_tls_worker;
+	struct nw_event e;
+	size_t n = ev->size < sizeof(e) ? ev->size : sizeof(e);
+	int r;
+
+	(void)self;
+	if (n < offsetof(struct nw_event, msg))
+		return -EINVAL;
+	memset(&e, 0, sizeof(e));
+	memcpy(&e, ev, n);
+	e.size = sizeof(e);
+	if (pkt) {
+		const struct nw_pkt_info *pi = &pkt->info;
+		if (!e.ts_ns)
+			e.ts_ns = pi->ts_ns;
+		if (!e.flow_id && pkt->flow)
+			e.flow_id = pkt->flow->info.id;
+		if (!e.src.family) {
+			e.src = pi->src;
+			e.dst = pi->dst;
+			e.sport = pi->sport;
+			e.dport = pi->dport;
+			e.ip_proto = pi->ip_proto;
+		}
+		if ((e.flags & NW_EVF_PAYLOAD) && !e.payload) {
+			e.payload = pi->payload;
+			e.payload_len = pi->payload_len;
+		}
+	}
+	if (!e.ts_ns)
+		e.ts_ns = svc_now_ns();
+	if (w) {
+		r = nw_evring_push(w->events, &e);
+		if (r)
+			w->ctr.events_dropped++;
+		else
+			w->ctr.events++;
+		return r;
+	}
+	r = nw_engine_emit_main(nw_current_engine, &e);
+	if (r)
+		nw_current_engine->main_ctr.events_dropped++;
+	else
+		nw_current_engine->main_ctr.events++;
+	return r;
+}
+
+static int svc_event_subscribe(nw_plugin *self, uint32_t type_mask, nw_event_cb cb)
+{
+	struct nw_engine *eng = self->eng;
+
+	if (!cb)
+		return -EINVAL;
+	if (eng->n_subs >= NW_MAX_SUBSCRIBERS)
+		return -ENOSPC;
+	eng->subs[eng->n_subs++] = (struct nw_subscriber){.p = self, .mask = type_mask, .cb = cb};
+	return 0;
+}
+
+static const struct nw_pkt_info *svc_pkt_info(const nw_packet *pkt)
+{
+	return &pkt->info;
+}
+
+static const struct nw_flow_info *svc_flow_info(const nw_flow *flow)
+{
+	return flow ? &flow->info : NULL;
+}
+
+static void *svc_flow_priv(nw_flow *flow, nw_plugin *self)
+{
+	if (!flow || !flow->priv || !self->desc->flow_priv_size)
+		return NULL;
+	return flow->priv + self->flow_off;
+}
+
+static void svc_flow_set_verdict(nw_flow *flow, int verdict)
+{
+	if (flow && verdict >= NW_CONTINUE && verdict < NW_VERDICT_MAX)
+		flow->verdict = verdict;
+}
+
+static int svc_keyword_register(nw_plugin *self, const struct nw_keyword *kw)
+{
+	struct nw_engine *eng = self->eng;
+
+	if (!kw || !kw->name || !kw->match || kw->size < sizeof(struct nw_keyword))
+		return -EINVAL;
+	for (unsigned i = 0; i < eng->n_keywords; i++)
+		if (!strcmp(eng->keywords[i].kw.name, kw->name))
+			return -EEXIST;
+	if (eng->n_keywords >= NW_MAX_KEYWORDS)
+		return -ENOSPC;
+	eng->keywords[eng->n_keywords].p = self;
+	eng->keywords[eng->n_keywords].kw = *kw;
+	eng->n_keywords++;
+	return 0;
+}
+
+static const struct nw_keyword *svc_keyword_find(const char *name, void **plugin_priv)
+{
+	struct nw_engine *eng = nw_current_engine;
+
+	for (unsigned i = 0; eng && i < eng->n_keywords; i++) {
+		if (!strcmp(eng->keywords[i].kw.name, name)) {
+			if (plugin_priv)
+				*plugin_priv = eng->keywords[i].p->priv;
+			return &eng->keywords[i].kw;
+		}
+	}
+	return NULL;
+}
+
+/* Wait until every worker has been seen outside a packet (its epoch even) or moved on. */
+static void svc_quiesce(void)
+{
+	struct nw_engine *eng = nw_current_engine;
+	uint64_t seen[NW_MAX_WORKERS];
+
+	if (!eng || eng->offline)
+		return;
+	for (unsigned i = 0; i < eng->n_workers; i++)
+		seen[i] = atomic_load(&eng->workers[i]->epoch);
+	for (unsigned i = 0; i < eng->n_workers; i++) {
+		if (!(seen[i] & 1))
+			continue;
+		while (atomic_load(&eng->workers[i]->epoch) == seen[i])
+			;
+	}
+}
+
+static int svc_command_register(nw_plugin *self, const char *name, const char *help,
+				nw_command_cb cb)
+{
+	struct nw_engine *eng = self->eng;
+
+	if (!name || !cb || strlen(name) >= sizeof(eng->cmds[0].name))
+		return -EINVAL;
+	for (unsigned i = 0; i < eng->n_cmds; i++)
+		if (!strcmp(eng->cmds[i].name, name))
+			return -EEXIST;
+	if (eng->n_cmds >= NW_MAX_COMMANDS)
+		return -ENOSPC;
+	struct nw_command *c = &eng->cmds[eng->n_cmds++];
+	c->p = self;
+	c->cb = cb;
+	nw_strlcpy(c->name, name, sizeof(c->name));
+	nw_strlcpy(c->help, help ? help : "", sizeof(c->help));
+	return 0;
+}
+
+static const char *svc_plugin_name(const nw_plugin *self)
+{
+	return self->name;
+}
+
+static const char *svc_state_dir(void)
+{
+	return nw_current_engine ? nw_current_engine->set.state_dir : NW_STATE_DIR;
+}
+
+const struct nw_services nw_core_services = {
+	.size = sizeof(struct nw_services),
+	.abi_major = NW_ABI_MAJOR,
+	.abi_minor = NW_ABI_MINOR,
+	.log = svc_log,
+	.log_ratelimited = svc_log_ratelimited,
+	.conf_section = svc_conf_section,
+	.conf_next = svc_conf_next,
+	.conf_section_name = svc_conf_section_name,
+	.conf_parse = nw_config_parse,
+	.conf_kv = svc_conf_kv,
+	.conf_error = svc_conf_error,
+	.conf_path = svc_conf_path,
+	.counter_register = svc_counter_register,
+	.counter_add = svc_counter_add,
+	.gauge_set = svc_gauge_set,
+	.reason_register = svc_reason_register,
+	.timer_add = svc_timer_add,
+	.now_ns = svc_now_ns,
+	.event_emit = svc_event_emit,
+	.event_subscribe = svc_event_subscribe,
+	.pkt_info = svc_pkt_info,
+	.flow_info = svc_flow_info,
+	.flow_priv = svc_flow_priv,
+	.flow_set_verdict = svc_flow_set_verdict,
+	.keyword_register = svc_keyword_register,
+	.keyword_find = svc_keyword_find,
+	.quiesce = svc_quiesce,
+	.command_register = svc_command_register,
+	.plugin_name = svc_plugin_name,
+	.state_dir = svc_state_dir,
+};

@@ -1,0 +1,410 @@
+/* natwarden plugin ABI v1: the one header a plugin includes (descriptor, hooks, services). */
+#ifndef NATWARDEN_PLUGIN_H
+#define NATWARDEN_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Versioning
+ * ----------
+ * NW_ABI_MAJOR changes when anything a built plugin relies on changes incompatibly; the loader
+ * refuses a plugin of another major. NW_ABI_MINOR grows when fields or services are appended;
+ * a plugin built against a newer minor than the core is refused, an older one loads.
+ * Every struct that crosses the boundary carries its own size so appended fields are detectable.
+ * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
+ * refuses a plugin whose string differs from the core's.
+ */
+#define NW_ABI_MAJOR 1
+#define NW_ABI_MINOR 0
+
+#define NW_STR2_(x) #x
+#define NW_STR_(x) NW_STR2_(x)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define NW_BUILD_ENDIAN_ "be"
+#else
+#define NW_BUILD_ENDIAN_ "le"
+#endif
+#define NW_BUILD_OPTIONS                                                                  \
+	"abi=" NW_STR_(NW_ABI_MAJOR) ";ptr=" NW_STR_(__SIZEOF_POINTER__) ";long=" NW_STR_( \
+		__SIZEOF_LONG__) ";" NW_BUILD_ENDIAN_
+
+/* The exported symbol every plugin defines with NW_PLUGIN_DECLARE. */
+#define NW_PLUGIN_SYMBOL "nw_plugin_descriptor"
+
+#if defined(__GNUC__)
+#define NW_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define NW_EXPORT __attribute__((visibility("default")))
+#else
+#define NW_PRINTF(a, b)
+#define NW_EXPORT
+#endif
+
+/*
+ * Threading contract
+ * ------------------
+ * MAIN thread (the libevent loop; in offline mode the only thread):
+ *   configure, check, start, stop, reload, timer callbacks, event subscribers,
+ *   worker_start/worker_stop are called on the worker's own thread before/after its first/last
+ *   packet.
+ * WORKER threads (one per NFQUEUE queue; in offline mode the main thread acts as worker 0):
+ *   packet, flow_end, keyword match callbacks.
+ * A worker hook must not block, allocate memory, make syscalls or log without a rate limit
+ * (svc->log_ratelimited exists for that). Shared state a worker reads and the main thread
+ * changes must be swapped atomically (build aside, publish with an atomic pointer store) and
+ * freed only after svc->quiesce() has returned on the main thread.
+ * Per-worker state: `wpriv` (worker_priv_size bytes, zeroed, one per worker, never shared).
+ * Per-flow state: svc->flow_priv() (flow_priv_size bytes, zeroed when the flow is created);
+ * a flow belongs to exactly one worker, so no lock is needed.
+ */
+
+/* Opaque handles. */
+typedef struct nw_plugin nw_plugin;   /* one loaded plugin instance */
+typedef struct nw_packet nw_packet;   /* the packet being judged (worker only, call lifetime) */
+typedef struct nw_flow nw_flow;       /* the packet's flow (worker only) */
+typedef struct nw_config nw_config;   /* the whole parsed config file */
+typedef struct nw_section nw_section; /* one [section] of it */
+
+/* Per-packet verdicts. The first plugin that returns anything but NW_CONTINUE decides. */
+enum nw_verdict {
+	NW_CONTINUE = 0, /* no opinion: ask the next plugin (accept if none decides) */
+	NW_ACCEPT = 1,   /* let it through, stop the chain */
+	NW_DROP = 2,     /* discard silently */
+	NW_REJECT = 3,   /* discard and answer with TCP RST / ICMP unreachable */
+	NW_BYPASS = 4,   /* accept, and let the kernel stop queueing this connection */
+	NW_VERDICT_MAX = 5,
+};
+
+/*
+ * A packet hook returns NW_RESULT(verdict, reason): reason is an id from svc->reason_register
+ * (0 = the plugin's default reason) so that the core counts verdicts by plugin and reason.
+ */
+#define NW_RESULT(verdict, reason) ((int)(verdict) | ((int)(reason) << 8))
+#define NW_RESULT_VERDICT(r) ((r)&0xff)
+#define NW_RESULT_REASON(r) (((r) >> 8) & 0xff)
+#define NW_MAX_REASONS 32
+
+/* Log levels (syslog numbering). */
+enum nw_log_level {
+	NW_LOG_ERR = 3,
+	NW_LOG_WARNING = 4,
+	NW_LOG_NOTICE = 5,
+	NW_LOG_INFO = 6,
+	NW_LOG_DEBUG = 7,
+};
+
+/* An IPv4 or IPv6 address. IPv4 is held in the first 4 bytes of `a`, network order. */
+struct nw_addr {
+	uint8_t family; /* 4 or 6; 0 = none */
+	uint8_t a[16];
+};
+
+/* Which way a packet travels relative to its flow. */
+enum nw_dir {
+	NW_DIR_TO_SERVER = 0, /* same direction as the flow's first packet */
+	NW_DIR_TO_CLIENT = 1,
+};
+
+/* Packet flags (nw_pkt_info.flags). */
+#define NW_PKT_FRAG 0x0001       /* IP fragment (first or later) */
+#define NW_PKT_FRAG_LATER 0x0002 /* non-first fragment: no L4 header */
+#define NW_PKT_INBOUND 0x0004    /* entered on the public side (from the internet) */
+#define NW_PKT_ORIG_DST 0x0008   /* orig_dst / orig_dport are known (DNAT) */
+#define NW_PKT_IPOPTS 0x0010     /* IPv4 options or IPv6 extension headers present */
+#define NW_PKT_L4 0x0020         /* an L4 header was decoded (ports/flags valid) */
+#define NW_PKT_GSO 0x0040        /* a GSO super-packet: payload may exceed the MTU */
+
+/* TCP flags as on the wire. */
+#define NW_TCP_FIN 0x01
+#define NW_TCP_SYN 0x02
+#define NW_TCP_RST 0x04
+#define NW_TCP_PSH 0x08
+#define NW_TCP_ACK 0x10
+#define NW_TCP_URG 0x20
+#define NW_TCP_ECE 0x40
+#define NW_TCP_CWR 0x80
+
+/*
+ * The decoded packet, read-only. Fields are appended only (check `size` for ones added after
+ * minor 0). Pointers are valid for the duration of the hook call.
+ */
+struct nw_pkt_info {
+	uint32_t size;     /* sizeof(struct nw_pkt_info) the core was built with */
+	uint32_t flags;    /* NW_PKT_* */
+	uint64_t ts_ns;    /* packet time (capture time offline, monotonic live), ns */
+	struct nw_addr src;
+	struct nw_addr dst;      /* after DNAT (what the kernel forwards to) */
+	struct nw_addr orig_dst; /* before DNAT (the public address) when NW_PKT_ORIG_DST */
+	uint16_t sport, dport;
+	uint16_t orig_dport;
+	uint8_t ip_proto;  /* 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ... */
+	uint8_t ttl;       /* IPv4 TTL / IPv6 hop limit */
+	uint8_t tcp_flags; /* NW_TCP_* */
+	uint8_t icmp_type, icmp_code;
+	uint8_t dir;       /* enum nw_dir */
+	uint16_t icmp_id, icmp_seq;
+	uint16_t tcp_win;
+	uint32_t tcp_seq, tcp_ack;
+	uint32_t ip_len;   /* bytes of the IP packet as captured (L3 onward) */
+	uint16_t ip_id;
+	uint16_t queue;    /* NFQUEUE number (0 offline) */
+	const uint8_t *l3; /* start of the IP header */
+	const uint8_t *payload; /* L4 payload (may be empty) */
+	uint32_t payload_len;
+	uint8_t ct_state;  /* enum nw_ct_state */
+	uint8_t pad_[3];
+};
+
+/* Connection tracking state as natwarden knows it (from the kernel or its own tracking). */
+enum nw_ct_state {
+	NW_CT_NEW = 0,
+	NW_CT_ESTABLISHED = 1,
+	NW_CT_RELATED = 2,
+	NW_CT_CLOSED = 3,
+};
+
+/* The flow, read-only. */
+struct nw_flow_info {
+	uint32_t size;
+	uint32_t tcp_state; /* enum nw_ct_state as natwarden tracks it */
+	uint64_t id;        /* flow_id in EVE */
+	uint64_t first_ns, last_ns;
+	uint64_t pkts[2], bytes[2]; /* by enum nw_dir */
+	struct nw_addr client, server;
+	uint16_t cport, sport;
+	uint8_t ip_proto;
+	uint8_t pad_[3];
+};
+
+/* Event types. Events leave workers through a bounded queue; a full queue is counted. */
+enum nw_event_type {
+	NW_EV_ALERT = 1,     /* signature hit (EVE event_type "alert") */
+	NW_EV_OFFENSE = 2,   /* an address earned a strike in a ban jail */
+	NW_EV_BAN = 3,       /* a ban or unban (EVE "ban") */
+	NW_EV_RATELIMIT = 4, /* a key went over its limit (EVE "ratelimit") */
+	NW_EV_CUSTOM = 5,    /* a plugin's own event; EVE event_type = `name` */
+	NW_EV_MAX = 6,
+};
+#define NW_EV_MASK(t) (1u << (t))
+
+#define NW_EV_KV_MAX 8
+
+/* One event. Fixed size, copied into the queue (no pointers survive the emit call). */
+struct nw_event {
+	uint32_t size;    /* sizeof(struct nw_event) the emitter was built with */
+	uint16_t type;    /* enum nw_event_type */
+	uint16_t flags;   /* NW_EVF_* */
+	uint64_t ts_ns;   /* filled by the core from the packet when 0 */
+	uint64_t flow_id; /* filled from the packet's flow when emitted with a packet */
+	struct nw_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t ip_proto;
+	uint8_t verdict; /* enum nw_verdict applied (alert: drop/reject => "blocked") */
+	uint16_t pad_;
+	/* alert */
+	uint32_t gid, sid, rev;
+	uint32_t severity;   /* 1 (high) .. 4 */
+	char msg[192];       /* signature / reason text */
+	char category[96];   /* classtype description */
+	char name[32];       /* jail (offense, ban), limit (ratelimit), event_type (custom) */
+	/* offense / ban / ratelimit */
+	struct nw_addr addr; /* the address concerned (offense, ban) */
+	uint8_t prefix;      /* its prefix length (32/128 = single address) */
+	uint8_t action;      /* ban: 1 = ban, 2 = unban */
+	uint16_t pad2_;
+	uint32_t duration_s; /* ban duration */
+	char origin[32];     /* ban origin (gateway id) */
+	/* custom key/values (also appended to other events as extra fields) */
+	uint32_t n_kv;
+	struct {
+		char key[24];
+		char val[104];
+	} kv[NW_EV_KV_MAX];
+	const void *payload; /* optional: packet payload for payload_printable (emit-time only) */
+	uint32_t payload_len;
+};
+#define NW_EVF_PAYLOAD 0x1 /* copy the packet payload for payload_printable */
+#define NW_BAN_ACTION_BAN 1
+#define NW_BAN_ACTION_UNBAN 2
+
+/* Config directives, nginx style: a table the core parses a section with. */
+enum nw_conf_type {
+	NW_CONF_END = 0,
+	NW_CONF_BOOL,     /* yes/no/true/false/on/off/1/0 -> int */
+	NW_CONF_INT,      /* signed decimal -> long long */
+	NW_CONF_UINT,     /* unsigned decimal, k/m/g suffix allowed -> uint64_t */
+	NW_CONF_DURATION, /* 10, 10s, 5m, 1h, 2d, 1w -> uint64_t seconds; "ms" -> rounded up */
+	NW_CONF_STRING,   /* copied into char[len] (len = `size`) */
+	NW_CONF_CUSTOM,   /* `parse` callback */
+};
+
+struct nw_directive {
+	const char *name;
+	enum nw_conf_type type;
+	size_t offset; /* offsetof() into the target struct */
+	size_t size;   /* NW_CONF_STRING: buffer size */
+	const char *deflt; /* default value text applied before parsing (NULL: leave zero) */
+	/* NW_CONF_CUSTOM: parse `value` into target+offset; write a message into err on error. */
+	int (*parse)(void *target, const char *value, char *err, size_t errlen);
+	const char *help;
+};
+
+/* A rule keyword another plugin (the signature engine) evaluates. */
+struct nw_keyword {
+	uint32_t size;           /* sizeof(struct nw_keyword) */
+	const char *name;        /* as written in rules: name:arg; */
+	const char *description; /* one line, shown by `natwarden --list-keywords` */
+	/* Parse the argument (NULL when the keyword has none). Store the result in *ctx. */
+	int (*parse)(void *plugin_priv, const char *arg, void **ctx, char *err, size_t errlen);
+	/* Worker: return 1 on match, 0 otherwise. buf/len: the buffer being inspected. */
+	int (*match)(const void *ctx, const nw_packet *pkt, nw_flow *flow, const uint8_t *buf,
+		     size_t len);
+	void (*free)(void *ctx);
+};
+
+/* Event subscriber callback: main thread. */
+typedef void (*nw_event_cb)(void *plugin_priv, const struct nw_event *ev);
+/* Timer callback: main thread; now_ns is engine time (packet time offline). */
+typedef void (*nw_timer_cb)(void *plugin_priv, uint64_t now_ns);
+
+/*
+ * Control command callback (main thread): `natwardenctl NAME ARGS...` reaches the plugin that
+ * registered NAME. argv[0] is NAME. Write the reply into out (human text, or one JSON value when
+ * json is non-zero). Return 0, or -errno with an error message in out.
+ */
+typedef int (*nw_command_cb)(void *plugin_priv, int argc, const char *const *argv, int json,
+			     char *out, size_t outlen);
+
+/* Services the core offers, filled by the core. Append-only within a major version. */
+struct nw_services {
+	uint32_t size;      /* sizeof(struct nw_services) the core was built with */
+	uint16_t abi_major; /* the core's */
+	uint16_t abi_minor;
+
+	/* logging: "natwarden[plugin]: ..." to syslog/stderr. Any thread, but see log_ratelimited. */
+	void (*log)(nw_plugin *self, int level, const char *fmt, ...) NW_PRINTF(3, 4);
+	/* worker-safe: at most `per_sec` lines per second per call site key; the rest are counted */
+	void (*log_ratelimited)(nw_plugin *self, int level, unsigned key, const char *fmt, ...)
+		NW_PRINTF(4, 5);
+
+	/* configuration (configure/reload only) */
+	const nw_section *(*conf_section)(const nw_config *cfg, const char *kind, const char *name);
+	/* iterate sections "[kind NAME]"; *it starts at 0; returns NULL at the end */
+	const nw_section *(*conf_next)(const nw_config *cfg, const char *kind, unsigned *it);
+	const char *(*conf_section_name)(const nw_section *sec); /* NAME of [kind NAME] */
+	/* parse a section with a directive table; unknown keys and bad values are errors */
+	int (*conf_parse)(const nw_config *cfg, const nw_section *sec,
+			  const struct nw_directive *table, void *target);
+	/* raw access: the n-th key/value of a section (NULL at the end) and its line */
+	const char *(*conf_kv)(const nw_section *sec, unsigned n, const char **value,
+			       unsigned *line);
+	/* record a config error "file:line: [section] msg"; returns -EINVAL */
+	int (*conf_error)(const nw_config *cfg, const nw_section *sec, unsigned line,
+			  const char *fmt, ...) NW_PRINTF(4, 5);
+	const char *(*conf_path)(const nw_config *cfg);
+
+	/* counters (register at configure; add from any thread: per-worker slots, no lock) */
+	int (*counter_register)(nw_plugin *self, const char *name, const char *help,
+				unsigned *id);
+	void (*counter_add)(nw_plugin *self, const nw_packet *pkt, unsigned id, uint64_t n);
+	/* gauges are set from the main thread */
+	void (*gauge_set)(nw_plugin *self, unsigned id, uint64_t v);
+	/* a verdict reason name, counted per plugin (configure only); id 1..NW_MAX_REASONS-1 */
+	int (*reason_register)(nw_plugin *self, const char *name, unsigned *id);
+
+	/* timers (main thread), engine time */
+	int (*timer_add)(nw_plugin *self, uint32_t interval_ms, nw_timer_cb cb);
+	uint64_t (*now_ns)(void); /* engine time */
+
+	/* events: emit from a worker (with pkt) or the main thread (pkt NULL) */
+	int (*event_emit)(nw_plugin *self, const nw_packet *pkt, const struct nw_event *ev);
+	int (*event_subscribe)(nw_plugin *self, uint32_t type_mask, nw_event_cb cb);
+
+	/* packet and flow accessors (worker) */
+	const struct nw_pkt_info *(*pkt_info)(const nw_packet *pkt);
+	const struct nw_flow_info *(*flow_info)(const nw_flow *flow);
+	void *(*flow_priv)(nw_flow *flow, nw_plugin *self); /* flow_priv_size bytes */
+	void (*flow_set_verdict)(nw_flow *flow, int verdict); /* sticky: later packets too */
+
+	/* rule keywords */
+	int (*keyword_register)(nw_plugin *self, const struct nw_keyword *kw);
+	const struct nw_keyword *(*keyword_find)(const char *name, void **plugin_priv);
+
+	/* main thread: wait until every worker has finished the packet it had in hand */
+	void (*quiesce)(void);
+
+	/* control commands (configure/start only) */
+	int (*command_register)(nw_plugin *self, const char *name, const char *help,
+				nw_command_cb cb);
+
+	/* the plugin's own name (section) and the state directory */
+	const char *(*plugin_name)(const nw_plugin *self);
+	const char *(*state_dir)(void);
+};
+
+/* Plugin descriptor: one per plugin, exported as NW_PLUGIN_SYMBOL. */
+struct nw_plugin_desc {
+	uint32_t abi_major;        /* NW_ABI_MAJOR when built */
+	uint32_t abi_minor;        /* NW_ABI_MINOR when built */
+	uint32_t size;             /* sizeof(struct nw_plugin_desc) when built */
+	const char *build_options; /* NW_BUILD_OPTIONS when built */
+	const char *name;          /* config name, e.g. "ratelimit" */
+	const char *version;       /* the plugin's own version */
+	const char *description;   /* one line */
+
+	size_t priv_size;        /* instance state the core allocates (zeroed) */
+	size_t worker_priv_size; /* per-worker state (zeroed) */
+	size_t flow_priv_size;   /* per-flow state (zeroed at flow creation), <= 4096 */
+	const char *const *section_kinds; /* extra section kinds it owns, e.g. {"limit", NULL} */
+	/* where the core stores its services table before any hook is called */
+	const struct nw_services **services;
+
+	/* main thread. `sec` is [name] (NULL if absent). Return 0 or -errno (errors via conf_error). */
+	int (*configure)(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec);
+	/* main thread, after every plugin is configured: validate (e.g. rules) for `-T` and start */
+	int (*check)(nw_plugin *self, void *priv);
+	int (*start)(nw_plugin *self, void *priv);
+	/* worker thread, before its first packet / after its last */
+	int (*worker_start)(void *priv, void *wpriv, unsigned worker);
+	void (*worker_stop)(void *priv, void *wpriv, unsigned worker);
+	/* worker: return NW_RESULT(verdict, reason) */
+	int (*packet)(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow);
+	/* worker: the flow is going away (idle timeout, eviction, end) */
+	void (*flow_end)(void *priv, void *wpriv, nw_flow *flow);
+	/* main thread: build new state from cfg aside, swap; on error keep the old and return <0 */
+	int (*reload)(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec);
+	void (*stop)(nw_plugin *self, void *priv);
+};
+
+/*
+ * A plugin defines its descriptor like this (only this symbol is exported):
+ *   static const struct nw_services *svc;
+ *   NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
+ *           NW_DESC_HEADER, .name = "example", .services = &svc, .packet = ex_packet, ... };
+ */
+#define NW_PLUGIN_EXPORT NW_EXPORT
+
+#define NW_DESC_HEADER                                                             \
+	.abi_major = NW_ABI_MAJOR, .abi_minor = NW_ABI_MINOR,                       \
+	.size = sizeof(struct nw_plugin_desc), .build_options = NW_BUILD_OPTIONS
+
+/* Helpers plugins may use freely (header-only). */
+static inline int nw_addr_eq(const struct nw_addr *a, const struct nw_addr *b)
+{
+	if (a->family != b->family)
+		return 0;
+	for (int i = 0; i < (a->family == 4 ? 4 : 16); i++)
+		if (a->a[i] != b->a[i])
+			return 0;
+	return 1;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NATWARDEN_PLUGIN_H */

@@ -1,0 +1,191 @@
+/* example: the template plugin — counts packets, drops/rejects/bypasses configured ports. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <natwarden/plugin.h>
+
+#define EX_MAX_PORTS 16
+
+/* A list of destination ports, parsed from "22 80 8000". */
+struct ex_ports {
+	unsigned n;
+	uint16_t port[EX_MAX_PORTS];
+};
+
+/* Instance state (the core allocates priv_size bytes, zeroed). */
+struct ex_priv {
+	nw_plugin *self;                       /* our handle, for services that need it */
+	struct ex_ports drop, reject, bypass; /* [example] drop_port / reject_port / bypass_port */
+	int log_alerts;                        /* [example] log_alerts = yes: log alert events */
+	unsigned c_packets, c_dropped, c_alerts_seen; /* counter ids */
+	unsigned r_port;                       /* verdict reason id "port" */
+	uint64_t alerts_seen;                  /* main thread only */
+};
+
+static const struct nw_services *svc;
+
+static int ex_parse_ports(void *target, const char *value, char *err, size_t errlen)
+{
+	struct ex_ports *p = target;
+	char buf[256], *save = NULL;
+
+	p->n = 0;
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
+		char *end;
+		unsigned long v = strtoul(t, &end, 10);
+		if (*end || v == 0 || v > 65535) {
+			snprintf(err, errlen, "'%s' is not a port (1-65535)", t);
+			return -EINVAL;
+		}
+		if (p->n == EX_MAX_PORTS) {
+			snprintf(err, errlen, "at most %d ports", EX_MAX_PORTS);
+			return -EINVAL;
+		}
+		p->port[p->n++] = (uint16_t)v;
+	}
+	return 0;
+}
+
+/* Directives, nginx style: each CUSTOM parse gets the target struct; offsets pick the field. */
+static int ex_parse_drop(void *t, const char *v, char *e, size_t l)
+{
+	return ex_parse_ports(&((struct ex_priv *)t)->drop, v, e, l);
+}
+static int ex_parse_reject(void *t, const char *v, char *e, size_t l)
+{
+	return ex_parse_ports(&((struct ex_priv *)t)->reject, v, e, l);
+}
+static int ex_parse_bypass(void *t, const char *v, char *e, size_t l)
+{
+	return ex_parse_ports(&((struct ex_priv *)t)->bypass, v, e, l);
+}
+
+static const struct nw_directive ex_directives[] = {
+	{"drop_port", NW_CONF_CUSTOM, 0, 0, NULL, ex_parse_drop, "destination ports to drop"},
+	{"reject_port", NW_CONF_CUSTOM, 0, 0, NULL, ex_parse_reject, "destination ports to reject"},
+	{"bypass_port", NW_CONF_CUSTOM, 0, 0, NULL, ex_parse_bypass, "destination ports to bypass"},
+	{"log_alerts", NW_CONF_BOOL, offsetof(struct ex_priv, log_alerts), 0, "no", NULL,
+	 "log every alert event"},
+	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
+};
+
+static int ex_has(const struct ex_ports *p, uint16_t port)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->port[i] == port)
+			return 1;
+	return 0;
+}
+
+/* Rule keyword `example_dport_even;`: matches packets whose destination port is even. */
+static int ex_kw_parse(void *plugin_priv, const char *arg, void **ctx, char *err, size_t errlen)
+{
+	(void)plugin_priv;
+	if (arg && *arg) {
+		snprintf(err, errlen, "example_dport_even takes no argument");
+		return -EINVAL;
+	}
+	*ctx = NULL;
+	return 0;
+}
+
+static int ex_kw_match(const void *ctx, const nw_packet *pkt, nw_flow *flow, const uint8_t *buf,
+		       size_t len)
+{
+	(void)ctx, (void)flow, (void)buf, (void)len;
+	const struct nw_pkt_info *pi = svc->pkt_info(pkt);
+	return (pi->flags & NW_PKT_L4) && pi->dport % 2 == 0;
+}
+
+static void ex_kw_free(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct nw_keyword ex_keyword = {
+	.size = sizeof(struct nw_keyword),
+	.name = "example_dport_even",
+	.description = "matches when the destination port is even (example plugin)",
+	.parse = ex_kw_parse,
+	.match = ex_kw_match,
+	.free = ex_kw_free,
+};
+
+/* Event subscriber (main thread): count alerts other plugins raised. */
+static void ex_on_alert(void *priv, const struct nw_event *ev)
+{
+	struct ex_priv *ex = priv;
+
+	ex->alerts_seen++;
+	svc->counter_add(ex->self, NULL, ex->c_alerts_seen, 1);
+	if (ex->log_alerts)
+		svc->log(ex->self, NW_LOG_INFO, "alert sid %u: %.*s", ev->sid, (int)sizeof(ev->msg),
+			 ev->msg);
+}
+
+static int ex_cmd(void *priv, int argc, const char *const *argv, int json, char *out,
+		  size_t outlen)
+{
+	struct ex_priv *ex = priv;
+
+	(void)argc, (void)argv;
+	if (json)
+		snprintf(out, outlen, "{\"alerts_seen\":%llu}", (unsigned long long)ex->alerts_seen);
+	else
+		snprintf(out, outlen, "example: %llu alerts seen\n",
+			 (unsigned long long)ex->alerts_seen);
+	return 0;
+}
+
+static int ex_configure(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
+{
+	struct ex_priv *ex = priv;
+	int r = svc->conf_parse(cfg, sec, ex_directives, ex);
+
+	ex->self = self;
+	if (r)
+		return r;
+	if (svc->counter_register(self, "packets", "packets seen", &ex->c_packets) ||
+	    svc->counter_register(self, "dropped", "packets dropped by port", &ex->c_dropped) ||
+	    svc->counter_register(self, "alerts_seen", "alert events seen", &ex->c_alerts_seen) ||
+	    svc->reason_register(self, "port", &ex->r_port) ||
+	    svc->keyword_register(self, &ex_keyword) ||
+	    svc->event_subscribe(self, NW_EV_MASK(NW_EV_ALERT), ex_on_alert) ||
+	    svc->command_register(self, "example", "example plugin status", ex_cmd))
+		return -ENOSPC;
+	return 0;
+}
+
+/* Worker: the per-packet hook. No allocation, no syscalls, no logging without a rate limit. */
+static int ex_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
+{
+	struct ex_priv *ex = priv;
+	const struct nw_pkt_info *pi = svc->pkt_info(pkt);
+
+	(void)wpriv, (void)flow;
+	svc->counter_add(ex->self, pkt, ex->c_packets, 1);
+	if (!(pi->flags & NW_PKT_L4) || (pi->ip_proto != 6 && pi->ip_proto != 17))
+		return NW_CONTINUE;
+	if (ex_has(&ex->drop, pi->dport)) {
+		svc->counter_add(ex->self, pkt, ex->c_dropped, 1);
+		return NW_RESULT(NW_DROP, ex->r_port);
+	}
+	if (ex_has(&ex->reject, pi->dport))
+		return NW_RESULT(NW_REJECT, ex->r_port);
+	if (ex_has(&ex->bypass, pi->dport))
+		return NW_RESULT(NW_BYPASS, ex->r_port);
+	return NW_CONTINUE;
+}
+
+NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
+	NW_DESC_HEADER,
+	.name = "example",
+	.version = "1.0",
+	.description = "counts packets; drops, rejects or bypasses configured ports",
+	.priv_size = sizeof(struct ex_priv),
+	.services = &svc,
+	.configure = ex_configure,
+	.packet = ex_packet,
+};
