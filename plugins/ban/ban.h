@@ -1,0 +1,269 @@
+/* ban plugin: internal types shared by its files (addresses, hot ban set, jails, store, sync). */
+#ifndef BAN_H
+#define BAN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "natwarden/plugin.h"
+
+/* ---- addresses and networks (ban_addr.c) ---- */
+
+/* A network: family 4/6, prefix length, address with the host bits cleared. */
+struct ban_net {
+	uint8_t family; /* 4 or 6 */
+	uint8_t prefix; /* 0..32 / 0..128 */
+	uint8_t a[16];  /* IPv4 in a[0..3] */
+};
+
+#define BAN_NET_STRLEN 48 /* "ffff:...:ffff/128" + NUL fits */
+
+/* Parse "ADDR" or "ADDR/PREFIX". strict: host bits set or a leading '+'/space is an error;
+ * otherwise host bits are cleared. 0 or -EINVAL. */
+int ban_net_parse(const char *s, struct ban_net *n, int strict);
+/* "1.2.3.4" (full prefix) or "1.2.3.0/24". Returns the length, or -ENOSPC. */
+int ban_net_format(const struct ban_net *n, char *buf, size_t len);
+void ban_net_mask(struct ban_net *n);
+void ban_net_from_addr(struct ban_net *n, const struct nw_addr *a, unsigned prefix);
+int ban_net_contains(const struct ban_net *net, const struct nw_addr *a);
+/* net `inner` lies entirely inside `outer` */
+int ban_net_within(const struct ban_net *inner, const struct ban_net *outer);
+int ban_net_eq(const struct ban_net *x, const struct ban_net *y);
+static inline unsigned ban_net_maxprefix(const struct ban_net *n)
+{
+	return n->family == 4 ? 32 : 128;
+}
+
+/* An immutable list of networks (ignoreip); read by workers once published. */
+struct ban_iplist {
+	unsigned n;
+	struct ban_net net[];
+};
+/* Parse a space/comma separated list; appends to *list (realloc). 0 or -EINVAL (bad item in err) */
+int ban_iplist_parse(struct ban_iplist **list, const char *text, char *err, size_t errlen);
+int ban_iplist_match(const struct ban_iplist *l, const struct nw_addr *a);
+int ban_iplist_covers(const struct ban_iplist *l, const struct ban_net *n);
+
+/* "600", "10m", "1h30m" is not supported: one number with optional unit s/m/h/d/w/y;
+ * "-1", "permanent", "forever" -> -1. 0 or -EINVAL. */
+int ban_duration_parse(const char *s, int64_t *secs);
+
+/* ---- the hot ban set (ban_set.c) ---- */
+
+#define BAN_EXP_EMPTY 0u
+#define BAN_EXP_TOMB 1u
+#define BAN_EXP_PERM 0x7fffffffu /* never expires */
+#define BAN_EXP_MASK 0x7fffffffu
+#define BAN_EXP_REJECT 0x80000000u /* action reject (else drop) */
+
+/* Per-ban metadata kept beside the slot (main thread only). */
+struct ban_meta {
+	uint32_t created_rel; /* seconds since set base */
+	uint16_t jail;        /* interned string id */
+	uint16_t origin;      /* interned string id */
+};
+
+struct ban_tab; /* one open-addressing table for one family and prefix length */
+
+/*
+ * The ban set. Workers call ban_set_lookup only; everything else is main-thread.
+ * One table per (family, prefix length) present; tables are changed in place with atomic slot
+ * stores (keys are published before their expiry word), grown/compacted aside and swapped in
+ * with an atomic pointer store, the old one freed after `quiesce`.
+ */
+struct ban_set {
+	_Atomic(struct ban_tab *) t4[33];
+	_Atomic(struct ban_tab *) t6[129];
+	_Atomic uint64_t mask4;    /* bit p: t4[p] has live entries */
+	_Atomic uint64_t mask6[3]; /* bit p: t6[p] has live entries */
+	_Atomic uint64_t base_s;   /* engine seconds of expiry 0 */
+	uint64_t seed;
+	uint64_t live;         /* entries */
+	uint32_t min_exp;      /* earliest expiry (rel) among entries, BAN_EXP_PERM if none */
+	void (*quiesce)(void); /* wait for workers before freeing a replaced table */
+};
+
+/* What a lookup/iteration reports. */
+struct ban_entry {
+	struct ban_net net;
+	uint32_t exp; /* rel seconds (BAN_EXP_PERM = permanent) */
+	int reject;
+	struct ban_meta meta;
+};
+
+void ban_set_init(struct ban_set *s, void (*quiesce)(void));
+void ban_set_free(struct ban_set *s);
+/* engine seconds <-> rel seconds */
+uint32_t ban_set_rel(const struct ban_set *s, uint64_t engine_s);
+uint64_t ban_set_abs(const struct ban_set *s, uint32_t rel);
+/* Establish the base when the set is empty (call before computing rel values for a put). */
+void ban_set_rebase(struct ban_set *s, uint64_t now_s);
+/* Insert or replace. 1 = new, 0 = updated, <0 = -ENOMEM / -EINVAL. */
+int ban_set_put(struct ban_set *s, const struct ban_entry *e);
+/* 0 = removed, -ENOENT */
+int ban_set_del(struct ban_set *s, const struct ban_net *n);
+int ban_set_get(const struct ban_set *s, const struct ban_net *n, struct ban_entry *e);
+/* Visit every live entry (the callback may ban_set_del the visited entry). Stops when cb != 0. */
+int ban_set_foreach(struct ban_set *s, int (*cb)(void *ctx, const struct ban_entry *e),
+		    void *ctx);
+/* Worker: 0 = not banned, NW_DROP or NW_REJECT. now_s = engine seconds of the packet. */
+int ban_set_lookup(const struct ban_set *s, const struct nw_addr *a, uint64_t now_s);
+/* Shrink or drop tables left sparse by deletions (main thread, never inside foreach). */
+void ban_set_compact(struct ban_set *s);
+/* Bytes held by the tables (slots + metadata + headers). */
+size_t ban_set_mem(const struct ban_set *s);
+
+/* ---- jails (ban_jail.c) ---- */
+
+#define BAN_MAX_JAILS 200
+#define BAN_MAX_MULT 20
+
+struct ban_offenses; /* per jail: address -> recent offense times */
+
+struct ban_jail {
+	char name[32];
+	int enabled;
+	uint64_t maxretry;
+	uint64_t findtime;     /* s */
+	int64_t bantime;       /* s, -1 = permanent */
+	int increment;         /* bantime.increment */
+	double factor;         /* bantime.factor */
+	uint32_t mult[BAN_MAX_MULT]; /* bantime.multipliers */
+	unsigned n_mult;
+	uint64_t maxtime;      /* bantime.maxtime, 0 = none */
+	uint64_t rndtime;      /* bantime.rndtime, 0 = none */
+	int overalljails;      /* bantime.overalljails: count bans of every jail */
+	char scope[16];        /* "address" | "prefix" */
+	uint64_t prefix4, prefix6; /* used when scope = prefix */
+	char action[16];       /* "drop" | "reject" */
+	uint64_t maxentries;   /* addresses tracked for counting */
+	struct ban_iplist *ignore;
+	struct ban_offenses *off;
+};
+
+/* Parse one [jail NAME] section into j (defaults applied). 0 or -EINVAL (errors recorded). */
+int ban_jail_configure(struct ban_jail *j, const struct nw_services *svc, const nw_config *cfg,
+		       const nw_section *sec);
+/* (Re)allocate the offense tracker after maxretry is set (configure does this). */
+int ban_jail_init_tracker(struct ban_jail *j);
+void ban_jail_free(struct ban_jail *j);
+/* Ban scope of an offense against addr/prefix: the network to ban. */
+void ban_jail_scope(const struct ban_jail *j, const struct nw_addr *a, unsigned prefix,
+		    struct ban_net *out);
+/* Record an offense at now_s (engine seconds). Returns 1 when this offense reaches maxretry
+ * within findtime (the history is then cleared), 0 if not yet, -ENOSPC if the table is full. */
+int ban_jail_offense(struct ban_jail *j, const struct ban_net *n, uint64_t now_s);
+/* Forget offenses older than findtime. */
+void ban_jail_purge(struct ban_jail *j, uint64_t now_s);
+size_t ban_jail_tracked(const struct ban_jail *j);
+/* Ban duration for a ban preceded by `prev_bans` bans (fail2ban bantime.increment);
+ * rnd in [0,1) adds rndtime. -1 = permanent. */
+int64_t ban_jail_bantime(const struct ban_jail *j, uint64_t prev_bans, double rnd);
+
+/* Ban history for bantime.increment: (jail, net) -> count and last ban (wall seconds). */
+struct ban_hist;
+struct ban_hist *ban_hist_new(void);
+void ban_hist_free(struct ban_hist *h);
+/* count of bans with last ban not older than purge_before (older records read as 0) */
+uint32_t ban_hist_count(const struct ban_hist *h, const char *jail, const struct ban_net *n,
+			uint64_t purge_before);
+/* set (not add) */
+int ban_hist_set(struct ban_hist *h, const char *jail, const struct ban_net *n, uint32_t count,
+		 uint64_t last_wall);
+void ban_hist_purge(struct ban_hist *h, uint64_t purge_before);
+int ban_hist_foreach(const struct ban_hist *h,
+		     int (*cb)(void *ctx, const char *jail, const struct ban_net *n,
+			       uint32_t count, uint64_t last_wall),
+		     void *ctx);
+size_t ban_hist_size(const struct ban_hist *h);
+
+/* ---- local store (ban_store.c) ---- */
+
+/* A ban as stored or shared: absolute wall-clock times. */
+struct ban_record {
+	struct ban_net net;
+	uint64_t expires_wall; /* unix seconds, 0 = permanent */
+	uint64_t created_wall;
+	int reject;
+	uint32_t count;
+	char jail[32];
+	char origin[32];
+};
+
+struct ban_store_cb {
+	void *ctx;
+	int (*ban)(void *ctx, const struct ban_record *r);
+	int (*hist)(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
+		    uint64_t last_wall);
+};
+
+/* The file writer: begin, add lines, commit (fsync + rename). */
+struct ban_store_writer;
+int ban_store_begin(struct ban_store_writer **w, const char *path);
+int ban_store_add_ban(struct ban_store_writer *w, const struct ban_record *r);
+int ban_store_add_hist(struct ban_store_writer *w, const char *jail, const struct ban_net *n,
+		       uint32_t count, uint64_t last_wall);
+int ban_store_commit(struct ban_store_writer *w); /* frees w in every case */
+void ban_store_abort(struct ban_store_writer *w);
+/* Load; bad lines are skipped and counted in *bad. -ENOENT when there is no file. */
+int ban_store_load(const char *path, const struct ban_store_cb *cb, unsigned *bad);
+
+/* ---- strict parsers for data read from Redis (ban_rparse.c) ---- */
+
+struct ban_rlimits {
+	unsigned min_prefix4, min_prefix6;
+	uint64_t max_ttl; /* longest accepted ban, s */
+	int allow_perm;   /* accept permanent bans */
+};
+
+/* A ban/unban event as carried on the stream. */
+struct ban_revent {
+	int action; /* NW_BAN_ACTION_BAN / _UNBAN */
+	struct ban_record rec;
+	char reason[96];
+};
+
+/* Parse a ban member "ADDR/PREFIX" (canonical form only); 0 or -EINVAL. */
+int ban_rparse_member(const char *s, size_t len, const struct ban_rlimits *lim,
+		      struct ban_net *out);
+/* A sorted-set score: unix seconds or "inf" (permanent -> 0). -EINVAL for syntax/ttl bounds,
+ * -ESTALE when already expired. */
+int ban_rparse_expiry(const char *s, size_t len, uint64_t now_wall, const struct ban_rlimits *lim,
+		      uint64_t *expires_wall);
+/* Metadata hash value "JAIL ORIGIN ACTION COUNT CREATED REASON..." into r (and reason). */
+int ban_rparse_meta(const char *s, size_t len, struct ban_record *r, char *reason,
+		    size_t reasonlen);
+int ban_rmeta_format(const struct ban_record *r, const char *reason, char *buf, size_t len);
+/* Canonical member text "ADDR/PREFIX" (always with the prefix). */
+int ban_rmember_format(const struct ban_net *n, char *buf, size_t len);
+/* Parse a stream event given as field/value pairs. key (may be NULL): HMAC key; when set, a
+ * valid "sig" field is required. 0 or -EINVAL / -EPERM (bad signature). */
+int ban_rparse_event(const char *const *kv, const size_t *lens, size_t n_pairs,
+		     uint64_t now_wall, const struct ban_rlimits *lim, const uint8_t *key,
+		     size_t keylen, struct ban_revent *out);
+/* Serialize an event to field/value pairs (static buffers in `buf`); returns pair count.
+ * fields[i*2], fields[i*2+1]. Adds "sig" when key is set. */
+#define BAN_REV_MAXPAIRS 11
+struct ban_rev_buf {
+	char v[BAN_REV_MAXPAIRS][128];
+	const char *f[BAN_REV_MAXPAIRS * 2];
+	size_t l[BAN_REV_MAXPAIRS * 2];
+};
+size_t ban_revent_encode(const struct ban_revent *ev, const uint8_t *key, size_t keylen,
+			 struct ban_rev_buf *b);
+
+/* ---- SHA-256 / HMAC (ban_sha256.c) ---- */
+
+struct ban_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t n;
+};
+void ban_sha256_init(struct ban_sha256 *c);
+void ban_sha256_update(struct ban_sha256 *c, const void *data, size_t len);
+void ban_sha256_final(struct ban_sha256 *c, uint8_t out[32]);
+void ban_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+		     uint8_t out[32]);
+
+#endif /* BAN_H */

@@ -1,0 +1,102 @@
+/* ban plugin: the instance state and the calls between its main file, Redis sync and ipset. */
+#ifndef BAN_PRIV_H
+#define BAN_PRIV_H
+
+#include "ban.h"
+
+/* [ban] section */
+struct ban_conf {
+	char store[16];          /* local | redis */
+	char state_file[256];    /* under state_dir unless absolute */
+	char redis[256];         /* unix:/path | HOST:PORT */
+	char redis_prefix[64];
+	char gateway_id[32];
+	char redis_user[64];
+	char redis_password[128];
+	uint64_t redis_db;
+	uint64_t redis_connect_timeout; /* s */
+	uint64_t redis_command_timeout; /* s */
+	char redis_hmac_key_file[256];
+	uint64_t redis_stream_maxlen;
+	uint64_t redis_max_ttl;  /* s: longer bans read from Redis are refused */
+	int redis_allow_permanent; /* accept permanent bans from Redis */
+	int ipset;               /* kernel offload */
+	char ipset_bin[128];
+	char ipset_v4[32], ipset_v6[32], ipset_net4[32], ipset_net6[32];
+	uint64_t min_prefix4, min_prefix6;
+	uint64_t dbpurgeage;     /* s */
+	uint64_t max_bans;
+	struct ban_iplist *ignore; /* global ignoreip */
+};
+
+struct ban_redis; /* ban_redis.c */
+struct ban_ipset; /* ban_ipset.c */
+
+/* Flags for ban_apply / ban_remove. */
+#define BAN_F_QUIET 0x1    /* no EVE event */
+#define BAN_F_NOSYNC 0x2   /* do not publish to Redis (it came from there) */
+#define BAN_F_REPLACE 0x4  /* take the new expiry even when shorter */
+#define BAN_F_NOSAVE 0x8   /* do not mark the store dirty */
+
+struct ban_priv {
+	nw_plugin *self;
+	struct ban_conf c;
+	struct ban_jail *jails;
+	unsigned n_jails;
+	_Atomic(struct ban_iplist *) ignore; /* union of every ignoreip, read by workers */
+	struct ban_set set;
+	struct ban_hist *hist;
+	char state_path[4096];
+	int dirty;
+	int started;
+	uint64_t last_save_s;
+	uint64_t last_purge_s;
+	uint64_t rng;
+	/* interned jail/origin names (id 0 = "") */
+	char (*strs)[32];
+	unsigned n_strs, cap_strs;
+	/* counters */
+	unsigned c_pkts, c_bans, c_unbans, c_expired, c_offenses, c_off_unknown, c_ignored,
+		c_full, c_store_bad, c_redis_bad, c_redis_applied, c_redis_sent, c_redis_errors,
+		c_ipset_errors;
+	unsigned g_active, g_mem, g_tracked, g_redis_up, g_queue;
+	unsigned reason_banned;
+	struct ban_redis *redis;
+	struct ban_ipset *ipset;
+	uint8_t hmac_key[128];
+	size_t hmac_keylen;
+};
+
+/* the services table (ban.c) */
+extern const struct nw_services *ban_svc;
+
+uint64_t ban_now_s(void);      /* engine seconds */
+uint64_t ban_wall_s(void);     /* unix seconds */
+const char *ban_str(const struct ban_priv *p, uint16_t id);
+uint16_t ban_intern(struct ban_priv *p, const char *s);
+
+/* The one way to add or change a ban (main thread). dur_s -1 = permanent. reason may be NULL.
+ * Returns 1 new, 0 updated/unchanged, <0 refused (-EPERM ignored, -EINVAL prefix, -ENOSPC). */
+int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int reject,
+	      const char *jail, const char *origin, const char *reason, unsigned flags);
+/* Remove one ban; 0 or -ENOENT. */
+int ban_remove(struct ban_priv *p, const struct ban_net *n, const char *reason, unsigned flags);
+/* Fill a shareable record from a set entry. */
+void ban_entry_record(const struct ban_priv *p, const struct ban_entry *e, struct ban_record *r);
+
+/* Redis sync (ban_redis.c); all main thread. */
+int ban_redis_start(struct ban_priv *p);
+void ban_redis_stop(struct ban_priv *p);
+void ban_redis_publish(struct ban_priv *p, int action, const struct ban_record *r,
+		       const char *reason);
+void ban_redis_poll(struct ban_priv *p);
+int ban_redis_status(struct ban_priv *p, char *out, size_t len);
+
+/* Kernel ipset offload (ban_ipset.c); main thread. */
+int ban_ipset_start(struct ban_priv *p);
+void ban_ipset_stop(struct ban_priv *p);
+void ban_ipset_add(struct ban_priv *p, const struct ban_net *n, uint64_t timeout_s);
+void ban_ipset_del(struct ban_priv *p, const struct ban_net *n);
+void ban_ipset_flush_queue(struct ban_priv *p);
+
+#endif /* BAN_PRIV_H */

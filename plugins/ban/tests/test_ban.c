@@ -1,0 +1,589 @@
+/* ban plugin unit tests: jails, ban time formula, ignore lists, the ban set, store, Redis parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ban.h"
+
+static int quiesce_calls;
+static void fake_quiesce(void)
+{
+	quiesce_calls++;
+}
+
+static struct nw_addr addr_of(const char *s)
+{
+	struct nw_addr a;
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, a.a) == 1)
+		a.family = 4;
+	else if (inet_pton(AF_INET6, s, a.a) == 1)
+		a.family = 6;
+	return a;
+}
+
+static struct ban_net net_of(const char *s)
+{
+	struct ban_net n;
+	assert_int_equal(ban_net_parse(s, &n, 0), 0);
+	return n;
+}
+
+static void jail_defaults(struct ban_jail *j, const char *name)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->enabled = 1;
+	j->maxretry = 3;
+	j->findtime = 600;
+	j->bantime = 3600;
+	j->factor = 1;
+	snprintf(j->scope, sizeof(j->scope), "address");
+	j->prefix4 = 24;
+	j->prefix6 = 64;
+	snprintf(j->action, sizeof(j->action), "drop");
+	j->maxentries = 1000;
+	assert_int_equal(ban_jail_init_tracker(j), 0);
+}
+
+/* The third offense within findtime bans; offenses spread wider than findtime never do. */
+static void test_jail_counting(void **state)
+{
+	struct ban_jail j;
+	struct ban_net a = net_of("198.51.100.7"), b = net_of("198.51.100.8");
+
+	(void)state;
+	jail_defaults(&j, "sshd");
+	assert_int_equal(ban_jail_offense(&j, &a, 1000), 0);
+	assert_int_equal(ban_jail_offense(&j, &a, 1100), 0);
+	assert_int_equal(ban_jail_offense(&j, &a, 1200), 1); /* 3 within 600 s */
+	/* counting restarts after a ban */
+	assert_int_equal(ban_jail_offense(&j, &a, 1201), 0);
+
+	/* b: one offense every 400 s: never 3 within 600 s */
+	for (uint64_t t = 0; t < 10; t++)
+		assert_int_equal(ban_jail_offense(&j, &b, 5000 + t * 400), 0);
+	/* one more right after: with the two of the last 600 s that makes 3 */
+	assert_int_equal(ban_jail_offense(&j, &b, 5000 + 9 * 400 + 1), 1);
+
+	/* purge forgets old offenses */
+	ban_jail_purge(&j, 100000);
+	assert_int_equal(ban_jail_tracked(&j), 0);
+	ban_jail_free(&j);
+}
+
+static void test_jail_maxentries(void **state)
+{
+	struct ban_jail j;
+
+	(void)state;
+	jail_defaults(&j, "x");
+	j.maxentries = 2;
+	struct ban_net a = net_of("203.0.113.1"), b = net_of("203.0.113.2"),
+		       c = net_of("203.0.113.3");
+	assert_int_equal(ban_jail_offense(&j, &a, 10), 0);
+	assert_int_equal(ban_jail_offense(&j, &b, 10), 0);
+	assert_int_equal(ban_jail_offense(&j, &c, 10), -ENOSPC);
+	/* once the old ones are past findtime there is room again */
+	assert_int_equal(ban_jail_offense(&j, &c, 10 + 600), 0);
+	ban_jail_free(&j);
+}
+
+/* fail2ban: bantime * 2^n * factor; multipliers by previous ban count; maxtime caps. */
+static void test_bantime_increment(void **state)
+{
+	struct ban_jail j;
+
+	(void)state;
+	jail_defaults(&j, "sshd");
+	assert_int_equal(ban_jail_bantime(&j, 5, 0), 3600); /* increment off */
+	j.increment = 1;
+	assert_int_equal(ban_jail_bantime(&j, 0, 0), 3600);
+	assert_int_equal(ban_jail_bantime(&j, 1, 0), 7200);
+	assert_int_equal(ban_jail_bantime(&j, 3, 0), 3600 * 8);
+	j.factor = 1.5;
+	assert_int_equal(ban_jail_bantime(&j, 2, 0), 3600 * 6);
+	j.factor = 1;
+	j.maxtime = 86400;
+	assert_int_equal(ban_jail_bantime(&j, 10, 0), 86400);
+	j.maxtime = 0;
+	/* multipliers "1 5 30": by previous bans, the last repeats */
+	j.mult[0] = 1, j.mult[1] = 5, j.mult[2] = 30, j.n_mult = 3;
+	j.bantime = 60;
+	assert_int_equal(ban_jail_bantime(&j, 0, 0), 60);
+	assert_int_equal(ban_jail_bantime(&j, 1, 0), 300);
+	assert_int_equal(ban_jail_bantime(&j, 2, 0), 1800);
+	assert_int_equal(ban_jail_bantime(&j, 9, 0), 1800);
+	/* rndtime adds up to rndtime */
+	j.rndtime = 100;
+	assert_int_equal(ban_jail_bantime(&j, 0, 0.5), 110);
+	/* permanent stays permanent */
+	j.bantime = -1;
+	assert_int_equal(ban_jail_bantime(&j, 3, 0), -1);
+	ban_jail_free(&j);
+}
+
+static void test_scope(void **state)
+{
+	struct ban_jail j;
+	struct ban_net n;
+	struct nw_addr a = addr_of("198.51.100.77"), b = addr_of("2001:db8:1:2:3:4:5:6");
+	char buf[BAN_NET_STRLEN];
+
+	(void)state;
+	jail_defaults(&j, "web");
+	ban_jail_scope(&j, &a, 32, &n);
+	ban_net_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "198.51.100.77");
+	snprintf(j.scope, sizeof(j.scope), "prefix");
+	ban_jail_scope(&j, &a, 32, &n);
+	ban_net_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "198.51.100.0/24");
+	ban_jail_scope(&j, &b, 128, &n);
+	ban_net_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8:1:2::/64");
+	ban_jail_free(&j);
+}
+
+static void test_ignoreip(void **state)
+{
+	struct ban_iplist *l = NULL;
+	char err[128];
+	struct ban_net n;
+
+	(void)state;
+	assert_int_equal(ban_iplist_parse(&l, "127.0.0.1/8 ::1 203.0.113.0/24", err, sizeof(err)), 0);
+	assert_int_equal(l->n, 3);
+	struct nw_addr a1 = addr_of("127.5.5.5"), a2 = addr_of("::1"), a3 = addr_of("203.0.113.9"),
+		       a4 = addr_of("198.51.100.1"), a5 = addr_of("::2");
+	assert_true(ban_iplist_match(l, &a1));
+	assert_true(ban_iplist_match(l, &a2));
+	assert_true(ban_iplist_match(l, &a3));
+	assert_false(ban_iplist_match(l, &a4));
+	assert_false(ban_iplist_match(l, &a5));
+	n = net_of("203.0.113.128/25");
+	assert_true(ban_iplist_covers(l, &n));
+	n = net_of("203.0.112.0/23"); /* wider than the ignored net: not covered */
+	assert_false(ban_iplist_covers(l, &n));
+	assert_int_equal(ban_iplist_parse(&l, "1.2.3.4 bogus", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bogus"));
+	free(l);
+}
+
+static void test_net_parse(void **state)
+{
+	struct ban_net n;
+	char buf[BAN_NET_STRLEN];
+
+	(void)state;
+	assert_int_equal(ban_net_parse("10.1.2.3/16", &n, 0), 0);
+	ban_net_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.0.0/16");
+	assert_int_equal(ban_net_parse("10.1.2.3/16", &n, 1), -EINVAL); /* host bits */
+	assert_int_equal(ban_net_parse("10.1.0.0/33", &n, 0), -EINVAL);
+	assert_int_equal(ban_net_parse("10.1.0.0/", &n, 0), -EINVAL);
+	assert_int_equal(ban_net_parse("10.1.0.0/1a", &n, 0), -EINVAL);
+	assert_int_equal(ban_net_parse("", &n, 0), -EINVAL);
+	assert_int_equal(ban_net_parse("2001:db8::/129", &n, 0), -EINVAL);
+	int64_t d;
+	assert_int_equal(ban_duration_parse("10m", &d), 0);
+	assert_int_equal(d, 600);
+	assert_int_equal(ban_duration_parse("-1", &d), 0);
+	assert_int_equal(d, -1);
+	assert_int_equal(ban_duration_parse("1x", &d), -EINVAL);
+}
+
+/* Exact and prefix bans, expiry by packet time, reject flag, deletion, growth. */
+static void test_set_lookup(void **state)
+{
+	struct ban_set s;
+	struct ban_entry e;
+	struct nw_addr a;
+
+	(void)state;
+	ban_set_init(&s, fake_quiesce);
+	ban_set_rebase(&s, 1000);
+	memset(&e, 0, sizeof(e));
+	e.net = net_of("198.51.100.7");
+	e.exp = ban_set_rel(&s, 2000);
+	assert_int_equal(ban_set_put(&s, &e), 1);
+	e.net = net_of("203.0.113.0/24");
+	e.reject = 1;
+	e.exp = BAN_EXP_PERM;
+	assert_int_equal(ban_set_put(&s, &e), 1);
+	e.net = net_of("2001:db8:5::/48");
+	e.reject = 0;
+	e.exp = ban_set_rel(&s, 3000);
+	assert_int_equal(ban_set_put(&s, &e), 1);
+	e.net = net_of("2001:db8:6::1");
+	assert_int_equal(ban_set_put(&s, &e), 1);
+
+	a = addr_of("198.51.100.7");
+	assert_int_equal(ban_set_lookup(&s, &a, 1500), NW_DROP);
+	assert_int_equal(ban_set_lookup(&s, &a, 2000), 0); /* expired by packet time */
+	a = addr_of("198.51.100.8");
+	assert_int_equal(ban_set_lookup(&s, &a, 1500), 0);
+	a = addr_of("203.0.113.200");
+	assert_int_equal(ban_set_lookup(&s, &a, 99999999), NW_REJECT);
+	a = addr_of("2001:db8:5:ffff::9");
+	assert_int_equal(ban_set_lookup(&s, &a, 1500), NW_DROP);
+	a = addr_of("2001:db8:6::1");
+	assert_int_equal(ban_set_lookup(&s, &a, 1500), NW_DROP);
+	a = addr_of("2001:db8:6::2");
+	assert_int_equal(ban_set_lookup(&s, &a, 1500), 0);
+
+	assert_int_equal(ban_set_del(&s, &(struct ban_net){0}), -EINVAL);
+	struct ban_net d = net_of("203.0.113.0/24");
+	assert_int_equal(ban_set_del(&s, &d), 0);
+	assert_int_equal(ban_set_del(&s, &d), -ENOENT);
+	a = addr_of("203.0.113.200");
+	assert_int_equal(ban_set_lookup(&s, &a, 1500), 0);
+	/* re-ban after delete reuses the slot */
+	e.net = d;
+	e.exp = BAN_EXP_PERM;
+	assert_int_equal(ban_set_put(&s, &e), 1);
+	assert_int_equal(ban_set_lookup(&s, &a, 1500), NW_DROP);
+	assert_int_equal(s.live, 4);
+
+	/* growth: 10000 addresses, all found, neighbours not */
+	for (uint32_t i = 0; i < 10000; i++) {
+		e.net.family = 4;
+		e.net.prefix = 32;
+		memset(e.net.a, 0, 16);
+		e.net.a[0] = 10;
+		e.net.a[1] = (uint8_t)(i >> 8);
+		e.net.a[2] = (uint8_t)i;
+		e.net.a[3] = 1;
+		e.exp = ban_set_rel(&s, 5000);
+		assert_int_equal(ban_set_put(&s, &e), 1);
+	}
+	assert_true(quiesce_calls > 0);
+	for (uint32_t i = 0; i < 10000; i += 7) {
+		struct nw_addr x = {.family = 4};
+		x.a[0] = 10, x.a[1] = (uint8_t)(i >> 8), x.a[2] = (uint8_t)i, x.a[3] = 1;
+		assert_int_equal(ban_set_lookup(&s, &x, 1500), NW_DROP);
+		x.a[3] = 2;
+		assert_int_equal(ban_set_lookup(&s, &x, 1500), 0);
+	}
+	ban_set_free(&s);
+}
+
+static int count_cb(void *ctx, const struct ban_entry *e)
+{
+	(void)e;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+static void test_set_memory(void **state)
+{
+	struct ban_set s;
+	struct ban_entry e;
+	unsigned n = 0;
+	const unsigned N = 200000;
+
+	(void)state;
+	ban_set_init(&s, NULL);
+	ban_set_rebase(&s, 100);
+	memset(&e, 0, sizeof(e));
+	e.net.family = 4;
+	e.net.prefix = 32;
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t v = 0x0a000000u + i * 7919u;
+		e.net.a[0] = (uint8_t)(v >> 24), e.net.a[1] = (uint8_t)(v >> 16);
+		e.net.a[2] = (uint8_t)(v >> 8), e.net.a[3] = (uint8_t)v;
+		e.exp = 1000;
+		ban_set_put(&s, &e);
+	}
+	ban_set_foreach(&s, count_cb, &n);
+	assert_int_equal(n, s.live);
+	/* the target: at most 48 bytes per IPv4 ban (slot + metadata at the table's load) */
+	size_t per = ban_set_mem(&s) / s.live;
+	print_message("bytes per IPv4 ban: %zu (%" PRIu64 " bans)\n", per, s.live);
+	assert_true(per <= 48);
+	ban_set_free(&s);
+}
+
+/* What is saved comes back: bans (with jail/origin/action) and ban counts. */
+struct rt_ctx {
+	unsigned bans, hists;
+	struct ban_record last;
+};
+static int rt_ban(void *ctx, const struct ban_record *r)
+{
+	struct rt_ctx *c = ctx;
+	c->bans++;
+	c->last = *r;
+	return 0;
+}
+static int rt_hist(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
+		   uint64_t last)
+{
+	struct rt_ctx *c = ctx;
+	c->hists++;
+	assert_string_equal(jail, "sshd");
+	assert_int_equal(count, 4);
+	assert_int_equal(last, 1700000000);
+	(void)n;
+	return 0;
+}
+
+static void test_store_roundtrip(void **state)
+{
+	char dir[] = "/tmp/bantestXXXXXX", path[256];
+	struct ban_store_writer *w;
+	struct ban_record r;
+	struct rt_ctx c = {0};
+	struct ban_store_cb cb = {.ctx = &c, .ban = rt_ban, .hist = rt_hist};
+	unsigned bad;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ban.state", dir);
+	assert_int_equal(ban_store_load(path, &cb, &bad), -ENOENT);
+	assert_int_equal(ban_store_begin(&w, path), 0);
+	memset(&r, 0, sizeof(r));
+	r.net = net_of("2001:db8::/64");
+	r.expires_wall = 1900000000;
+	r.created_wall = 1700000000;
+	r.reject = 1;
+	r.count = 2;
+	snprintf(r.jail, sizeof(r.jail), "sshd");
+	snprintf(r.origin, sizeof(r.origin), "gw 1"); /* space is made safe */
+	assert_int_equal(ban_store_add_ban(w, &r), 0);
+	r.net = net_of("198.51.100.7");
+	r.expires_wall = 0;
+	r.reject = 0;
+	r.origin[0] = '\0';
+	assert_int_equal(ban_store_add_ban(w, &r), 0);
+	struct ban_net hn = net_of("198.51.100.7");
+	assert_int_equal(ban_store_add_hist(w, "sshd", &hn, 4, 1700000000), 0);
+	assert_int_equal(ban_store_commit(w), 0);
+
+	/* append garbage: skipped and counted, the rest loads */
+	FILE *f = fopen(path, "a");
+	fputs("ban 10.0.0.0/0x 1 2 drop 1 a b\nnonsense\nban 10.1.2.3/8 1 2 drop 1 a b\n", f);
+	fclose(f);
+	assert_int_equal(ban_store_load(path, &cb, &bad), 0);
+	assert_int_equal(bad, 3);
+	assert_int_equal(c.bans, 2);
+	assert_int_equal(c.hists, 1);
+	char buf[BAN_NET_STRLEN];
+	ban_net_format(&c.last.net, buf, sizeof(buf));
+	assert_string_equal(buf, "198.51.100.7");
+	assert_int_equal(c.last.expires_wall, 0);
+	assert_string_equal(c.last.jail, "sshd");
+	assert_string_equal(c.last.origin, "");
+	/* no temp files left behind */
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", dir);
+	assert_int_equal(system(cmd), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+static const struct ban_rlimits lim = {
+	.min_prefix4 = 16, .min_prefix6 = 32, .max_ttl = 86400 * 30, .allow_perm = 1};
+
+static void test_redis_member_parse(void **state)
+{
+	struct ban_net n;
+	uint64_t exp;
+	static const char *const bad[] = {
+		"198.51.100.7",      /* no prefix */
+		"0.0.0.0/0",         /* everything */
+		"10.0.0.0/8",        /* shorter than min_prefix4 */
+		"198.51.100.7/24",   /* host bits */
+		"198.51.100.07/32",  /* not canonical */
+		"2001:DB8::1/128",   /* not canonical */
+		"::/0",              /* everything */
+		"2001:db8::/16",     /* short */
+		"198.51.100.7/32 ",  /* trailing space */
+		"198.51.100.7/032",  /* leading zero */
+		"",
+		"x/32",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ban_rparse_member(bad[i], strlen(bad[i]), &lim, &n), -EINVAL);
+	assert_int_equal(ban_rparse_member("198.51.100.7/32", 15, &lim, &n), 0);
+	assert_int_equal(ban_rparse_member("2001:db8::/64", 13, &lim, &n), 0);
+	/* embedded NUL */
+	assert_int_equal(ban_rparse_member("1.2.3.4/32\0x", 12, &lim, &n), -EINVAL);
+
+	assert_int_equal(ban_rparse_expiry("1000100", 7, 1000000, &lim, &exp), 0);
+	assert_int_equal(exp, 1000100);
+	assert_int_equal(ban_rparse_expiry("999999", 6, 1000000, &lim, &exp), -ESTALE);
+	assert_int_equal(ban_rparse_expiry("99999999999", 11, 1000000, &lim, &exp), -EINVAL);
+	assert_int_equal(ban_rparse_expiry("-5", 2, 1000000, &lim, &exp), -EINVAL);
+	assert_int_equal(ban_rparse_expiry("1e9", 3, 1000000, &lim, &exp), -EINVAL);
+	assert_int_equal(ban_rparse_expiry("inf", 3, 1000000, &lim, &exp), 0);
+	assert_int_equal(exp, 0);
+	struct ban_rlimits noperm = lim;
+	noperm.allow_perm = 0;
+	assert_int_equal(ban_rparse_expiry("inf", 3, 1000000, &noperm, &exp), -EINVAL);
+
+	struct ban_record r;
+	char reason[96];
+	const char *m = "sshd gw1 reject 3 1700000000 3 offenses within 600s";
+	assert_int_equal(ban_rparse_meta(m, strlen(m), &r, reason, sizeof(reason)), 0);
+	assert_string_equal(r.jail, "sshd");
+	assert_int_equal(r.reject, 1);
+	assert_string_equal(reason, "3 offenses within 600s");
+	const char *bm[] = {"sshd gw1 kill 3 1", "sshd gw1 drop x 1", "sshd gw1 drop 3",
+			    "s\x01 gw1 drop 3 1", "sshd gw1 drop 3 1 bad\x7f"};
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(ban_rparse_meta(bm[i], strlen(bm[i]), &r, reason, sizeof(reason)),
+				 -EINVAL);
+}
+
+static int parse_pairs(const char *const *kv, size_t n, const uint8_t *key, size_t keylen,
+		       struct ban_revent *ev)
+{
+	size_t lens[32];
+	for (size_t i = 0; i < n * 2; i++)
+		lens[i] = strlen(kv[i]);
+	return ban_rparse_event(kv, lens, n, 1000000, &lim, key, keylen, ev);
+}
+
+static void test_redis_event_parse(void **state)
+{
+	struct ban_revent ev, back;
+	struct ban_rev_buf b;
+	const uint8_t key[] = "0123456789abcdef-shared";
+	size_t n;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.action = NW_BAN_ACTION_BAN;
+	ev.rec.net = net_of("198.51.100.7");
+	ev.rec.expires_wall = 1003600;
+	snprintf(ev.rec.jail, sizeof(ev.rec.jail), "sshd");
+	snprintf(ev.rec.origin, sizeof(ev.rec.origin), "gw1");
+	snprintf(ev.reason, sizeof(ev.reason), "3 offenses");
+	n = ban_revent_encode(&ev, key, sizeof(key) - 1, &b);
+	assert_int_equal(n, 11);
+	assert_int_equal(ban_rparse_event(b.f, b.l, n, 1000000, &lim, key, sizeof(key) - 1, &back),
+			 0);
+	assert_true(ban_net_eq(&back.rec.net, &ev.rec.net));
+	assert_int_equal(back.rec.expires_wall, 1003600);
+	assert_string_equal(back.reason, "3 offenses");
+	/* tampered value: signature fails */
+	snprintf(b.v[2], sizeof(b.v[2]), "198.51.100.8/32");
+	b.l[5] = strlen(b.v[2]);
+	assert_int_equal(ban_rparse_event(b.f, b.l, n, 1000000, &lim, key, sizeof(key) - 1, &back),
+			 -EPERM);
+	/* unsigned event with a key configured */
+	const char *unsigned_ev[] = {"v", "1", "a", "ban", "ip", "198.51.100.9/32", "exp", "1003600"};
+	assert_int_equal(parse_pairs(unsigned_ev, 4, key, sizeof(key) - 1, &back), -EPERM);
+	assert_int_equal(parse_pairs(unsigned_ev, 4, NULL, 0, &back), 0);
+	/* bad ones */
+	const char *bad1[] = {"v", "1", "a", "ban", "ip", "0.0.0.0/0", "exp", "1003600"};
+	const char *bad2[] = {"v", "1", "a", "ban", "ip", "198.51.100.9/32", "exp", "99999999999"};
+	const char *bad3[] = {"v", "2", "a", "ban", "ip", "198.51.100.9/32", "exp", "1003600"};
+	const char *bad4[] = {"v", "1", "a", "nuke", "ip", "198.51.100.9/32", "exp", "1003600"};
+	const char *bad5[] = {"v", "1", "a", "ban", "ip", "198.51.100.9/32", "exp", "1003600",
+			      "ip", "198.51.100.10/32"};
+	const char *bad6[] = {"v", "1", "a", "ban", "ip", "198.51.100.9/32", "exp", "1003600",
+			      "evil", "x"};
+	const char *bad7[] = {"v", "1", "a", "ban", "ip", "198.51.100.9/32"};
+	const char *bad8[] = {"v", "1", "a", "ban", "ip", "198.51.100.9/32", "exp", "1003600",
+			      "jail", "a b"};
+	assert_int_equal(parse_pairs(bad1, 4, NULL, 0, &back), -EINVAL);
+	assert_int_equal(parse_pairs(bad2, 4, NULL, 0, &back), -EINVAL);
+	assert_int_equal(parse_pairs(bad3, 4, NULL, 0, &back), -EINVAL);
+	assert_int_equal(parse_pairs(bad4, 4, NULL, 0, &back), -EINVAL);
+	assert_int_equal(parse_pairs(bad5, 5, NULL, 0, &back), -EINVAL);
+	assert_int_equal(parse_pairs(bad6, 5, NULL, 0, &back), -EINVAL);
+	assert_int_equal(parse_pairs(bad7, 3, NULL, 0, &back), -EINVAL);
+	assert_int_equal(parse_pairs(bad8, 5, NULL, 0, &back), -EINVAL);
+	/* an expired ban is not an error, it is stale */
+	const char *old[] = {"v", "1", "a", "ban", "ip", "198.51.100.9/32", "exp", "999"};
+	assert_int_equal(parse_pairs(old, 4, NULL, 0, &back), -ESTALE);
+	/* unban */
+	const char *unb[] = {"v", "1", "a", "unban", "ip", "198.51.100.9/32", "exp", "0"};
+	assert_int_equal(parse_pairs(unb, 4, NULL, 0, &back), 0);
+	assert_int_equal(back.action, NW_BAN_ACTION_UNBAN);
+}
+
+static void hexof(const uint8_t *d, char *out)
+{
+	for (int i = 0; i < 32; i++)
+		sprintf(out + i * 2, "%02x", d[i]);
+}
+
+/* FIPS 180-2 and RFC 4231 vectors. */
+static void test_sha256_hmac(void **state)
+{
+	struct ban_sha256 c;
+	uint8_t d[32], key[131];
+	char hex[65];
+
+	(void)state;
+	ban_sha256_init(&c);
+	ban_sha256_update(&c, "abc", 3);
+	ban_sha256_final(&c, d);
+	hexof(d, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ban_sha256_init(&c);
+	const char *m2 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	for (size_t i = 0; i < strlen(m2); i++) /* byte by byte: exercises buffering */
+		ban_sha256_update(&c, m2 + i, 1);
+	ban_sha256_final(&c, d);
+	hexof(d, hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+
+	memset(key, 0x0b, 20);
+	ban_hmac_sha256(key, 20, "Hi There", 8, d);
+	hexof(d, hex);
+	assert_string_equal(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	ban_hmac_sha256((const uint8_t *)"Jefe", 4, "what do ya want for nothing?", 28, d);
+	hexof(d, hex);
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	memset(key, 0xaa, 131);
+	const char *m6 = "Test Using Larger Than Block-Size Key - Hash Key First";
+	ban_hmac_sha256(key, 131, m6, strlen(m6), d);
+	hexof(d, hex);
+	assert_string_equal(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+static void test_hist(void **state)
+{
+	struct ban_hist *h = ban_hist_new();
+	struct ban_net n = net_of("198.51.100.7");
+
+	(void)state;
+	assert_int_equal(ban_hist_count(h, "sshd", &n, 0), 0);
+	ban_hist_set(h, "sshd", &n, 2, 5000);
+	assert_int_equal(ban_hist_count(h, "sshd", &n, 4000), 2);
+	assert_int_equal(ban_hist_count(h, "web", &n, 4000), 0);
+	/* older than dbpurgeage: forgotten */
+	assert_int_equal(ban_hist_count(h, "sshd", &n, 6000), 0);
+	ban_hist_purge(h, 6000);
+	assert_int_equal(ban_hist_size(h), 0);
+	ban_hist_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jail_counting),  cmocka_unit_test(test_jail_maxentries),
+		cmocka_unit_test(test_bantime_increment), cmocka_unit_test(test_scope),
+		cmocka_unit_test(test_ignoreip),       cmocka_unit_test(test_net_parse),
+		cmocka_unit_test(test_set_lookup),     cmocka_unit_test(test_set_memory),
+		cmocka_unit_test(test_store_roundtrip), cmocka_unit_test(test_redis_member_parse),
+		cmocka_unit_test(test_redis_event_parse), cmocka_unit_test(test_sha256_hmac),
+		cmocka_unit_test(test_hist),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
