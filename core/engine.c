@@ -59,6 +59,7 @@ static const struct nw_directive settings_table[] = {
 	{"event_queue", NW_CONF_UINT, SET_OFF(event_queue), 0, "4096", NULL, "events per worker queue"},
 	{"eve", NW_CONF_BOOL, SET_OFF(eve), 0, "yes", NULL, "write eve.json"},
 	SET_STR("eve_file", eve_file, "eve.json", "EVE file name inside log_dir"),
+	{"eve_drops", NW_CONF_BOOL, SET_OFF(eve_drops), 0, "yes", NULL, "an EVE drop event per dropped packet"},
 	{"payload_printable", NW_CONF_BOOL, SET_OFF(payload_printable), 0, "no", NULL, NULL},
 	SET_STR("control_socket", control_socket, "/run/natwarden/natwarden.sock", NULL),
 	{"queue_maxlen", NW_CONF_UINT, SET_OFF(queue_maxlen), 0, "4096", NULL, NULL},
@@ -326,6 +327,39 @@ void nw_worker_thread_stop(struct nw_worker *w)
 		nw_tls_worker = NULL;
 }
 
+/* EVE "drop" event for a packet a plugin dropped or rejected (bounded by the event ring). */
+static void engine_emit_drop(struct nw_worker *w, const struct nw_packet *pkt,
+			     const struct nw_plugin *p, int v, unsigned reason)
+{
+	const struct nw_pkt_info *pi = &pkt->info;
+	struct nw_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.size = sizeof(ev);
+	ev.type = NW_EV_CUSTOM;
+	ev.ts_ns = pi->ts_ns;
+	ev.flow_id = pkt->flow ? pkt->flow->info.id : 0;
+	ev.src = pi->src;
+	ev.dst = pi->dst;
+	ev.sport = pi->sport;
+	ev.dport = pi->dport;
+	ev.ip_proto = pi->ip_proto;
+	ev.verdict = (uint8_t)v;
+	nw_strlcpy(ev.name, "drop", sizeof(ev.name));
+	ev.n_kv = 3;
+	nw_strlcpy(ev.kv[0].key, "verdict", sizeof(ev.kv[0].key));
+	nw_strlcpy(ev.kv[0].val, nw_verdict_name(v), sizeof(ev.kv[0].val));
+	nw_strlcpy(ev.kv[1].key, "plugin", sizeof(ev.kv[1].key));
+	nw_strlcpy(ev.kv[1].val, p->name, sizeof(ev.kv[1].val));
+	nw_strlcpy(ev.kv[2].key, "reason", sizeof(ev.kv[2].key));
+	nw_strlcpy(ev.kv[2].val, p->reason_name[reason < p->n_reasons ? reason : 0],
+		   sizeof(ev.kv[2].val));
+	if (nw_evring_push(w->events, &ev))
+		w->ctr.events_dropped++;
+	else
+		w->ctr.events++;
+}
+
 int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		      const struct nw_pkt_meta *meta)
 {
@@ -382,6 +416,8 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		if (v <= NW_CONTINUE || v >= NW_VERDICT_MAX)
 			continue;
 		w->ctr.plugin_verdicts[i][v][NW_RESULT_REASON(r) % NW_MAX_REASONS]++;
+		if ((v == NW_DROP || v == NW_REJECT) && eng->set.eve_drops)
+			engine_emit_drop(w, pkt, p, v, NW_RESULT_REASON(r) % NW_MAX_REASONS);
 		res = r;
 		break;
 	}

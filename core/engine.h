@@ -112,6 +112,7 @@ struct nw_settings {
 	uint64_t flow_timeout_tcp, flow_timeout_udp, flow_timeout_other, flow_timeout_closed;
 	uint64_t event_queue;   /* events per worker queue */
 	int eve;                /* write DIR/eve.json */
+	int eve_drops;          /* an EVE "drop" event per packet a plugin drops/rejects */
 	char eve_file[64];
 	int payload_printable;
 	/* live path */
