@@ -1,0 +1,687 @@
+/* Live mode: one NFQUEUE worker thread per queue, the libevent main loop, signals, control. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <event2/event.h>
+#include "live.h"
+#include "control.h"
+#include "gateway.h"
+#include "log.h"
+#include "nfq.h"
+#include "stats.h"
+#include "util.h"
+
+#define LIVE_TICK_US 5000 /* events and timers every 5 ms */
+
+struct live;
+
+/* One queue and its worker thread. */
+struct live_queue {
+	struct live *lv;
+	unsigned queue;            /* NFQUEUE number */
+	struct nw_nfq *nfq;
+	struct nw_worker *w;
+	pthread_t thread;
+	int started;               /* thread created */
+	int cpu;                   /* pinned CPU, -1 = none */
+	struct nw_nfq_kstats k0;   /* kernel counters when we bound */
+};
+
+struct live {
+	struct nw_engine *eng;
+	const struct nw_live_opts *opts;
+	struct event_base *base;
+	struct nw_ctl_server *ctl;
+	struct live_queue q[NW_MAX_WORKERS];
+	unsigned n_q;
+	int stop_fd;                            /* eventfd: workers leave their poll */
+	_Atomic(struct nw_gateway *) gw;        /* port-forward table (swapped on reload) */
+	unsigned pub_ifindex;                   /* [gateway] public_interface, 0 = unknown */
+	uint64_t start_mono_ns;
+	uint64_t reloads, reload_failures;
+	long long rule_hits0;                   /* NFQUEUE rule packets at start, -1 = unknown */
+};
+
+/* ---- packet path (worker threads) ---- */
+
+/* Is addr inside one of the private networks? */
+static int live_in_private(const struct nw_gateway *gw, const struct nw_addr *a)
+{
+	for (unsigned i = 0; i < gw->n_private_net; i++) {
+		const struct nw_gw_net *n = &gw->private_net[i];
+		unsigned bits = n->prefix, k;
+		if (n->addr.family != a->family)
+			continue;
+		for (k = 0; k + 8 <= bits; k += 8)
+			if (n->addr.a[k / 8] != a->a[k / 8])
+				break;
+		if (k + 8 <= bits)
+			continue;
+		if (bits % 8 && k / 8 < 16 &&
+		    ((n->addr.a[k / 8] ^ a->a[k / 8]) & (0xff00u >> (bits % 8)) & 0xff))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* Source, destination, protocol and destination port from the raw IP header (bounds-checked;
+ * port 0 when there is no L4 header in reach). */
+static int live_peek(const uint8_t *p, uint32_t len, struct nw_addr *src, struct nw_addr *dst,
+		     uint8_t *proto, uint16_t *dport)
+{
+	uint32_t l4;
+
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	*dport = 0;
+	if (len < 1)
+		return -1;
+	if (p[0] >> 4 == 4) {
+		if (len < 20)
+			return -1;
+		src->family = dst->family = 4;
+		memcpy(src->a, p + 12, 4);
+		memcpy(dst->a, p + 16, 4);
+		*proto = p[9];
+		l4 = (uint32_t)(p[0] & 15) * 4;
+		if ((p[6] & 0x1f) || p[7]) /* later fragment */
+			return 0;
+	} else if (p[0] >> 4 == 6) {
+		if (len < 40)
+			return -1;
+		src->family = dst->family = 6;
+		memcpy(src->a, p + 8, 16);
+		memcpy(dst->a, p + 24, 16);
+		*proto = p[6]; /* extension headers: no port (forwards match TCP/UDP directly) */
+		l4 = 40;
+	} else {
+		return -1;
+	}
+	if ((*proto == 6 || *proto == 17) && l4 >= 20 && len >= l4 + 4)
+		*dport = (uint16_t)(p[l4 + 2] << 8 | p[l4 + 3]);
+	return 0;
+}
+
+static int live_packet(void *ctx, const struct nw_nfq_pkt *p)
+{
+	struct live_queue *lq = ctx;
+	struct live *lv = lq->lv;
+	const struct nw_gateway *gw = atomic_load_explicit(&lv->gw, memory_order_acquire);
+	struct nw_pkt_meta meta;
+
+	meta.ts_ns = nw_time_mono_ns();
+	meta.queue = (uint16_t)lq->queue;
+	meta.flags = p->gso ? NW_PKT_GSO : 0;
+	meta.ct_state = p->ct_state;
+	memset(&meta.orig_dst, 0, sizeof(meta.orig_dst));
+	meta.orig_dport = 0;
+	if (gw) {
+		struct nw_addr src, dst;
+		uint8_t proto = 0;
+		uint16_t dport;
+		if (!live_peek(p->data, p->len, &src, &dst, &proto, &dport)) {
+			if (lv->pub_ifindex && p->indev == lv->pub_ifindex &&
+			    !live_in_private(gw, &src))
+				meta.flags |= NW_PKT_INBOUND;
+			if (p->have_orig_dst) {
+				if (!nw_addr_eq(&p->orig_dst, &dst) || p->orig_dport != dport) {
+					meta.flags |= NW_PKT_ORIG_DST;
+					meta.orig_dst = p->orig_dst;
+					meta.orig_dport = p->orig_dport;
+				}
+			} else if (meta.flags & NW_PKT_INBOUND) {
+				/* no NFQA_CT on this kernel: natwarden's own [forward] table */
+				const struct nw_forward *f =
+					nw_gateway_find_forward(gw, proto, &dst, dport);
+				if (f) {
+					meta.flags |= NW_PKT_ORIG_DST;
+					meta.orig_dst = gw->public_addr;
+					meta.orig_dport = f->listen_port;
+				}
+			}
+		}
+	}
+	return nw_engine_process(lq->w, p->data, p->len, &meta);
+}
+
+static void *live_worker(void *arg)
+{
+	struct live_queue *lq = arg;
+	struct pollfd pfd[2];
+	int r;
+
+	if (lq->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(lq->cpu, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			nw_log(NW_LOG_WARNING, "queue %u: cannot pin to CPU %d", lq->queue, lq->cpu);
+	}
+	if (nw_worker_thread_start(lq->w) < 0) {
+		nw_log(NW_LOG_ERR, "queue %u: worker start failed; its packets get no verdict "
+		       "from natwarden", lq->queue);
+		return NULL;
+	}
+	pfd[0].fd = nw_nfq_fd(lq->nfq);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = lq->lv->stop_fd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		/* drain what is waiting; every received packet gets its verdict in the same call */
+		do {
+			r = nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr);
+		} while (r > 0);
+		if (r < 0) {
+			nw_log(NW_LOG_ERR, "queue %u: receive failed: %s", lq->queue, strerror(-r));
+			usleep(10000); /* do not spin on a persistent error */
+		}
+	}
+	/* stopping: judge what already sits in the socket, then leave */
+	while (nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr) > 0)
+		;
+	nw_worker_thread_stop(lq->w);
+	return NULL;
+}
+
+/* ---- kernel-side counters ---- */
+
+/*
+ * Packets that hit the NFQUEUE rule, from `iptables-save -c -t filter` (run without a shell; only
+ * on a stats request, never on the packet path). The kernel counts queue-full fail-open packets
+ * nowhere else: rule hits - packets the kernel queued (id_sequence) - queue-full drops = packets
+ * let through uninspected by NFQA_CFG_F_FAIL_OPEN (or --queue-bypass while nobody was bound).
+ * Returns -1 when unknown (no natwarden ruleset, no iptables).
+ */
+static long long live_rule_hits(void)
+{
+	const char *base = getenv("NATWARDEN_IPTABLES");
+	char cmd[64], buf[256];
+	long long total = -1;
+	int pfd[2], status;
+	pid_t pid;
+	FILE *f;
+
+	if (!base || strncmp(base, "iptables", 8))
+		base = "iptables";
+	snprintf(cmd, sizeof(cmd), "%s-save", base);
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(pfd[1], 1);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		execlp(cmd, cmd, "-c", "-t", "filter", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	if (!f) {
+		close(pfd[0]);
+	} else {
+		while (fgets(buf, sizeof(buf), f)) {
+			unsigned long long pk, by;
+			if (sscanf(buf, "[%llu:%llu] -A NW-INSPECT -j NFQUEUE", &pk, &by) == 2 &&
+			    strstr(buf, "-A NW-INSPECT -j NFQUEUE"))
+				total = (total < 0 ? 0 : total) + (long long)pk;
+		}
+		fclose(f);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return total;
+}
+
+/* ---- control commands (main thread) ---- */
+
+struct live_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void lb_printf(struct live_buf *b, const char *fmt, ...) NW_PRINTF(2, 3);
+static void lb_printf(struct live_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len >= b->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n : b->cap - 1;
+}
+
+/* Uninspected packets since start (kernel fail-open on a full queue, or bypass), -1 unknown. */
+static long long live_uninspected(struct live *lv, uint64_t *queued_delta)
+{
+	long long hits = lv->rule_hits0 >= 0 ? live_rule_hits() : -1, rest;
+	uint64_t queued = 0, qdrop = 0;
+
+	for (unsigned i = 0; i < lv->n_q; i++) {
+		struct nw_nfq_kstats k;
+		if (nw_nfq_kstats_read(lv->q[i].queue, &k))
+			continue;
+		queued += k.id_sequence - lv->q[i].k0.id_sequence;
+		qdrop += k.queue_dropped - lv->q[i].k0.queue_dropped;
+	}
+	*queued_delta = queued;
+	if (hits < 0)
+		return -1;
+	rest = hits - lv->rule_hits0 - (long long)queued - (long long)qdrop;
+	return rest > 0 ? rest : 0;
+}
+
+static int live_cmd_stats(struct live *lv, int json, char *out, size_t outlen)
+{
+	struct nw_engine *eng = lv->eng;
+	struct live_buf b = {out, 0, outlen};
+	double up = (double)(nw_time_mono_ns() - lv->start_mono_ns) / 1e9;
+	uint64_t queued;
+	long long unins = live_uninspected(lv, &queued);
+
+	if (json) {
+		char *base = NULL;
+		size_t blen = 0;
+		FILE *m = open_memstream(&base, &blen);
+		if (!m)
+			return -ENOMEM;
+		nw_stats_write_json(eng, m, up);
+		fclose(m);
+		if (!base || blen < 2 || base[blen - 1] != '}') {
+			free(base);
+			return -EIO;
+		}
+		base[blen - 1] = '\0';
+		lb_printf(&b, "%s,\"uptime_s\":%.3f,\"uninspected\":%lld,\"kernel_queued\":%llu,"
+			  "\"queues\":[", base, up, unins, (unsigned long long)queued);
+		free(base);
+		for (unsigned i = 0; i < lv->n_q; i++) {
+			const struct live_queue *lq = &lv->q[i];
+			const struct nw_wcounters *c = &lq->w->ctr;
+			struct nw_nfq_kstats k;
+			int hk = !nw_nfq_kstats_read(lq->queue, &k);
+			lb_printf(&b,
+				  "%s{\"queue\":%u,\"packets\":%llu,\"bytes\":%llu,\"verdicts\":{"
+				  "\"accept\":%llu,\"drop\":%llu,\"reject\":%llu,\"bypass\":%llu},"
+				  "\"enobufs\":%llu,\"fail_open\":%llu,\"recv_errors\":%llu,"
+				  "\"verdict_errors\":%llu,\"conntrack\":%s,\"kernel\":{\"waiting\":%llu,"
+				  "\"queue_dropped\":%llu,\"user_dropped\":%llu,\"id_sequence\":%llu}}",
+				  i ? "," : "", lq->queue, (unsigned long long)c->packets,
+				  (unsigned long long)c->bytes,
+				  (unsigned long long)c->verdicts[NW_ACCEPT],
+				  (unsigned long long)c->verdicts[NW_DROP],
+				  (unsigned long long)c->verdicts[NW_REJECT],
+				  (unsigned long long)c->verdicts[NW_BYPASS],
+				  (unsigned long long)c->enobufs, (unsigned long long)c->fail_open,
+				  (unsigned long long)c->recv_errors,
+				  (unsigned long long)c->verdict_errors,
+				  nw_nfq_has_conntrack(lq->nfq) ? "true" : "false",
+				  hk ? (unsigned long long)k.queue_total : 0ULL,
+				  hk ? (unsigned long long)(k.queue_dropped - lq->k0.queue_dropped) : 0ULL,
+				  hk ? (unsigned long long)(k.user_dropped - lq->k0.user_dropped) : 0ULL,
+				  hk ? (unsigned long long)k.id_sequence : 0ULL);
+		}
+		lb_printf(&b, "]}");
+		return 0;
+	}
+	{
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *m = open_memstream(&text, &tlen);
+		if (!m)
+			return -ENOMEM;
+		nw_stats_print_summary(eng, m, up);
+		fclose(m);
+		lb_printf(&b, "%s", text ? text : "");
+		free(text);
+	}
+	lb_printf(&b, "  uninspected    %s", unins < 0 ? "unknown (no natwarden NFQUEUE rule)" : "");
+	if (unins >= 0)
+		lb_printf(&b, "%lld (let through by the kernel: fail-open queue overflow or no "
+			  "reader)", unins);
+	lb_printf(&b, "\n");
+	for (unsigned i = 0; i < lv->n_q; i++) {
+		const struct live_queue *lq = &lv->q[i];
+		const struct nw_wcounters *c = &lq->w->ctr;
+		struct nw_nfq_kstats k;
+		int hk = !nw_nfq_kstats_read(lq->queue, &k);
+		lb_printf(&b,
+			  "  queue %-3u      packets %llu accept %llu drop %llu reject %llu bypass %llu"
+			  " enobufs %llu fail_open %llu waiting %llu queue_dropped %llu\n",
+			  lq->queue, (unsigned long long)c->packets,
+			  (unsigned long long)c->verdicts[NW_ACCEPT],
+			  (unsigned long long)c->verdicts[NW_DROP],
+			  (unsigned long long)c->verdicts[NW_REJECT],
+			  (unsigned long long)c->verdicts[NW_BYPASS], (unsigned long long)c->enobufs,
+			  (unsigned long long)c->fail_open,
+			  hk ? (unsigned long long)k.queue_total : 0ULL,
+			  hk ? (unsigned long long)(k.queue_dropped - lq->k0.queue_dropped) : 0ULL);
+	}
+	return 0;
+}
+
+static int live_cmd_status(struct live *lv, int json, char *out, size_t outlen)
+{
+	struct nw_engine *eng = lv->eng;
+	struct live_buf b = {out, 0, outlen};
+	double up = (double)(nw_time_mono_ns() - lv->start_mono_ns) / 1e9;
+	int ct = lv->n_q && nw_nfq_has_conntrack(lv->q[0].nfq);
+	int fo = lv->n_q && nw_nfq_has_fail_open(lv->q[0].nfq);
+
+	if (json) {
+		lb_printf(&b, "{\"state\":\"running\",\"pid\":%ld,\"uptime_s\":%.3f,\"queues\":[",
+			  (long)getpid(), up);
+		for (unsigned i = 0; i < lv->n_q; i++)
+			lb_printf(&b, "%s%u", i ? "," : "", lv->q[i].queue);
+		lb_printf(&b, "],\"fail_open\":%s,\"conntrack\":%s,\"reloads\":%llu,"
+			  "\"reload_failures\":%llu,\"plugins\":[",
+			  fo ? "true" : "false", ct ? "true" : "false",
+			  (unsigned long long)lv->reloads, (unsigned long long)lv->reload_failures);
+		for (unsigned i = 0; i < eng->n_plugins; i++)
+			lb_printf(&b, "%s\"%s\"", i ? "," : "", eng->plugins[i]->name);
+		lb_printf(&b, "]}");
+		return 0;
+	}
+	lb_printf(&b, "natwarden running, pid %ld, up %.0f s\nqueues:", (long)getpid(), up);
+	for (unsigned i = 0; i < lv->n_q; i++)
+		lb_printf(&b, " %u", lv->q[i].queue);
+	lb_printf(&b, "\nfail-open: %s\noriginal destination: %s\nreloads: %llu (%llu failed)\n"
+		  "plugins:", fo ? "yes" : "no",
+		  ct ? "kernel conntrack (NFQA_CT)" : "[forward] table",
+		  (unsigned long long)lv->reloads, (unsigned long long)lv->reload_failures);
+	for (unsigned i = 0; i < eng->n_plugins; i++)
+		lb_printf(&b, " %s", eng->plugins[i]->name);
+	lb_printf(&b, "\n");
+	return 0;
+}
+
+static int live_reload(struct live *lv, char *msg, size_t msglen)
+{
+	struct nw_config *cfg = NULL;
+	struct nw_gateway *gw = NULL, *old;
+	int r;
+
+	r = nw_config_load(lv->opts->conf_path, &cfg);
+	for (unsigned i = 0; cfg && i < lv->opts->n_sets; i++)
+		if (nw_config_set(cfg, lv->opts->sets[i]))
+			r = r ? r : -EINVAL;
+	if (!r)
+		r = nw_engine_reload(lv->eng, cfg);
+	if (!r && nw_gateway_parse(cfg, &gw))
+		r = -EINVAL;
+	if (r) {
+		size_t o = 0;
+		lv->reload_failures++;
+		o += (size_t)snprintf(msg, msglen, "reload failed, previous configuration kept\n");
+		for (unsigned i = 0; cfg && i < cfg->n_errors && o < msglen; i++)
+			o += (size_t)snprintf(msg + o, msglen - o, "%s\n", cfg->errors[i]);
+		nw_log(NW_LOG_ERR, "reload of %s failed; previous configuration kept",
+		       lv->opts->conf_path ? lv->opts->conf_path : "(none)");
+		nw_gateway_free(gw);
+		/* on failure the engine kept the old config; free the rejected one */
+		nw_config_free(cfg);
+		return r < 0 ? r : -EINVAL;
+	}
+	/* the engine and plugins copied what they need: the new file text is not kept */
+	nw_config_free(cfg);
+	old = atomic_exchange_explicit(&lv->gw, gw, memory_order_acq_rel);
+	nw_core_services.quiesce();
+	nw_gateway_free(old);
+	lv->reloads++;
+	snprintf(msg, msglen, "reloaded %s\n", lv->opts->conf_path ? lv->opts->conf_path : "");
+	nw_log(NW_LOG_NOTICE, "configuration reloaded");
+	return 0;
+}
+
+static int live_help(struct live *lv, char *out, size_t outlen)
+{
+	struct live_buf b = {out, 0, outlen};
+	struct nw_engine *eng = lv->eng;
+
+	lb_printf(&b, "status [--json]\nstats [--json]\nreload\nhelp\n");
+	for (unsigned i = 0; i < eng->n_cmds; i++)
+		lb_printf(&b, "%s\t%s (%s)\n", eng->cmds[i].name, eng->cmds[i].help,
+			  eng->cmds[i].p->name);
+	return 0;
+}
+
+static int live_command(void *ctx, int argc, const char *const *argv, int json, char *out,
+			size_t outlen)
+{
+	struct live *lv = ctx;
+
+	if (!strcmp(argv[0], "stats") && argc == 1)
+		return live_cmd_stats(lv, json, out, outlen);
+	if (!strcmp(argv[0], "status") && argc == 1)
+		return live_cmd_status(lv, json, out, outlen);
+	if (!strcmp(argv[0], "reload") && argc == 1)
+		return live_reload(lv, out, outlen);
+	if (!strcmp(argv[0], "help"))
+		return live_help(lv, out, outlen);
+	return nw_engine_command(lv->eng, argc, argv, json, out, outlen);
+}
+
+/* ---- main loop ---- */
+
+static void live_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct live *lv = arg;
+	char msg[2048];
+
+	(void)what;
+	if (sig == SIGHUP) {
+		live_reload(lv, msg, sizeof(msg));
+		return;
+	}
+	nw_log(NW_LOG_NOTICE, "signal %d: stopping", (int)sig);
+	event_base_loopexit(lv->base, NULL);
+}
+
+static void live_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct live *lv = arg;
+
+	(void)fd;
+	(void)what;
+	nw_engine_drain_events(lv->eng);
+	nw_engine_run_timers(lv->eng, nw_time_mono_ns());
+}
+
+/* "0,1" / "2-3" / "" : the CPU for the i-th queue, -1 for none. */
+static int live_cpu_for(const char *spec, unsigned i)
+{
+	int cpus[256], n = 0;
+	char buf[64], *save = NULL, *tok;
+
+	if (!spec || !*spec)
+		return -1;
+	nw_strlcpy(buf, spec, sizeof(buf));
+	for (tok = strtok_r(buf, ", ", &save); tok && n < 256; tok = strtok_r(NULL, ", ", &save)) {
+		unsigned a, b;
+		if (nw_gateway_parse_queues(tok, &a, &b))
+			continue;
+		for (unsigned c = a; c <= b && n < 256 && c < 1024; c++)
+			cpus[n++] = (int)c;
+	}
+	return n ? cpus[i % (unsigned)n] : -1;
+}
+
+static void live_pidfile(const char *path, int create)
+{
+	FILE *f;
+
+	if (!path)
+		return;
+	if (!create) {
+		unlink(path);
+		return;
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		nw_log(NW_LOG_WARNING, "cannot write %s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
+{
+	struct live *lv;
+	struct event *sig_term = NULL, *sig_int = NULL, *sig_hup = NULL, *tick = NULL;
+	struct timeval tv = {0, LIVE_TICK_US};
+	struct nw_gateway *gw = NULL;
+	int r = 0;
+
+	if (opts->q_last < opts->q_first || opts->q_last - opts->q_first + 1 > NW_MAX_WORKERS)
+		return -EINVAL;
+	lv = calloc(1, sizeof(*lv));
+	if (!lv)
+		return -ENOMEM;
+	lv->eng = eng;
+	lv->opts = opts;
+	lv->stop_fd = -1;
+	lv->start_mono_ns = nw_time_mono_ns();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (nw_gateway_parse(eng->cfg, &gw)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (gw) {
+		lv->pub_ifindex = if_nametoindex(gw->public_if);
+		if (!lv->pub_ifindex)
+			nw_log(NW_LOG_WARNING, "public interface %s not found: no packet is marked "
+			       "inbound", gw->public_if);
+	}
+	atomic_store(&lv->gw, gw);
+	lv->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (lv->stop_fd < 0) {
+		r = -errno;
+		goto out;
+	}
+
+	/* privileged part first: bind every queue */
+	lv->n_q = opts->q_last - opts->q_first + 1;
+	for (unsigned i = 0; i < lv->n_q; i++) {
+		struct nw_nfq_opts qo = {
+			.queue = opts->q_first + i,
+			.queue_maxlen = (uint32_t)eng->set.queue_maxlen,
+			.copy_range = (uint32_t)eng->set.copy_range,
+			.rcvbuf_mb = (unsigned)eng->set.rcvbuf_mb,
+			.batch = (unsigned)eng->set.batch,
+			.fail_open = eng->set.fail_open,
+			.gso = eng->set.gso,
+			.bypass_mark = (uint32_t)eng->set.bypass_mark,
+			.reject_mark = (uint32_t)eng->set.reject_mark,
+		};
+		lv->q[i].lv = lv;
+		lv->q[i].queue = qo.queue;
+		lv->q[i].cpu = live_cpu_for(eng->set.cpu_affinity, i);
+		r = nw_nfq_open(&qo, &lv->q[i].nfq);
+		if (r) {
+			nw_log(NW_LOG_ERR, "cannot bind NFQUEUE %u: %s", qo.queue, strerror(-r));
+			goto out;
+		}
+		nw_nfq_kstats_read(qo.queue, &lv->q[i].k0);
+	}
+	lv->rule_hits0 = live_rule_hits();
+
+	lv->base = event_base_new();
+	if (!lv->base) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = nw_ctl_server_open(lv->base, eng->set.control_socket, live_command, lv, &lv->ctl);
+	if (r) {
+		nw_log(NW_LOG_ERR, "control socket %s: %s", eng->set.control_socket, strerror(-r));
+		goto out;
+	}
+	if (opts->log_dir && (r = nw_engine_open_eve(eng, opts->log_dir)) < 0)
+		goto out;
+	r = nw_engine_start(eng, lv->n_q);
+	if (r < 0) {
+		nw_log(NW_LOG_ERR, "cannot start the engine: %s", strerror(-r));
+		goto out;
+	}
+	for (unsigned i = 0; i < lv->n_q; i++) {
+		lv->q[i].w = eng->workers[i];
+		r = -pthread_create(&lv->q[i].thread, NULL, live_worker, &lv->q[i]);
+		if (r) {
+			nw_log(NW_LOG_ERR, "cannot start worker %u: %s", i, strerror(-r));
+			goto stop;
+		}
+		lv->q[i].started = 1;
+	}
+	sig_term = evsignal_new(lv->base, SIGTERM, live_on_signal, lv);
+	sig_int = evsignal_new(lv->base, SIGINT, live_on_signal, lv);
+	sig_hup = evsignal_new(lv->base, SIGHUP, live_on_signal, lv);
+	tick = event_new(lv->base, -1, EV_PERSIST, live_on_tick, lv);
+	if (!sig_term || !sig_int || !sig_hup || !tick || evsignal_add(sig_term, NULL) ||
+	    evsignal_add(sig_int, NULL) || evsignal_add(sig_hup, NULL) || event_add(tick, &tv)) {
+		r = -ENOMEM;
+		goto stop;
+	}
+	live_pidfile(opts->pidfile, 1);
+	nw_log(NW_LOG_NOTICE, "live on NFQUEUE %u-%u (%u worker%s), control socket %s",
+	       opts->q_first, opts->q_last, lv->n_q, lv->n_q > 1 ? "s" : "",
+	       eng->set.control_socket);
+	event_base_dispatch(lv->base);
+	r = 0;
+stop:
+	{
+		uint64_t one = 1;
+		if (write(lv->stop_fd, &one, sizeof(one)) < 0)
+			nw_log(NW_LOG_ERR, "cannot signal the workers: %s", strerror(errno));
+	}
+	for (unsigned i = 0; i < lv->n_q; i++)
+		if (lv->q[i].started)
+			pthread_join(lv->q[i].thread, NULL);
+	nw_engine_drain_events(eng);
+	live_pidfile(opts->pidfile, 0);
+out:
+	if (tick)
+		event_free(tick);
+	if (sig_hup)
+		event_free(sig_hup);
+	if (sig_int)
+		event_free(sig_int);
+	if (sig_term)
+		event_free(sig_term);
+	nw_ctl_server_close(lv->ctl);
+	for (unsigned i = 0; i < lv->n_q; i++)
+		nw_nfq_close(lv->q[i].nfq);
+	if (lv->base)
+		event_base_free(lv->base);
+	if (lv->stop_fd >= 0)
+		close(lv->stop_fd);
+	nw_gateway_free(atomic_load(&lv->gw));
+	free(lv);
+	return r;
+}

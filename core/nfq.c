@@ -1,0 +1,496 @@
+/* NFQUEUE I/O: queue binding and flags, recvmmsg batches, batched verdicts with marks. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <libmnl/libmnl.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include "nfq.h"
+#include "engine.h"
+#include "log.h"
+
+#define NFQ_MAX_BATCH 256
+#define NFQ_HEADROOM 8192 /* netlink and attribute overhead around the copied packet */
+#define NFQ_MSG_VERDICT_SIZE 64 /* one individual verdict message with a mark, aligned */
+#define NFQ_CFG_BUF 8192 /* one config message */
+
+/* ip_conntrack_info values (include/uapi/linux/netfilter/nf_conntrack_common.h) */
+enum { NFQ_CT_ESTABLISHED, NFQ_CT_RELATED, NFQ_CT_NEW, NFQ_CT_ESTABLISHED_REPLY,
+       NFQ_CT_RELATED_REPLY };
+
+struct nw_nfq {
+	struct nw_nfq_opts o;
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	int has_ct, has_fail_open, has_gso;
+	size_t slot;               /* bytes per receive buffer */
+	uint8_t *rbuf;             /* batch * slot */
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	uint8_t *vbuf;             /* verdict messages being built */
+	size_t vlen, vcap;
+	uint32_t accept_upto;      /* highest id judged accept (plain) in this batch, 0 = none */
+	uint32_t last_id;          /* highest id seen (to find ids never delivered) */
+};
+
+/* ---- configuration ---- */
+
+static struct nlmsghdr *nwq_cfg_msg(struct nw_nfq *q, char *buf)
+{
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->o.queue);
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++q->seq;
+	return nlh;
+}
+
+/* Give a packet that arrives while we configure an uninspected accept (it must not be stuck). */
+static void nwq_accept_now(struct nw_nfq *q, uint32_t id)
+{
+	char buf[NFQ_MSG_VERDICT_SIZE * 2];
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, q->o.queue);
+
+	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+}
+
+/* Send one config message and wait for its ack. Returns 0 or the kernel's -errno. */
+static int nwq_cfg_send(struct nw_nfq *q, struct nlmsghdr *nlh)
+{
+	char buf[NFQ_HEADROOM];
+	uint32_t seq = nlh->nlmsg_seq;
+
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
+		const struct nlmsghdr *m;
+		int len;
+
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			return -errno;
+		}
+		len = (int)n;
+		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len)) {
+			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == seq) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+				if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+					return -EPROTO;
+				return e->error; /* 0 = ack */
+			}
+			if ((m->nlmsg_type & 0xff) == NFQNL_MSG_PACKET) {
+				struct nlattr *attr[NFQA_MAX + 1] = {NULL};
+				if (nfq_nlmsg_parse(m, attr) >= 0 && attr[NFQA_PACKET_HDR]) {
+					const struct nfqnl_msg_packet_hdr *ph =
+						mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+					nwq_accept_now(q, ntohl(ph->packet_id));
+				}
+			}
+		}
+	}
+}
+
+static int nwq_set_flags(struct nw_nfq *q, uint32_t flags)
+{
+	char buf[NFQ_CFG_BUF];
+	struct nlmsghdr *nlh = nwq_cfg_msg(q, buf);
+
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
+	return nwq_cfg_send(q, nlh);
+}
+
+int nw_nfq_open(const struct nw_nfq_opts *opts, struct nw_nfq **out)
+{
+	char buf[NFQ_CFG_BUF];
+	struct nlmsghdr *nlh;
+	struct nw_nfq *q;
+	uint32_t flags;
+	int r, one = 1;
+
+	*out = NULL;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->o = *opts;
+	if (!q->o.copy_range || q->o.copy_range > 0xffff)
+		q->o.copy_range = 0xffff;
+	if (!q->o.batch)
+		q->o.batch = 64;
+	if (q->o.batch > NFQ_MAX_BATCH)
+		q->o.batch = NFQ_MAX_BATCH;
+	q->slot = q->o.copy_range + NFQ_HEADROOM;
+	q->rbuf = malloc(q->slot * q->o.batch);
+	q->msgs = calloc(q->o.batch, sizeof(*q->msgs));
+	q->iov = calloc(q->o.batch, sizeof(*q->iov));
+	q->vcap = (size_t)(q->o.batch + 2) * NFQ_MSG_VERDICT_SIZE;
+	q->vbuf = malloc(q->vcap);
+	if (!q->rbuf || !q->msgs || !q->iov || !q->vbuf) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	q->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!q->nl) {
+		r = -errno;
+		goto fail;
+	}
+	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	q->portid = mnl_socket_get_portid(q->nl);
+	if (q->o.rcvbuf_mb) {
+		int sz = (int)(q->o.rcvbuf_mb > 1024 ? 1024 : q->o.rcvbuf_mb) * 1024 * 1024;
+		/* FORCE ignores rmem_max (needs CAP_NET_ADMIN); plain SO_RCVBUF is capped by it */
+		if (setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+			       sizeof(sz)) &&
+		    setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)))
+			nw_log(NW_LOG_WARNING, "queue %u: cannot size the receive buffer: %s",
+			       q->o.queue, strerror(errno));
+	}
+	/* verdict errors come back as NLMSG_ERROR; extended acks are not needed */
+	setsockopt(mnl_socket_get_fd(q->nl), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	nlh = nwq_cfg_msg(q, buf);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
+	r = nwq_cfg_send(q, nlh);
+	if (r) {
+		nw_log(NW_LOG_ERR, "queue %u: bind failed: %s%s", q->o.queue, strerror(-r),
+		       r == -EBUSY || r == -EPERM ? " (another process holds it, or no CAP_NET_ADMIN)"
+						    : "");
+		goto fail;
+	}
+	nlh = nwq_cfg_msg(q, buf);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)q->o.copy_range);
+	r = nwq_cfg_send(q, nlh);
+	if (r) {
+		nw_log(NW_LOG_ERR, "queue %u: copy mode: %s", q->o.queue, strerror(-r));
+		goto fail;
+	}
+	if (q->o.queue_maxlen) {
+		nlh = nwq_cfg_msg(q, buf);
+		nfq_nlmsg_cfg_put_qmaxlen(nlh, q->o.queue_maxlen);
+		r = nwq_cfg_send(q, nlh);
+		if (r) {
+			nw_log(NW_LOG_ERR, "queue %u: queue_maxlen: %s", q->o.queue, strerror(-r));
+			goto fail;
+		}
+	}
+	/* Each flag separately, so a kernel refusing one (CONNTRACK needs NETLINK_GLUE_CT) keeps
+	 * the others. */
+	flags = 0;
+	if (q->o.fail_open) {
+		r = nwq_set_flags(q, NFQA_CFG_F_FAIL_OPEN);
+		if (r)
+			nw_log(NW_LOG_WARNING, "queue %u: kernel refuses fail-open (%s): overflow "
+			       "will be dropped", q->o.queue, strerror(-r));
+		else
+			q->has_fail_open = 1, flags |= NFQA_CFG_F_FAIL_OPEN;
+	}
+	if (q->o.gso) {
+		r = nwq_set_flags(q, flags | NFQA_CFG_F_GSO);
+		if (r)
+			nw_log(NW_LOG_WARNING, "queue %u: kernel refuses GSO (%s): large transfers will "
+			       "be segmented before queueing", q->o.queue, strerror(-r));
+		else
+			q->has_gso = 1, flags |= NFQA_CFG_F_GSO;
+	}
+	r = nwq_set_flags(q, flags | NFQA_CFG_F_CONNTRACK);
+	if (r)
+		nw_log(NW_LOG_INFO, "queue %u: no conntrack attributes from the kernel (%s); the "
+		       "pre-DNAT destination comes from the [forward] table", q->o.queue, strerror(-r));
+	else
+		q->has_ct = 1;
+	*out = q;
+	return 0;
+fail:
+	nw_nfq_close(q);
+	return r;
+}
+
+int nw_nfq_fd(const struct nw_nfq *q)
+{
+	return mnl_socket_get_fd(q->nl);
+}
+
+int nw_nfq_has_conntrack(const struct nw_nfq *q)
+{
+	return q->has_ct;
+}
+
+int nw_nfq_has_fail_open(const struct nw_nfq *q)
+{
+	return q->has_fail_open;
+}
+
+int nw_nfq_has_gso(const struct nw_nfq *q)
+{
+	return q->has_gso;
+}
+
+void nw_nfq_close(struct nw_nfq *q)
+{
+	if (!q)
+		return;
+	if (q->nl) {
+		char buf[NFQ_CFG_BUF];
+		struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->o.queue);
+		nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_UNBIND);
+		mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+		mnl_socket_close(q->nl);
+	}
+	free(q->rbuf);
+	free(q->msgs);
+	free(q->iov);
+	free(q->vbuf);
+	free(q);
+}
+
+/* ---- packets ---- */
+
+/* NFQA_CT: the original tuple's destination (the address before DNAT). */
+static void nwq_parse_ct(const struct nlattr *ct, struct nw_nfq_pkt *p)
+{
+	const struct nlattr *a, *b, *c;
+
+	mnl_attr_for_each_nested(a, ct) {
+		if (mnl_attr_get_type(a) != CTA_TUPLE_ORIG)
+			continue;
+		mnl_attr_for_each_nested(b, a) {
+			if (mnl_attr_get_type(b) == CTA_TUPLE_IP) {
+				mnl_attr_for_each_nested(c, b) {
+					uint16_t t = mnl_attr_get_type(c);
+					if (t == CTA_IP_V4_DST && mnl_attr_get_payload_len(c) == 4) {
+						p->orig_dst.family = 4;
+						memcpy(p->orig_dst.a, mnl_attr_get_payload(c), 4);
+					} else if (t == CTA_IP_V6_DST &&
+						   mnl_attr_get_payload_len(c) == 16) {
+						p->orig_dst.family = 6;
+						memcpy(p->orig_dst.a, mnl_attr_get_payload(c), 16);
+					}
+				}
+			} else if (mnl_attr_get_type(b) == CTA_TUPLE_PROTO) {
+				mnl_attr_for_each_nested(c, b) {
+					if (mnl_attr_get_type(c) == CTA_PROTO_DST_PORT &&
+					    mnl_attr_get_payload_len(c) == 2)
+						p->orig_dport = ntohs(mnl_attr_get_u16(c));
+				}
+			}
+		}
+	}
+	p->have_orig_dst = p->orig_dst.family != 0;
+}
+
+static int nwq_ct_state(uint32_t info)
+{
+	switch (info) {
+	case NFQ_CT_NEW:
+		return NW_CT_NEW;
+	case NFQ_CT_RELATED:
+	case NFQ_CT_RELATED_REPLY:
+		return NW_CT_RELATED;
+	case NFQ_CT_ESTABLISHED:
+	case NFQ_CT_ESTABLISHED_REPLY:
+		return NW_CT_ESTABLISHED;
+	default:
+		return -1;
+	}
+}
+
+/* Append one verdict message to the send buffer. */
+static void nwq_verdict_add(struct nw_nfq *q, int type, uint32_t id, int verdict, int set_mark,
+			    uint32_t mark)
+{
+	struct nlmsghdr *nlh;
+
+	if (q->vlen + NFQ_MSG_VERDICT_SIZE > q->vcap)
+		return; /* cannot happen: vcap holds batch + 2 messages */
+	nlh = nfq_nlmsg_put((char *)q->vbuf + q->vlen, type, q->o.queue);
+	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
+	if (set_mark)
+		nfq_nlmsg_verdict_put_mark(nlh, mark);
+	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static int nwq_verdict_flush(struct nw_nfq *q, struct nw_wcounters *ctr)
+{
+	int r = 0;
+
+	/* individual verdicts were appended first; the batch accept covers every id up to
+	 * accept_upto that is still queued, i.e. exactly the plain accepts */
+	if (q->accept_upto) {
+		nwq_verdict_add(q, NFQNL_MSG_VERDICT_BATCH, q->accept_upto, NF_ACCEPT, 0, 0);
+		q->accept_upto = 0;
+	}
+	if (!q->vlen)
+		return 0;
+	while (mnl_socket_sendto(q->nl, q->vbuf, q->vlen) < 0) {
+		if (errno == EINTR)
+			continue;
+		ctr->verdict_errors++;
+		r = -errno;
+		break;
+	}
+	q->vlen = 0;
+	return r;
+}
+
+static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_nfq_cb cb,
+			      void *ctx, struct nw_wcounters *ctr)
+{
+	struct nlattr *attr[NFQA_MAX + 1] = {NULL};
+	const struct nfqnl_msg_packet_hdr *ph;
+	struct nw_nfq_pkt p;
+	int res, verdict;
+
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR] ||
+	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(*ph)) {
+		ctr->recv_errors++;
+		return;
+	}
+	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	memset(&p, 0, sizeof(p));
+	p.id = ntohl(ph->packet_id);
+	p.ct_state = -1;
+	if (p.id > q->last_id + 1 && q->last_id) {
+		/* ids the kernel assigned but could not deliver (socket full): with fail-open they
+		 * went through uninspected, otherwise the kernel dropped them (user_dropped) */
+		if (q->has_fail_open)
+			ctr->fail_open += p.id - q->last_id - 1;
+		else
+			ctr->recv_errors += p.id - q->last_id - 1;
+	}
+	if (p.id > q->last_id)
+		q->last_id = p.id;
+	if (attr[NFQA_PAYLOAD]) {
+		p.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
+		p.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	}
+	p.orig_len = attr[NFQA_CAP_LEN] ? ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : p.len;
+	if (attr[NFQA_IFINDEX_INDEV])
+		p.indev = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
+	if (attr[NFQA_IFINDEX_OUTDEV])
+		p.outdev = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_OUTDEV]));
+	if (attr[NFQA_MARK])
+		p.mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
+	if (attr[NFQA_SKB_INFO])
+		p.gso = !!(ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO])) & NFQA_SKB_GSO);
+	if (attr[NFQA_CT])
+		nwq_parse_ct(attr[NFQA_CT], &p);
+	if (attr[NFQA_CT_INFO])
+		p.ct_state = nwq_ct_state(ntohl(mnl_attr_get_u32(attr[NFQA_CT_INFO])));
+
+	if (p.mark & q->o.reject_mark) {
+		/* repeated with our reject mark but no REJECT rule caught it: never loop */
+		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_DROP, 0, 0);
+		return;
+	}
+	res = p.data ? cb(ctx, &p) : NW_ACCEPT;
+	verdict = NW_RESULT_VERDICT(res);
+	switch (verdict) {
+	case NW_DROP:
+		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_DROP, 0, 0);
+		break;
+	case NW_REJECT:
+		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_REPEAT, 1,
+				p.mark | q->o.reject_mark);
+		break;
+	case NW_BYPASS:
+		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_ACCEPT, 1,
+				p.mark | q->o.bypass_mark);
+		break;
+	default:
+		if (p.id > q->accept_upto)
+			q->accept_upto = p.id;
+		break;
+	}
+}
+
+int nw_nfq_run_batch(struct nw_nfq *q, nw_nfq_cb cb, void *ctx, struct nw_wcounters *ctr)
+{
+	int fd = mnl_socket_get_fd(q->nl), n, handled = 0;
+
+	for (unsigned i = 0; i < q->o.batch; i++) {
+		q->iov[i].iov_base = q->rbuf + (size_t)i * q->slot;
+		q->iov[i].iov_len = q->slot;
+		memset(&q->msgs[i].msg_hdr, 0, sizeof(q->msgs[i].msg_hdr));
+		q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
+		q->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(fd, q->msgs, q->o.batch, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		switch (errno) {
+		case EAGAIN:
+		case EINTR:
+			return 0;
+		case ENOBUFS: /* the kernel dropped messages: counted, never fatal */
+			ctr->enobufs++;
+			return 0;
+		default:
+			ctr->recv_errors++;
+			return -errno;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		int len = (int)q->msgs[i].msg_len;
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->iov[i].iov_base;
+
+		if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			ctr->recv_errors++; /* cannot happen with slot = copy_range + headroom */
+			continue;
+		}
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+				if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) && e->error)
+					ctr->verdict_errors++;
+				continue;
+			}
+			if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_QUEUE ||
+			    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFQNL_MSG_PACKET)
+				continue;
+			nwq_handle_packet(q, nlh, cb, ctx, ctr);
+			handled++;
+			if (q->vlen + 2 * NFQ_MSG_VERDICT_SIZE > q->vcap)
+				nwq_verdict_flush(q, ctr);
+		}
+	}
+	nwq_verdict_flush(q, ctr);
+	return handled;
+}
+
+int nw_nfq_kstats_read(unsigned queue, struct nw_nfq_kstats *out)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	char line[256];
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned qn, portid, mode, range;
+		unsigned long long total, dropped, udropped, idseq;
+		if (sscanf(line, "%u %u %llu %u %u %llu %llu %llu", &qn, &portid, &total, &mode,
+			   &range, &dropped, &udropped, &idseq) != 8 || qn != queue)
+			continue;
+		out->portid = portid;
+		out->queue_total = total;
+		out->queue_dropped = dropped;
+		out->user_dropped = udropped;
+		out->id_sequence = idseq;
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
