@@ -18,7 +18,6 @@
 #define RL_DEFAULT_MAX_KEYS 65536
 #define RL_DEFAULT_BURST 5 /* hashlimit's default */
 #define RL_DEFAULT_INTERVAL_NS (10 * RL_NS_PER_SEC)
-#define RL_GAUGE_MS 1000
 
 enum rl_count { RL_COUNT_PACKETS = 0, RL_COUNT_BYTES = 1, RL_COUNT_NEWCONN = 2 };
 enum rl_action { RL_ACT_DROP = 0, RL_ACT_ALERT = 1, RL_ACT_OFFENSE = 2 };
@@ -49,7 +48,7 @@ struct rl_limit {
 	uint64_t max_keys;
 	uint64_t interval_ns;      /* minimum time between two events of one key */
 	unsigned reason;           /* verdict reason id (0 if none could be registered) */
-	unsigned c_acc, c_lim, c_evict, g_keys; /* counter ids or RL_NO_ID */
+	unsigned c_acc, c_lim, c_evict, c_keys; /* counter ids or RL_NO_ID */
 	struct rl_table *table;    /* allocated at start; shared by every worker */
 	int table_owned;           /* this state frees the table */
 };
@@ -71,7 +70,6 @@ struct rl_priv {
 	_Atomic(struct rl_state *) cur; /* what workers use */
 	struct rl_state *pending;       /* configured, not started yet */
 	uint64_t seed[4];               /* table hash key */
-	int timer;
 };
 
 static const struct nw_services *svc;
@@ -274,8 +272,8 @@ static int rl_name_ok(const char *n)
 }
 
 /* Parse one [limit NAME]; 0 or -EINVAL (errors recorded). */
-static int rl_limit_parse(const nw_config *cfg, const nw_section *sec, const struct rl_state *st,
-			  struct rl_limit *l)
+static int rl_limit_parse(nw_plugin *self, const nw_config *cfg, const nw_section *sec,
+			  const struct rl_state *st, struct rl_limit *l)
 {
 	const char *name = svc->conf_section_name(sec);
 	const char *k, *v;
@@ -344,6 +342,10 @@ static int rl_limit_parse(const nw_config *cfg, const nw_section *sec, const str
 		snprintf(l->burst_text, sizeof(l->burst_text), "%llu",
 			 (unsigned long long)l->burst);
 	}
+	if (l->count == RL_COUNT_BYTES && l->burst < 1500)
+		svc->log(self, NW_LOG_WARNING,
+			 "[limit %s]: burst %s is smaller than a full-size packet; a packet larger "
+			 "than the burst is always over the limit", l->name, l->burst_text);
 	if (rl_rate_from_spec(&l->rate, &l->rate_spec, l->burst, err, sizeof(err)) < 0)
 		return svc->conf_error(cfg, sec, burst_line ? burst_line : rate_line, "%s", err);
 	if (l->action == RL_ACT_OFFENSE && !l->jail[0])
@@ -441,7 +443,7 @@ static int rl_state_build(nw_plugin *self, const nw_config *cfg, const nw_sectio
 	it = 0;
 	while ((ls = svc->conf_next(cfg, "limit", &it)) != NULL) {
 		struct rl_limit *l = &st->lim[st->n];
-		if (rl_limit_parse(cfg, ls, st, l) < 0) {
+		if (rl_limit_parse(self, cfg, ls, st, l) < 0) {
 			rc = -EINVAL;
 			continue;
 		}
@@ -461,7 +463,7 @@ static int rl_state_build(nw_plugin *self, const nw_config *cfg, const nw_sectio
 		struct rl_limit *l = &st->lim[i];
 		const struct rl_limit *o = NULL;
 		l->reason = 0;
-		l->c_acc = l->c_lim = l->c_evict = l->g_keys = RL_NO_ID;
+		l->c_acc = l->c_lim = l->c_evict = l->c_keys = RL_NO_ID;
 		for (unsigned j = 0; old && j < old->n; j++)
 			if (!strcmp(old->lim[j].name, l->name))
 				o = &old->lim[j];
@@ -470,7 +472,7 @@ static int rl_state_build(nw_plugin *self, const nw_config *cfg, const nw_sectio
 			l->c_acc = o->c_acc;
 			l->c_lim = o->c_lim;
 			l->c_evict = o->c_evict;
-			l->g_keys = o->g_keys;
+			l->c_keys = o->c_keys;
 			continue;
 		}
 		if (!may_register)
@@ -481,8 +483,8 @@ static int rl_state_build(nw_plugin *self, const nw_config *cfg, const nw_sectio
 		static const char *const sfx[] = { "accepted", "limited", "evictions", "keys" };
 		static const char *const help[] = {
 			"packets within the limit", "packets over the limit",
-			"keys with state pushed out of a full table", "keys held in the table" };
-		unsigned *ids[] = { &l->c_acc, &l->c_lim, &l->c_evict, &l->g_keys };
+			"keys with state pushed out of a full table", "table entries in use (entries are recycled, never freed)" };
+		unsigned *ids[] = { &l->c_acc, &l->c_lim, &l->c_evict, &l->c_keys };
 		for (int c = 0; c < 4; c++) {
 			snprintf(cn, sizeof(cn), "%s.%s", l->name, sfx[c]);
 			if (svc->counter_register(self, cn, help[c], ids[c]) < 0) {
@@ -541,21 +543,6 @@ static uint64_t rl_splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-static void rl_gauges(struct rl_priv *p)
-{
-	struct rl_state *st = atomic_load(&p->cur);
-	for (unsigned i = 0; st && i < st->n; i++)
-		if (st->lim[i].g_keys != RL_NO_ID && st->lim[i].table)
-			svc->gauge_set(p->self, st->lim[i].g_keys,
-				       atomic_load_explicit(&st->lim[i].table->used,
-							    memory_order_relaxed));
-}
-
-static void rl_timer(void *priv, uint64_t now_ns)
-{
-	rl_gauges(priv);
-}
-
 static int rl_configure(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
 {
 	struct rl_priv *p = priv;
@@ -585,9 +572,6 @@ static int rl_start(nw_plugin *self, void *priv)
 	}
 	p->pending = NULL;
 	atomic_store_explicit(&p->cur, st, memory_order_release);
-	if (svc->timer_add(self, RL_GAUGE_MS, rl_timer) == 0)
-		p->timer = 1;
-	rl_gauges(p);
 	return 0;
 }
 
@@ -626,7 +610,6 @@ static int rl_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw
 static void rl_stop(nw_plugin *self, void *priv)
 {
 	struct rl_priv *p = priv;
-	rl_gauges(p);
 	rl_state_free(atomic_exchange(&p->cur, NULL));
 	rl_state_free(p->pending);
 	p->pending = NULL;
@@ -818,6 +801,8 @@ static int rl_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 		int ok = rl_table_take(l->table, &l->rate, &k, pi->ts_ns, cost, l->interval_ns, &t);
 		if (t.evicted)
 			rl_count(p, pkt, l->c_evict);
+		if (t.filled)
+			rl_count(p, pkt, l->c_keys);
 		if (ok) {
 			rl_count(p, pkt, l->c_acc);
 			continue;

@@ -187,6 +187,7 @@ int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_
 
 	out->over = 0;
 	out->evicted = 0;
+	out->filled = 0;
 	out->event = 0;
 	out->limited = 0;
 
@@ -200,8 +201,10 @@ int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_
 	if (!e) {
 		int lossy = 0;
 		e = rl_bucket_victim(b, now_ns, &lossy);
-		if (!e->key.family)
+		if (!e->key.family) {
 			atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed);
+			out->filled = 1;
+		}
 		out->evicted = lossy;
 		memset(e, 0, sizeof(*e));
 		e->key = *k;

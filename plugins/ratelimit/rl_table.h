@@ -72,6 +72,7 @@ struct rl_table {
 struct rl_take {
 	int over;         /* 1: the packet is over the limit */
 	int evicted;      /* 1: a key that still held state was pushed out to make room */
+	int filled;       /* 1: the key took a never-used entry (table occupancy grew by one) */
 	int event;        /* 0 none, 1 the key just went over, 2 periodic summary while over */
 	uint32_t limited; /* with event: packets limited since the previous event, this one included */
 };
