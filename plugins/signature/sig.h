@@ -1,0 +1,404 @@
+/* plugins/signature/sig.h: internal types of the signature plugin (rules, keywords, matcher). */
+#ifndef SIG_H
+#define SIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdatomic.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <natwarden/plugin.h>
+
+#define SIG_ERRLEN 256
+#define SIG_MAX_FLOWBITS 128     /* distinct flowbit names (stable across reloads) */
+#define SIG_STREAM_WIN 1408      /* bytes of history kept per direction of a TCP flow */
+#define SIG_MAX_WORKERS 64
+#define SIG_MAX_ALERTS_PKT 16    /* alerts emitted per packet at most */
+#define SIG_INSPECT_BUDGET 3000  /* recursion steps per rule evaluation (like Suricata) */
+#define SIG_MAX_VAR_DEPTH 8
+
+enum sig_action { SIG_ACT_PASS = 0, SIG_ACT_DROP, SIG_ACT_REJECT, SIG_ACT_ALERT };
+enum sig_proto { SIG_PROTO_IP = 0, SIG_PROTO_TCP, SIG_PROTO_UDP, SIG_PROTO_ICMP };
+
+/* ---- addresses and ports ---- */
+enum { SIG_AN_ANY = 0, SIG_AN_CIDR, SIG_AN_LIST };
+struct sig_anode {
+	uint8_t type;    /* SIG_AN_* */
+	uint8_t neg;     /* '!' in front */
+	uint8_t family;  /* CIDR: 4 or 6 */
+	uint8_t plen;    /* CIDR: prefix length */
+	uint8_t a[16];   /* CIDR: network, masked */
+	unsigned n;      /* LIST: children */
+	struct sig_anode *child;
+};
+struct sig_pnode {
+	uint8_t type; /* SIG_AN_ANY, SIG_AN_CIDR (a range), SIG_AN_LIST */
+	uint8_t neg;
+	uint16_t lo, hi;
+	unsigned n;
+	struct sig_pnode *child;
+};
+
+/* name = value variables ($HOME_NET); values are unexpanded text */
+struct sig_var {
+	char *name;
+	char *value;
+};
+struct sig_vars {
+	struct sig_var *v;
+	unsigned n, cap;
+};
+
+/* ---- classification ---- */
+struct sig_class {
+	char *name;
+	char *desc;
+	int prio;
+};
+struct sig_classes {
+	struct sig_class *v;
+	unsigned n, cap;
+};
+
+/* ---- sigmatches ---- */
+enum sig_sm_type {
+	SIG_SM_CONTENT = 1, SIG_SM_PCRE, SIG_SM_ISDATAAT, SIG_SM_BYTE_TEST, SIG_SM_BYTE_JUMP,
+	SIG_SM_EXT,   /* payload: a keyword another plugin registered */
+	SIG_SM_PKT,   /* packet (non-payload) test with a match callback */
+};
+
+struct sig_mctx;
+struct sig_sm {
+	uint8_t type;   /* enum sig_sm_type */
+	uint8_t relative; /* payload: anchored at the end of the previous match */
+	const struct sig_kw *kw; /* the keyword that made it (free, name) */
+	void *ctx;
+	/* SIG_SM_PKT */
+	int (*match)(const struct sig_mctx *m, const void *ctx);
+	/* SIG_SM_EXT */
+	const struct nw_keyword *ext;
+};
+
+#define SIG_CF_NOCASE 0x01
+#define SIG_CF_NEGATED 0x02
+#define SIG_CF_OFFSET 0x04
+#define SIG_CF_DEPTH 0x08
+#define SIG_CF_DISTANCE 0x10
+#define SIG_CF_WITHIN 0x20
+#define SIG_CF_FAST 0x40      /* fast_pattern given */
+#define SIG_CF_STARTSWITH 0x80
+#define SIG_CF_ENDSWITH 0x100
+#define SIG_CF_FAST_ONLY 0x200
+#define SIG_CF_FAST_SUB 0x400 /* fast_pattern:offset,length */
+struct sig_content {
+	uint8_t *pat;     /* bytes as written */
+	uint8_t *lpat;    /* lower-cased copy (nocase) */
+	uint32_t len;
+	uint32_t flags;   /* SIG_CF_* */
+	int32_t offset, depth, distance, within;
+	uint32_t fp_off, fp_len; /* fast_pattern:offset,length */
+};
+
+#define SIG_PCRE_RELATIVE 0x1
+#define SIG_PCRE_NEGATED 0x2
+struct sig_pcre {
+	pcre2_code *code;
+	uint32_t flags;
+	char *src;
+};
+
+struct sig_isdataat {
+	uint32_t n;
+	uint8_t negated;
+};
+
+enum sig_op { SIG_OP_LT, SIG_OP_GT, SIG_OP_EQ, SIG_OP_LE, SIG_OP_GE, SIG_OP_AND, SIG_OP_OR, SIG_OP_NE };
+struct sig_byte {
+	uint8_t nbytes;    /* 1..10 (string) or 1,2,3,4,8 (binary) */
+	uint8_t op;        /* byte_test: enum sig_op */
+	uint8_t negop;     /* byte_test: '!' before the operator */
+	uint8_t little;    /* little endian */
+	uint8_t string;    /* 0 binary, 8/10/16 base */
+	uint8_t align;     /* byte_jump: align to 4 */
+	uint8_t from_beginning;
+	int32_t offset;
+	uint64_t value;    /* byte_test value */
+	uint32_t multiplier;
+	int32_t post_offset;
+	uint64_t bitmask;
+};
+
+/* flow keyword */
+#define SIG_FLOW_ESTABLISHED 0x01
+#define SIG_FLOW_NOT_ESTABLISHED 0x02
+#define SIG_FLOW_TO_SERVER 0x04
+#define SIG_FLOW_TO_CLIENT 0x08
+#define SIG_FLOW_STATELESS 0x10
+#define SIG_FLOW_ONLY_STREAM 0x20
+#define SIG_FLOW_NO_STREAM 0x40
+
+enum sig_fb_cmd { SIG_FB_SET = 1, SIG_FB_UNSET, SIG_FB_TOGGLE, SIG_FB_ISSET, SIG_FB_ISNOTSET, SIG_FB_NOALERT };
+struct sig_flowbit {
+	uint8_t cmd;
+	uint16_t bit;
+};
+
+enum sig_thr_type { SIG_THR_LIMIT = 1, SIG_THR_THRESHOLD, SIG_THR_BOTH, SIG_THR_DETECTION };
+struct sig_threshold {
+	uint8_t type;
+	uint8_t by_dst;
+	uint32_t count;
+	uint32_t seconds;
+};
+
+/* one rule */
+struct sig_rule {
+	uint32_t gid, sid, rev;
+	int prio;              /* 1 (high) .. 4; from priority or classtype; 3 if neither */
+	uint8_t action;        /* enum sig_action */
+	uint8_t proto;         /* enum sig_proto */
+	uint8_t bidir;         /* <> */
+	uint8_t noalert;       /* flowbits:noalert */
+	uint8_t flow;          /* SIG_FLOW_* */
+	uint8_t pkt_only;      /* dsize etc.: inspect the packet payload, never the stream */
+	uint8_t has_prio;
+	struct sig_anode src, dst;
+	struct sig_pnode sp, dp;
+	char *msg;
+	char *classtype;
+	const struct sig_class *cls;
+	char *refs;            /* references, ", "-joined (kept, not used) */
+	char *metadata;        /* metadata, ", "-joined (kept, not used) */
+	struct sig_sm *pm;     /* payload matches, in rule order */
+	unsigned n_pm;
+	struct sig_sm *nm;     /* packet (non-payload) matches */
+	unsigned n_nm;
+	struct sig_flowbit *fb;
+	unsigned n_fb;
+	struct sig_threshold thr; /* threshold (type 0: none) */
+	struct sig_threshold df;  /* detection_filter (type 0: none) */
+	struct sig_content *fp;   /* fast pattern (NULL: always evaluated) */
+	uint32_t idx;             /* position in the sorted rule set */
+	char *file;
+	unsigned line;
+};
+
+/* loading options and results */
+struct sig_env {
+	const struct sig_vars *vars;
+	const struct sig_classes *classes;
+	/* flowbit names -> index (shared, grows only) */
+	char **fb_names;
+	unsigned *n_fb_names;
+	/* plugin keywords: NULL if none */
+	const struct nw_keyword *(*ext_find)(const char *name, void **priv);
+	/* error sink: called once per bad rule with the whole message (no newline) */
+	void (*error)(void *opaque, const char *msg);
+	void *opaque;
+};
+
+/* a parse in progress: the rule and the last content (for modifiers) */
+struct sig_parse {
+	const struct sig_env *env;
+	struct sig_rule *r;
+	struct sig_content *last_content; /* content the modifiers apply to */
+	int last_cpm;                     /* index in r->pm of last_content, -1 if none */
+	char *err;
+	size_t errlen;
+	unsigned seen_sid : 1;
+};
+
+/* a keyword of the rule language */
+#define SIG_KW_NOARG 0x1     /* takes no argument */
+#define SIG_KW_OPTARG 0x2    /* argument optional */
+struct sig_kw {
+	const char *name;
+	const char *desc;
+	unsigned flags;
+	int (*setup)(struct sig_parse *ps, const char *arg); /* parse and attach; 0 or -1 + err */
+	void (*free)(void *ctx);
+};
+
+/* matching context for one packet / buffer */
+struct sig_mctx {
+	const struct nw_pkt_info *pi;
+	const nw_packet *pkt;     /* opaque, for plugin keywords */
+	nw_flow *flow;
+	uint8_t *flowbits;        /* SIG_MAX_FLOWBITS/8 bytes, or NULL (no flow) */
+	int established;          /* flow is established */
+	const uint8_t *buf;       /* buffer inspected (payload or stream window) */
+	size_t len;
+	uint64_t abs_base;        /* stream: stream offset of buf[0] (absolute offsets) */
+	size_t min_end;           /* a match must end beyond this (stream: only new bytes) */
+	int stream;               /* buf is a stream window */
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	unsigned steps;
+};
+
+/* util */
+int sig_err(struct sig_parse *ps, const char *fmt, ...) NW_PRINTF(2, 3);
+char *sig_trim(char *s);
+char *sig_strdup(const char *s);
+int sig_parse_int(const char *s, long long lo, long long hi, long long *out);
+int sig_unquote(const char *in, char *out, size_t outlen);
+const uint8_t *sig_search(const uint8_t *hay, size_t hlen, const uint8_t *pat, size_t plen,
+			  int nocase);
+extern const uint8_t sig_lower[256];
+int sig_split_args(char *s, char **argv, int max);
+
+/* addresses, ports, variables */
+int sig_vars_set(struct sig_vars *vs, const char *name, const char *value);
+const char *sig_vars_get(const struct sig_vars *vs, const char *name);
+int sig_vars_defaults(struct sig_vars *vs);
+void sig_vars_free(struct sig_vars *vs);
+int sig_addr_parse(const struct sig_vars *vs, const char *text, struct sig_anode *out, char *err,
+		   size_t errlen);
+int sig_port_parse(const struct sig_vars *vs, const char *text, struct sig_pnode *out, char *err,
+		   size_t errlen);
+int sig_addr_match(const struct sig_anode *n, const struct nw_addr *a);
+int sig_port_match(const struct sig_pnode *n, uint16_t port);
+void sig_anode_free(struct sig_anode *n);
+void sig_pnode_free(struct sig_pnode *n);
+/* single destination ports of a rule (for grouping); returns count, -1 = any/too many */
+int sig_port_list(const struct sig_pnode *n, uint16_t *out, int max);
+
+/* classification */
+int sig_classes_defaults(struct sig_classes *cs);
+int sig_classes_load(struct sig_classes *cs, const char *path, char *err, size_t errlen);
+const struct sig_class *sig_classes_find(const struct sig_classes *cs, const char *name);
+void sig_classes_free(struct sig_classes *cs);
+
+/* keywords */
+const struct sig_kw *sig_kw_find(const char *name);
+int sig_kw_is_suricata(const char *name);
+const struct sig_kw *sig_kw_table(unsigned *n);
+struct sig_sm *sig_rule_add_pm(struct sig_parse *ps, uint8_t type, const struct sig_kw *kw,
+			       void *ctx);
+struct sig_sm *sig_rule_add_nm(struct sig_parse *ps, const struct sig_kw *kw, void *ctx,
+			       int (*match)(const struct sig_mctx *, const void *));
+int sig_flowbit_index(const struct sig_env *env, const char *name);
+
+/* per-keyword setup functions (sig_kw_*.c) */
+int sig_kw_msg(struct sig_parse *ps, const char *arg);
+int sig_kw_sid(struct sig_parse *ps, const char *arg);
+int sig_kw_rev(struct sig_parse *ps, const char *arg);
+int sig_kw_gid(struct sig_parse *ps, const char *arg);
+int sig_kw_classtype(struct sig_parse *ps, const char *arg);
+int sig_kw_priority(struct sig_parse *ps, const char *arg);
+int sig_kw_reference(struct sig_parse *ps, const char *arg);
+int sig_kw_metadata(struct sig_parse *ps, const char *arg);
+int sig_kw_content(struct sig_parse *ps, const char *arg);
+int sig_kw_nocase(struct sig_parse *ps, const char *arg);
+int sig_kw_offset(struct sig_parse *ps, const char *arg);
+int sig_kw_depth(struct sig_parse *ps, const char *arg);
+int sig_kw_distance(struct sig_parse *ps, const char *arg);
+int sig_kw_within(struct sig_parse *ps, const char *arg);
+int sig_kw_fast_pattern(struct sig_parse *ps, const char *arg);
+int sig_kw_startswith(struct sig_parse *ps, const char *arg);
+int sig_kw_endswith(struct sig_parse *ps, const char *arg);
+int sig_kw_rawbytes(struct sig_parse *ps, const char *arg);
+int sig_kw_isdataat(struct sig_parse *ps, const char *arg);
+int sig_kw_pcre(struct sig_parse *ps, const char *arg);
+int sig_kw_flow(struct sig_parse *ps, const char *arg);
+int sig_kw_flowbits(struct sig_parse *ps, const char *arg);
+int sig_kw_noalert(struct sig_parse *ps, const char *arg);
+int sig_kw_flags(struct sig_parse *ps, const char *arg);
+int sig_kw_dsize(struct sig_parse *ps, const char *arg);
+int sig_kw_ttl(struct sig_parse *ps, const char *arg);
+int sig_kw_itype(struct sig_parse *ps, const char *arg);
+int sig_kw_icode(struct sig_parse *ps, const char *arg);
+int sig_kw_icmp_id(struct sig_parse *ps, const char *arg);
+int sig_kw_icmp_seq(struct sig_parse *ps, const char *arg);
+int sig_kw_ip_proto(struct sig_parse *ps, const char *arg);
+int sig_kw_threshold(struct sig_parse *ps, const char *arg);
+int sig_kw_detection_filter(struct sig_parse *ps, const char *arg);
+int sig_kw_byte_test(struct sig_parse *ps, const char *arg);
+int sig_kw_byte_jump(struct sig_parse *ps, const char *arg);
+void sig_content_free(void *ctx);
+void sig_pcre_free(void *ctx);
+void sig_free_plain(void *ctx);
+
+/* rule parsing */
+/* parse one rule line; returns 0, 1 (blank/comment), or -1 with err filled ("keyword 'x': ...") */
+int sig_rule_parse(const struct sig_env *env, const char *line, struct sig_rule **out, char *err,
+		   size_t errlen);
+void sig_rule_free(struct sig_rule *r);
+/* the sid written in a rule's text (for error messages), 0 if none */
+uint32_t sig_rule_peek_sid(const char *line);
+
+/* matching */
+/* payload inspection of r on m->buf: 1 match, 0 no */
+int sig_inspect_payload(struct sig_mctx *m, const struct sig_rule *r);
+/* header + packet tests (not payload, not flowbits): 1 match */
+int sig_match_header(const struct sig_mctx *m, const struct sig_rule *r);
+int sig_match_packet_tests(const struct sig_mctx *m, const struct sig_rule *r);
+/* flowbits conditions (isset/isnotset) */
+int sig_flowbits_check(const struct sig_mctx *m, const struct sig_rule *r);
+/* flowbits actions after a match */
+void sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r);
+
+/* thresholds: a bounded table shared by workers */
+struct sig_thr_entry {
+	uint32_t gid, sid;
+	uint8_t kind; /* 0 threshold, 1 detection_filter */
+	struct nw_addr addr;
+	uint64_t start_ns;
+	uint32_t count;
+	uint8_t used;
+};
+struct sig_thr_table {
+	atomic_flag lock;
+	unsigned size; /* power of two */
+	struct sig_thr_entry *e;
+	uint64_t evicted;
+};
+int sig_thr_init(struct sig_thr_table *t, unsigned size);
+void sig_thr_free(struct sig_thr_table *t);
+/* returns 1 if the event passes (alert / detection), 0 if suppressed */
+int sig_thr_check(struct sig_thr_table *t, const struct sig_rule *r, const struct sig_threshold *th,
+		  int kind, const struct nw_pkt_info *pi, uint64_t now_ns);
+
+/* stream window, part of the per-flow private slot (sig_stream.c) */
+#define SIG_STREAM_PEND 576 /* one out-of-order segment held until the gap before it fills */
+struct sig_stream {
+	uint64_t base;     /* stream offset of buf[0] (0 = first data byte seen) */
+	uint32_t next_seq; /* next expected sequence number */
+	uint32_t pend_seq; /* sequence number of pend[0] */
+	uint16_t len;      /* bytes held in buf */
+	uint16_t pend_len; /* bytes held in pend */
+	uint8_t init;      /* next_seq known */
+	uint8_t pad_[3];
+	uint8_t buf[SIG_STREAM_WIN];
+	uint8_t pend[SIG_STREAM_PEND];
+};
+#define SIG_FP_PASSED 0x1
+#define SIG_FP_DROPPED 0x2
+struct sig_flowpriv {
+	uint8_t flags;                      /* SIG_FP_* */
+	uint8_t pad_[7];
+	uint8_t bits[SIG_MAX_FLOWBITS / 8]; /* flowbits */
+	struct sig_stream st[2];            /* by enum nw_dir */
+};
+_Static_assert(sizeof(struct sig_flowpriv) <= 4096, "flow_priv_size is limited to 4096");
+
+/* what to inspect for one TCP segment */
+struct sig_view {
+	size_t pkt_min_end;  /* packet buffer: a match must end beyond this (0: anywhere) */
+	int nothing_new;     /* retransmission of bytes already inspected */
+	int overlap_diff;    /* the segment rewrites bytes already seen with other bytes */
+	int ooo;             /* the segment lies beyond a gap */
+	int has_stream;      /* a stream buffer was built */
+	const uint8_t *sbuf; /* history + segment (+ held out-of-order data) */
+	size_t slen;
+	uint64_t sbase;      /* stream offset of sbuf[0] */
+	size_t s_min_end;    /* stream buffer: a match must end beyond this */
+};
+#define SIG_SBUF_SIZE (SIG_STREAM_WIN + SIG_STREAM_PEND + 65536 + 64)
+/* build the view of a segment before it is added (scratch: SIG_SBUF_SIZE bytes) */
+void sig_stream_view(const struct sig_stream *s, const struct nw_pkt_info *pi, uint8_t *scratch,
+		     struct sig_view *v);
+/* add the segment to the window after inspection */
+void sig_stream_update(struct sig_stream *s, const struct nw_pkt_info *pi);
+
+#endif /* SIG_H */

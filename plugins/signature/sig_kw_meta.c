@@ -1,0 +1,105 @@
+/* plugins/signature/sig_kw_meta.c: rule metadata keywords: msg sid rev gid classtype priority reference metadata. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sig.h"
+
+int sig_kw_msg(struct sig_parse *ps, const char *arg)
+{
+	char buf[512];
+
+	if (ps->r->msg)
+		return sig_err(ps, "given twice");
+	if (sig_unquote(arg, buf, sizeof(buf)))
+		return sig_err(ps, "too long");
+	ps->r->msg = strdup(buf);
+	return ps->r->msg ? 0 : sig_err(ps, "out of memory");
+}
+
+static int sig_u32(struct sig_parse *ps, const char *arg, uint32_t *out, long long lo)
+{
+	long long v;
+
+	if (sig_parse_int(arg, lo, 0xffffffffLL, &v))
+		return sig_err(ps, "expected a number %lld..4294967295, got '%.40s'", lo, arg);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int sig_kw_sid(struct sig_parse *ps, const char *arg)
+{
+	if (ps->seen_sid)
+		return sig_err(ps, "given twice");
+	ps->seen_sid = 1;
+	return sig_u32(ps, arg, &ps->r->sid, 1);
+}
+
+int sig_kw_rev(struct sig_parse *ps, const char *arg)
+{
+	return sig_u32(ps, arg, &ps->r->rev, 0);
+}
+
+int sig_kw_gid(struct sig_parse *ps, const char *arg)
+{
+	return sig_u32(ps, arg, &ps->r->gid, 0);
+}
+
+int sig_kw_classtype(struct sig_parse *ps, const char *arg)
+{
+	const struct sig_class *c = sig_classes_find(ps->env ? ps->env->classes : NULL, arg);
+
+	if (!c)
+		return sig_err(ps, "unknown classtype '%.60s' (not in classification.config)", arg);
+	if (ps->r->classtype)
+		return sig_err(ps, "given twice");
+	ps->r->cls = c;
+	ps->r->classtype = strdup(arg);
+	return ps->r->classtype ? 0 : sig_err(ps, "out of memory");
+}
+
+int sig_kw_priority(struct sig_parse *ps, const char *arg)
+{
+	long long v;
+
+	if (sig_parse_int(arg, 1, 255, &v))
+		return sig_err(ps, "expected 1..255");
+	ps->r->prio = (int)v;
+	ps->r->has_prio = 1;
+	return 0;
+}
+
+static int sig_append(struct sig_parse *ps, char **dst, const char *arg)
+{
+	size_t old = *dst ? strlen(*dst) : 0, add = strlen(arg);
+	char *n;
+
+	if (old + add > 4096)
+		return sig_err(ps, "too long");
+	n = realloc(*dst, old + add + 3);
+	if (!n)
+		return sig_err(ps, "out of memory");
+	if (old) {
+		memcpy(n + old, ", ", 2);
+		old += 2;
+	}
+	memcpy(n + old, arg, add + 1);
+	*dst = n;
+	return 0;
+}
+
+int sig_kw_reference(struct sig_parse *ps, const char *arg)
+{
+	if (!strchr(arg, ','))
+		return sig_err(ps, "expected 'type,id'");
+	return sig_append(ps, &ps->r->refs, arg);
+}
+
+int sig_kw_metadata(struct sig_parse *ps, const char *arg)
+{
+	return sig_append(ps, &ps->r->metadata, arg);
+}
+
+void sig_free_plain(void *ctx)
+{
+	free(ctx);
+}

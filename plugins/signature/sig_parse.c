@@ -1,0 +1,389 @@
+/* plugins/signature/sig_parse.c: one rule line -> struct sig_rule (header, option dispatch, checks). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sig.h"
+
+static int sig_action_parse(const char *s, uint8_t *out)
+{
+	static const struct {
+		const char *name;
+		uint8_t act;
+	} acts[] = { { "alert", SIG_ACT_ALERT }, { "drop", SIG_ACT_DROP }, { "reject", SIG_ACT_REJECT },
+		     { "rejectsrc", SIG_ACT_REJECT }, { "rejectdst", SIG_ACT_REJECT },
+		     { "rejectboth", SIG_ACT_REJECT }, { "sdrop", SIG_ACT_DROP },
+		     { "pass", SIG_ACT_PASS } };
+
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		if (!strcmp(s, acts[i].name)) {
+			*out = acts[i].act;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int sig_proto_parse(const char *s, uint8_t *out)
+{
+	if (!strcmp(s, "ip") || !strcmp(s, "ipv4") || !strcmp(s, "ipv6") || !strcmp(s, "pkthdr"))
+		*out = SIG_PROTO_IP;
+	else if (!strcmp(s, "tcp") || !strcmp(s, "tcp-pkt") || !strcmp(s, "tcp-stream"))
+		*out = SIG_PROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*out = SIG_PROTO_UDP;
+	else if (!strcmp(s, "icmp") || !strcmp(s, "icmpv4") || !strcmp(s, "icmpv6"))
+		*out = SIG_PROTO_ICMP;
+	else
+		return -1;
+	return 0;
+}
+
+/* split the header into blank-separated tokens, keeping [..] lists whole */
+static int sig_header_tokens(char *h, char **tok, int max)
+{
+	int n = 0;
+	char *p = h;
+
+	for (;;) {
+		int depth = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (n == max)
+			return -1;
+		tok[n++] = p;
+		while (*p && (depth || (*p != ' ' && *p != '\t'))) {
+			if (*p == '[')
+				depth++;
+			else if (*p == ']' && depth)
+				depth--;
+			p++;
+		}
+		if (*p)
+			*p++ = 0;
+	}
+	return n;
+}
+
+uint32_t sig_rule_peek_sid(const char *line)
+{
+	const char *p = strchr(line, '(');
+
+	while (p && (p = strstr(p, "sid")) != NULL) {
+		const char *q = p + 3;
+		int boundary = p[-1] == ';' || p[-1] == ' ' || p[-1] == '(' || p[-1] == '\t';
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (boundary && *q == ':') {
+			unsigned long v = strtoul(q + 1, NULL, 10);
+			return v > 0xffffffffUL ? 0 : (uint32_t)v;
+		}
+		p += 3;
+	}
+	return 0;
+}
+
+/* pick the fast pattern: the one marked fast_pattern, else the longest plain content */
+static void sig_pick_fast_pattern(struct sig_rule *r)
+{
+	struct sig_content *best = NULL;
+
+	for (unsigned i = 0; i < r->n_pm; i++) {
+		struct sig_content *c;
+		if (r->pm[i].type != SIG_SM_CONTENT)
+			continue;
+		c = r->pm[i].ctx;
+		if (c->flags & SIG_CF_NEGATED)
+			continue;
+		if (c->flags & SIG_CF_FAST) {
+			best = c;
+			break;
+		}
+		if (!best || c->len > best->len)
+			best = c;
+	}
+	r->fp = best;
+}
+
+static int sig_options_parse(struct sig_parse *ps, char *opts)
+{
+	char *p = opts;
+
+	for (;;) {
+		char name[64], *val = NULL;
+		size_t n = 0;
+		const struct sig_kw *kw;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		while (*p && *p != ':' && *p != ';' && *p != ' ' && *p != '\t') {
+			if (n + 1 >= sizeof(name))
+				return sig_err(ps, "keyword '%.20s...': name too long", name);
+			name[n++] = *p++;
+		}
+		name[n] = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!n)
+			return sig_err(ps, "syntax error near '%.20s'", p);
+		if (*p == ':') {
+			char *w;
+			val = ++p;
+			w = p;
+			/* value ends at the first ';' not escaped by a backslash */
+			while (*p && *p != ';') {
+				if (*p == '\\' && p[1])
+					*w++ = *p++;
+				*w++ = *p++;
+			}
+			if (!*p)
+				return sig_err(ps, "keyword '%s': missing ';' after the value", name);
+			*w = 0;
+			p++;
+			val = sig_trim(val);
+		} else if (*p == ';') {
+			p++;
+		} else {
+			return sig_err(ps, "keyword '%s': expected ':' or ';'", name);
+		}
+
+		kw = sig_kw_find(name);
+		if (kw) {
+			char *saved = ps->err;
+			if ((kw->flags & SIG_KW_NOARG) && val && *val)
+				return sig_err(ps, "keyword '%s': takes no value", name);
+			if (!(kw->flags & (SIG_KW_NOARG | SIG_KW_OPTARG)) && (!val || !*val))
+				return sig_err(ps, "keyword '%s': needs a value", name);
+			/* setup writes the bare message; prefix it with the keyword */
+			char msg[SIG_ERRLEN];
+			ps->err = msg;
+			msg[0] = 0;
+			int rc = kw->setup(ps, val);
+			ps->err = saved;
+			if (rc)
+				return sig_err(ps, "keyword '%s': %s", name, msg);
+			continue;
+		}
+		if (ps->env && ps->env->ext_find) {
+			void *ppriv = NULL;
+			const struct nw_keyword *ext = ps->env->ext_find(name, &ppriv);
+			if (ext) {
+				char msg[SIG_ERRLEN] = "";
+				void *ctx = NULL;
+				if (ext->parse && ext->parse(ppriv, val, &ctx, msg, sizeof(msg)) < 0)
+					return sig_err(ps, "keyword '%s': %s", name,
+						       msg[0] ? msg : "bad value");
+				struct sig_sm *sm = sig_rule_add_pm(ps, SIG_SM_EXT, NULL, ctx);
+				if (!sm) {
+					if (ext->free && ctx)
+						ext->free(ctx);
+					return sig_err(ps, "keyword '%s': out of memory", name);
+				}
+				sm->ext = ext;
+				continue;
+			}
+		}
+		if (sig_kw_is_suricata(name))
+			return sig_err(ps, "keyword '%s': not supported by natwarden", name);
+		return sig_err(ps, "keyword '%s': unknown keyword", name);
+	}
+	return 0;
+}
+
+int sig_rule_parse(const struct sig_env *env, const char *line, struct sig_rule **out, char *err,
+		   size_t errlen)
+{
+	struct sig_parse ps = { .env = env, .err = err, .errlen = errlen, .last_cpm = -1 };
+	char *copy = NULL, *s, *open, *close, *tok[8];
+	struct sig_rule *r = NULL;
+	int n, rc = -1;
+
+	*out = NULL;
+	err[0] = 0;
+	copy = strdup(line);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s = sig_trim(copy);
+	if (!*s || *s == '#') {
+		free(copy);
+		return 1;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r->gid = 1;
+	ps.r = r;
+	open = strchr(s, '(');
+	close = strrchr(s, ')');
+	if (!open || !close || close < open) {
+		sig_err(&ps, "header: no '(' ... ')' option block");
+		goto out;
+	}
+	if (*sig_trim(close + 1)) {
+		sig_err(&ps, "header: text after the closing ')'");
+		goto out;
+	}
+	*open = 0;
+	*close = 0;
+	n = sig_header_tokens(s, tok, 8);
+	if (n != 7) {
+		sig_err(&ps, "header: expected 'action proto src sport -> dst dport', got %d fields",
+			n);
+		goto out;
+	}
+	if (sig_action_parse(tok[0], &r->action)) {
+		sig_err(&ps, "header: unknown action '%s'", tok[0]);
+		goto out;
+	}
+	if (sig_proto_parse(tok[1], &r->proto)) {
+		sig_err(&ps, "header: protocol '%s' not supported by natwarden (use ip, tcp, udp or icmp)",
+			tok[1]);
+		goto out;
+	}
+	{
+		char m[SIG_ERRLEN - 40];
+		if (sig_addr_parse(env ? env->vars : NULL, tok[2], &r->src, m, sizeof(m))) {
+			sig_err(&ps, "header: source address: %s", m);
+			goto out;
+		}
+		if (sig_port_parse(env ? env->vars : NULL, tok[3], &r->sp, m, sizeof(m))) {
+			sig_err(&ps, "header: source port: %s", m);
+			goto out;
+		}
+		if (!strcmp(tok[4], "<>"))
+			r->bidir = 1;
+		else if (strcmp(tok[4], "->")) {
+			sig_err(&ps, "header: bad direction '%s' (use -> or <>)", tok[4]);
+			goto out;
+		}
+		if (sig_addr_parse(env ? env->vars : NULL, tok[5], &r->dst, m, sizeof(m))) {
+			sig_err(&ps, "header: destination address: %s", m);
+			goto out;
+		}
+		if (sig_port_parse(env ? env->vars : NULL, tok[6], &r->dp, m, sizeof(m))) {
+			sig_err(&ps, "header: destination port: %s", m);
+			goto out;
+		}
+	}
+	if ((r->proto == SIG_PROTO_IP || r->proto == SIG_PROTO_ICMP) &&
+	    (r->sp.type != SIG_AN_ANY || r->dp.type != SIG_AN_ANY)) {
+		sig_err(&ps, "header: ports need protocol tcp or udp");
+		goto out;
+	}
+	if (sig_options_parse(&ps, open + 1))
+		goto out;
+	if (!r->sid) {
+		sig_err(&ps, "keyword 'sid': missing (every rule needs a sid)");
+		goto out;
+	}
+	if (!r->has_prio)
+		r->prio = r->cls ? r->cls->prio : 3;
+	sig_pick_fast_pattern(r);
+	rc = 0;
+out:
+	free(copy);
+	if (rc) {
+		if (r)
+			sig_rule_free(r);
+	} else {
+		*out = r;
+	}
+	return rc;
+}
+
+void sig_rule_free(struct sig_rule *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; i < r->n_pm; i++) {
+		struct sig_sm *sm = &r->pm[i];
+		if (sm->type == SIG_SM_EXT) {
+			if (sm->ext && sm->ext->free && sm->ctx)
+				sm->ext->free(sm->ctx);
+		} else if (sm->kw && sm->kw->free) {
+			sm->kw->free(sm->ctx);
+		}
+	}
+	for (unsigned i = 0; i < r->n_nm; i++)
+		if (r->nm[i].kw && r->nm[i].kw->free)
+			r->nm[i].kw->free(r->nm[i].ctx);
+	free(r->pm);
+	free(r->nm);
+	free(r->fb);
+	sig_anode_free(&r->src);
+	sig_anode_free(&r->dst);
+	sig_pnode_free(&r->sp);
+	sig_pnode_free(&r->dp);
+	free(r->msg);
+	free(r->classtype);
+	free(r->refs);
+	free(r->metadata);
+	free(r->file);
+	free(r);
+}
+
+struct sig_sm *sig_rule_add_pm(struct sig_parse *ps, uint8_t type, const struct sig_kw *kw,
+			       void *ctx)
+{
+	struct sig_rule *r = ps->r;
+	struct sig_sm *v = realloc(r->pm, (r->n_pm + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	r->pm = v;
+	v = &r->pm[r->n_pm++];
+	memset(v, 0, sizeof(*v));
+	v->type = type;
+	v->kw = kw;
+	v->ctx = ctx;
+	if (type != SIG_SM_CONTENT) {
+		ps->last_content = NULL;
+		ps->last_cpm = -1;
+	}
+	return v;
+}
+
+struct sig_sm *sig_rule_add_nm(struct sig_parse *ps, const struct sig_kw *kw, void *ctx,
+			       int (*match)(const struct sig_mctx *, const void *))
+{
+	struct sig_rule *r = ps->r;
+	struct sig_sm *v = realloc(r->nm, (r->n_nm + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	r->nm = v;
+	v = &r->nm[r->n_nm++];
+	memset(v, 0, sizeof(*v));
+	v->type = SIG_SM_PKT;
+	v->kw = kw;
+	v->ctx = ctx;
+	v->match = match;
+	return v;
+}
+
+int sig_flowbit_index(const struct sig_env *env, const char *name)
+{
+	unsigned i;
+
+	if (!env || !env->fb_names)
+		return -1;
+	for (i = 0; i < *env->n_fb_names; i++)
+		if (!strcmp(env->fb_names[i], name))
+			return (int)i;
+	if (i >= SIG_MAX_FLOWBITS)
+		return -1;
+	env->fb_names[i] = strdup(name);
+	if (!env->fb_names[i])
+		return -1;
+	(*env->n_fb_names)++;
+	return (int)i;
+}

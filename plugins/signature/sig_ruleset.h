@@ -1,0 +1,76 @@
+/* plugins/signature/sig_ruleset.h: a loaded rule set: rules, grouping and the Vectorscan prefilter. */
+#ifndef SIG_RULESET_H
+#define SIG_RULESET_H
+
+#include <hs/hs.h>
+#include "sig.h"
+
+/* packet classes the rule set is grouped by */
+enum { SIG_PC_TCP = 0, SIG_PC_UDP, SIG_PC_ICMP, SIG_PC_OTHER, SIG_PC_MAX };
+
+struct sig_group {
+	hs_database_t *db;  /* fast patterns of the group's rules (id = rule idx); NULL if none */
+	uint32_t *always;   /* rules without a fast pattern (sorted) */
+	unsigned n_always;
+	unsigned n_rules;   /* rules in the group */
+	unsigned n_fp;
+};
+
+struct sig_portgroup {
+	uint16_t port;
+	struct sig_group *g;
+};
+
+/* per-worker scratch tied to one rule set */
+struct sig_wscratch {
+	hs_scratch_t *hs;
+	uint32_t *cand; /* candidate rule indices (n_rules) */
+	uint8_t *seen;  /* one bit per rule */
+	unsigned n_cand;
+};
+
+struct sig_ruleset {
+	struct sig_rule **rules; /* sorted: pass, drop, reject, alert; then file order */
+	unsigned n;
+	unsigned n_bad;          /* rules that failed to parse (skipped) */
+	unsigned n_files;
+	struct sig_vars vars;
+	struct sig_classes classes;
+	struct sig_group *groups;  /* all groups (array) */
+	unsigned n_groups;
+	struct sig_group *dflt[SIG_PC_MAX];   /* per packet class */
+	struct sig_portgroup *ports[2];       /* tcp, udp: sorted by port */
+	unsigned n_ports[2];
+	hs_scratch_t *proto_scratch;          /* prototype, cloned per worker */
+	struct sig_wscratch *ws[SIG_MAX_WORKERS];
+	uint64_t generation;
+};
+
+struct sig_load {
+	const char *const *files; /* rule files */
+	unsigned n_files;
+	const char *classification; /* NULL: built-in defaults only */
+	const struct sig_vars *vars;
+	char **fb_names;
+	unsigned *n_fb_names;
+	const struct nw_keyword *(*ext_find)(const char *name, void **priv);
+	void (*error)(void *opaque, const char *msg);
+	void *opaque;
+	const char *const *rule_texts; /* alternatively: rules given as text lines (tests) */
+	unsigned n_rule_texts;
+};
+
+/* load and compile; errors about single rules go to l->error and are counted in n_bad.
+ * Returns 0 or -errno (a file could not be read, or the prefilter failed to compile). */
+int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out);
+void sig_ruleset_free(struct sig_ruleset *rs);
+/* allocate worker `w`'s scratch for this rule set (main or that worker thread) */
+int sig_ruleset_worker_init(struct sig_ruleset *rs, unsigned w);
+/* the group a packet's payload is inspected with */
+const struct sig_group *sig_ruleset_group(const struct sig_ruleset *rs,
+					  const struct nw_pkt_info *pi);
+/* candidates of group g for buf (sorted rule indices into ws->cand); returns the count */
+unsigned sig_ruleset_candidates(const struct sig_ruleset *rs, const struct sig_group *g,
+				struct sig_wscratch *ws, const uint8_t *buf, size_t len);
+
+#endif /* SIG_RULESET_H */
