@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -298,6 +299,10 @@ void ban_entry_record(const struct ban_priv *p, const struct ban_entry *e, struc
 	r->net = e->net;
 	r->reject = e->reject;
 	r->expires_wall = e->exp == BAN_EXP_PERM ? 0 : (exp_abs > now ? wall + (exp_abs - now) : wall);
+	if (e->exp == BAN_EXP_PENDING)
+		for (size_t i = 0; i < p->n_pending; i++)
+			if (ban_net_eq(&p->pending[i].net, &e->net))
+				r->expires_wall = p->pending[i].expires_wall;
 	r->created_wall = created_abs <= now ? wall - (now - created_abs) : wall;
 	snprintf(r->jail, sizeof(r->jail), "%s", ban_str(p, e->meta.jail));
 	snprintf(r->origin, sizeof(r->origin), "%s", ban_str(p, e->meta.origin));
@@ -326,6 +331,17 @@ int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int re
 	e.net = *n;
 	e.reject = reject;
 	e.exp = dur_s < 0 ? BAN_EXP_PERM : ban_set_rel(&p->set, now + (uint64_t)dur_s);
+	if (now == 0 && dur_s >= 0) {
+		/* engine time unknown yet: enforce now, fix the expiry at the first tick */
+		struct ban_pending *np = realloc(p->pending, (p->n_pending + 1) * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		p->pending = np;
+		np[p->n_pending].net = *n;
+		np[p->n_pending].expires_wall = ban_wall_s() + (uint64_t)dur_s;
+		p->n_pending++;
+		e.exp = BAN_EXP_PENDING;
+	}
 	e.meta.created_rel = ban_set_rel(&p->set, now);
 	e.meta.jail = ban_intern(p, jail);
 	e.meta.origin = ban_intern(p, origin);
@@ -491,10 +507,15 @@ static int ban_save(struct ban_priv *p)
 		goto fail;
 	p->dirty = 0;
 	p->last_save_s = c.now;
+	if (p->save_err)
+		svc->log(p->self, NW_LOG_INFO, "ban state saved to %s again", p->state_path);
+	p->save_err = 0;
 	return 0;
 fail:
-	svc->log(p->self, NW_LOG_ERR, "cannot save ban state to %s: %s", p->state_path,
-		 strerror(-r));
+	if (r != p->save_err)
+		svc->log(p->self, NW_LOG_ERR, "cannot save ban state to %s: %s (retrying)",
+			 p->state_path, strerror(-r));
+	p->save_err = r;
 	return r;
 }
 
@@ -567,10 +588,32 @@ static int ban_expire_one(void *ctx, const struct ban_entry *e)
 	return 0;
 }
 
+/* Give bans restored before engine time was known their real expiry. */
+static void ban_fix_pending(struct ban_priv *p, uint64_t now)
+{
+	uint64_t wall = ban_wall_s();
+
+	for (size_t i = 0; i < p->n_pending; i++) {
+		struct ban_entry e;
+		if (ban_set_get(&p->set, &p->pending[i].net, &e) < 0 || e.exp != BAN_EXP_PENDING)
+			continue;
+		e.exp = ban_set_rel(&p->set, now + (p->pending[i].expires_wall > wall
+							    ? p->pending[i].expires_wall - wall
+							    : 0));
+		ban_set_put(&p->set, &e);
+	}
+	free(p->pending);
+	p->pending = NULL;
+	p->n_pending = 0;
+}
+
 static void ban_tick(void *priv, uint64_t now_ns)
 {
 	struct ban_priv *p = priv;
 	uint64_t now = now_ns / 1000000000ull;
+
+	if (p->n_pending && now)
+		ban_fix_pending(p, now);
 	uint64_t base = ban_set_abs(&p->set, 0);
 	uint32_t now_rel = now <= base ? 0 : (uint32_t)(now - base > BAN_EXP_PERM - 1 ? BAN_EXP_PERM - 1 : now - base);
 
@@ -597,6 +640,8 @@ static void ban_fast_tick(void *priv, uint64_t now_ns)
 {
 	struct ban_priv *p = priv;
 
+	if (p->n_pending && now_ns)
+		ban_fix_pending(p, now_ns / 1000000000ull);
 	if (p->redis)
 		ban_redis_poll(p);
 	if (p->ipset)
@@ -941,6 +986,22 @@ static int ban_cmd_flush(void *priv, int argc, const char *const *argv, int json
 
 /* ---- lifecycle ---- */
 
+/* Create the directories leading to path (mode 0700), like mkdir -p of its dirname. */
+static void ban_mkdirs(const char *path)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return;
+		*s = '/';
+	}
+}
+
 static int ban_start(nw_plugin *self, void *priv)
 {
 	struct ban_priv *p = priv;
@@ -951,6 +1012,7 @@ static int ban_start(nw_plugin *self, void *priv)
 		snprintf(p->state_path, sizeof(p->state_path), "%s", p->c.state_file);
 	else
 		snprintf(p->state_path, sizeof(p->state_path), "%s/%s", dir, p->c.state_file);
+	ban_mkdirs(p->state_path);
 	if ((r = svc->event_subscribe(self, NW_EV_MASK(NW_EV_OFFENSE), ban_on_event)) < 0)
 		return r;
 	if ((r = svc->command_register(self, "bans", "list active bans [--json]", ban_cmd_bans)) < 0 ||
@@ -1002,6 +1064,9 @@ static void ban_stop(nw_plugin *self, void *priv)
 	p->hist = NULL;
 	free(p->strs);
 	p->strs = NULL;
+	free(p->pending);
+	p->pending = NULL;
+	p->n_pending = 0;
 	p->started = 0;
 }
 

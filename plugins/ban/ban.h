@@ -221,6 +221,7 @@ struct ban_revent {
 	int action; /* NW_BAN_ACTION_BAN / _UNBAN */
 	struct ban_record rec;
 	char reason[96];
+	char gw[32]; /* the gateway that published it */
 };
 
 /* Parse a ban member "ADDR/PREFIX" (canonical form only); 0 or -EINVAL. */
@@ -234,6 +235,11 @@ int ban_rparse_expiry(const char *s, size_t len, uint64_t now_wall, const struct
 int ban_rparse_meta(const char *s, size_t len, struct ban_record *r, char *reason,
 		    size_t reasonlen);
 int ban_rmeta_format(const struct ban_record *r, const char *reason, char *buf, size_t len);
+/* HMAC of a sorted-set entry: hex of HMAC(key, "member\nexpires\nmeta"). */
+void ban_rentry_sign(const uint8_t *key, size_t keylen, const char *member, uint64_t expires_wall,
+		     const char *meta, size_t metalen, char hex[65]);
+/* Constant-time compare of two 64-char hex signatures (s of length len). 1 = equal. */
+int ban_rsig_eq(const char *want, const char *s, size_t len);
 /* Canonical member text "ADDR/PREFIX" (always with the prefix). */
 int ban_rmember_format(const struct ban_net *n, char *buf, size_t len);
 /* Parse a stream event given as field/value pairs. key (may be NULL): HMAC key; when set, a
@@ -243,7 +249,7 @@ int ban_rparse_event(const char *const *kv, const size_t *lens, size_t n_pairs,
 		     size_t keylen, struct ban_revent *out);
 /* Serialize an event to field/value pairs (static buffers in `buf`); returns pair count.
  * fields[i*2], fields[i*2+1]. Adds "sig" when key is set. */
-#define BAN_REV_MAXPAIRS 11
+#define BAN_REV_MAXPAIRS 12
 struct ban_rev_buf {
 	char v[BAN_REV_MAXPAIRS][128];
 	const char *f[BAN_REV_MAXPAIRS * 2];

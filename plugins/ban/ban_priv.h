@@ -37,6 +37,7 @@ struct ban_ipset; /* ban_ipset.c */
 #define BAN_F_NOSYNC 0x2   /* do not publish to Redis (it came from there) */
 #define BAN_F_REPLACE 0x4  /* take the new expiry even when shorter */
 #define BAN_F_NOSAVE 0x8   /* do not mark the store dirty */
+#define BAN_EXP_PENDING (BAN_EXP_PERM - 1) /* see ban_priv.pending */
 
 struct ban_priv {
 	nw_plugin *self;
@@ -48,6 +49,7 @@ struct ban_priv {
 	struct ban_hist *hist;
 	char state_path[4096];
 	int dirty;
+	int save_err; /* last save error (logged once) */
 	int started;
 	uint64_t last_save_s;
 	uint64_t last_purge_s;
@@ -63,6 +65,13 @@ struct ban_priv {
 	unsigned reason_banned;
 	struct ban_redis *redis;
 	struct ban_ipset *ipset;
+	/* bans made before engine time was known (offline, before the first packet): enforced
+	 * with a placeholder expiry, given their real one at the first tick */
+	struct ban_pending {
+		struct ban_net net;
+		uint64_t expires_wall;
+	} *pending;
+	size_t n_pending;
 	uint8_t hmac_key[128];
 	size_t hmac_keylen;
 };

@@ -176,8 +176,8 @@ int ban_rmeta_format(const struct ban_record *r, const char *reason, char *buf, 
 /* ---- stream events ---- */
 
 /* Field order of the signed text; "sig" is the HMAC of "name=value\n" for these in order. */
-static const char *const ban_ev_fields[] = {"v",      "a",      "ip",    "exp", "jail",
-					    "origin", "act",    "count", "created", "reason"};
+static const char *const ban_ev_fields[] = {"v",   "a",     "ip",      "exp",    "jail", "origin",
+					    "act", "count", "created", "reason", "gw"};
 #define BAN_EV_NFIELDS (sizeof(ban_ev_fields) / sizeof(ban_ev_fields[0]))
 
 static void ban_hex(const uint8_t *in, size_t n, char *out)
@@ -256,13 +256,10 @@ int ban_rparse_event(const char *const *kv, const size_t *lens, size_t n_pairs,
 		return -EINVAL;
 	if (key && keylen) {
 		char want[65];
-		unsigned diff = 0;
-		if (!sig || siglen != 64)
+		if (!sig)
 			return -EPERM;
 		ban_ev_sign(val, vlen, key, keylen, want);
-		for (int i = 0; i < 64; i++)
-			diff |= (unsigned)(want[i] ^ sig[i]);
-		if (diff)
+		if (!ban_rsig_eq(want, sig, siglen))
 			return -EPERM;
 	}
 	if (vlen[1] == 3 && !memcmp(val[1], "ban", 3))
@@ -295,6 +292,8 @@ int ban_rparse_event(const char *const *kv, const size_t *lens, size_t n_pairs,
 		return -EINVAL;
 	if (val[9] && ban_rtext(out->reason, sizeof(out->reason), val[9], vlen[9]) < 0)
 		return -EINVAL;
+	if (val[10] && ban_rname(out->gw, sizeof(out->gw), val[10], vlen[10]) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -317,6 +316,7 @@ size_t ban_revent_encode(const struct ban_revent *ev, const uint8_t *key, size_t
 	snprintf(b->v[7], sizeof(b->v[7]), "%" PRIu32, ev->rec.count);
 	snprintf(b->v[8], sizeof(b->v[8]), "%" PRIu64, ev->rec.created_wall);
 	snprintf(b->v[9], sizeof(b->v[9]), "%.95s", ev->reason);
+	snprintf(b->v[10], sizeof(b->v[10]), "%s", ev->gw[0] ? ev->gw : "-");
 	for (size_t i = 0; i < BAN_EV_NFIELDS; i++) {
 		vals[i] = b->v[i];
 		lens[i] = strlen(b->v[i]);
@@ -337,4 +337,34 @@ size_t ban_revent_encode(const struct ban_revent *ev, const uint8_t *key, size_t
 		n++;
 	}
 	return n;
+}
+
+int ban_rsig_eq(const char *want, const char *s, size_t len)
+{
+	unsigned diff = 0;
+
+	if (!s || len != 64)
+		return 0;
+	for (int i = 0; i < 64; i++)
+		diff |= (unsigned)(want[i] ^ s[i]);
+	return diff == 0;
+}
+
+void ban_rentry_sign(const uint8_t *key, size_t keylen, const char *member, uint64_t expires_wall,
+		     const char *meta, size_t metalen, char hex[65])
+{
+	char text[BAN_NET_STRLEN + 32 + 520];
+	uint8_t mac[32];
+	int n;
+
+	if (metalen > 512)
+		metalen = 512;
+	n = snprintf(text, sizeof(text), "%s\n%" PRIu64 "\n%.*s", member, expires_wall,
+		     (int)metalen, meta);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(text))
+		n = (int)sizeof(text) - 1;
+	ban_hmac_sha256(key, keylen, text, (size_t)n, mac);
+	ban_hex(mac, 32, hex);
 }

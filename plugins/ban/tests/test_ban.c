@@ -472,7 +472,7 @@ static void test_redis_event_parse(void **state)
 	snprintf(ev.rec.origin, sizeof(ev.rec.origin), "gw1");
 	snprintf(ev.reason, sizeof(ev.reason), "3 offenses");
 	n = ban_revent_encode(&ev, key, sizeof(key) - 1, &b);
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 12);
 	assert_int_equal(ban_rparse_event(b.f, b.l, n, 1000000, &lim, key, sizeof(key) - 1, &back),
 			 0);
 	assert_true(ban_net_eq(&back.rec.net, &ev.rec.net));
