@@ -157,6 +157,7 @@ int rl_parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
 		{ "K", 1000 },	{ "KB", 1000 },	       { "m", 1000000 }, { "M", 1000000 },
 		{ "MB", 1000000 }, { "g", 1000000000 }, { "G", 1000000000 },
 		{ "GB", 1000000000 }, { "KiB", 1024 }, { "MiB", 1048576 }, { "GiB", 1073741824 },
+		{ "kb", 1024 },	{ "mb", 1048576 }, /* hashlimit's burst suffixes */
 	};
 	char buf[64];
 	const char *end;

@@ -47,7 +47,8 @@ int rl_parse_rate(const char *s, struct rl_rate_spec *out, char *err, size_t err
 /* Turn a rate spec into GCRA parameters with `burst` units (packets, or bytes). */
 int rl_rate_from_spec(struct rl_rate *rt, const struct rl_rate_spec *sp, uint64_t burst,
 		      char *err, size_t errlen);
-/* Unsigned count with optional k/m/g (1000) or K/M/G/KiB/MiB/GiB (1024) suffix; B allowed. */
+/* Unsigned count with optional k/M/G, kB/MB/GB (1000) or KiB/MiB/GiB, hashlimit's kb/mb (1024)
+ * suffix; a trailing B is allowed. */
 int rl_parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 /* "src", "src/24", "src/64", "src/24,src/64", "dst", "dst-port", "src+dst-port", "all"... */
 int rl_parse_key(const char *s, struct rl_keyspec *ks, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # gen_ratelimit.py: deterministic captures for the ratelimit offline tests (fixed times and seeds).
 # Usage: gen_ratelimit.py SCENARIO OUT.pcap   (scenarios: see SCENARIOS at the bottom)
+#        gen_ratelimit.py bench:KEYS:PACKETS OUT.pcap   (benchmark capture, bench/ratelimit_bench.sh)
 # Packets are built by hand (Ethernet/IPv4/UDP|TCP, valid checksums) so 200k packets take seconds.
 import random
 import struct
@@ -143,6 +144,23 @@ def flood(out, n_sources):
     return write_sorted(out, pkts)
 
 
+def bench(out, keys, n_pkts):
+    # benchmark capture: n_pkts 64-byte UDP packets, 1 us apart, from `keys` sources in a
+    # shuffled round robin (every key active all the time)
+    rnd = random.Random(keys)
+    order = list(range(keys))
+    rnd.shuffle(order)
+    d = ip2b(PRIV)
+    payload = b"b" * 36
+    pc = Pcap(out)
+    for i in range(n_pkts):
+        k = order[i % keys]
+        src = struct.pack("!I", 0x0A000000 + k)
+        pc.add(T0 + i * 1000, udp(src, d, 1024 + (k & 0x7FFF), 5000, payload))
+    pc.close()
+    return pc.n
+
+
 SCENARIOS = {
     "twice": sc_twice,
     "below": sc_below,
@@ -155,6 +173,10 @@ SCENARIOS = {
 }
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1].startswith("bench:"):
+        _, k, n = sys.argv[1].split(":")
+        print("%s: %d packets" % (sys.argv[2], bench(sys.argv[2], int(k), int(n))))
+        sys.exit(0)
     if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
         sys.stderr.write("usage: %s {%s} OUT.pcap\n" % (sys.argv[0], "|".join(SCENARIOS)))
         sys.exit(2)

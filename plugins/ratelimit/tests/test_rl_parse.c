@@ -57,6 +57,8 @@ static void test_sizes_durations(void **state)
 	assert_true(v == 64000);
 	assert_int_equal(rl_parse_size("1MiB", &v, err, sizeof(err)), 0);
 	assert_true(v == 1048576);
+	assert_int_equal(rl_parse_size("400kb", &v, err, sizeof(err)), 0); /* hashlimit's */
+	assert_true(v == 409600);
 	assert_int_equal(rl_parse_size("1500B", &v, err, sizeof(err)), 0);
 	assert_true(v == 1500);
 	assert_int_equal(rl_parse_size("-1", &v, err, sizeof(err)), -EINVAL);
