@@ -427,6 +427,8 @@ static int fw_apply(const struct nw_gateway *gw, const char *conf_path, int pers
 		const char *dir = getenv("NATWARDEN_PERSIST_DIR"); /* tests: instead of /etc */
 		char p[512];
 		char sysctl[160];
+		if (dir)
+			mkdir(dir, 0755);
 		for (unsigned f = 0; f < (gw->ipv6 ? 2u : 1u); f++) {
 			char *save = NULL;
 			snprintf(p, sizeof(p), "%s/iptables/rules.v%d", dir ? dir : "/etc", families[f]);
