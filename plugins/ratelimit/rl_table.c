@@ -154,15 +154,21 @@ static inline int rl_entry_idle(const struct rl_entry *e, uint64_t now_ns)
  * limit, least ahead of its schedule first; only then a key that is being limited. A flood of
  * one-packet spoofed sources therefore never displaces a key that is being limited.
  */
-static struct rl_entry *rl_bucket_victim(struct rl_bucket *b, uint64_t now_ns, int *lossy)
+static int rl_bucket_victim(struct rl_bucket *b, uint64_t now_ns, int *lossy)
 {
-	struct rl_entry *best = NULL;
+	int best = 0;
 	uint64_t best_score = UINT64_MAX;
 	for (int i = 0; i < RL_BUCKET_WAYS; i++) {
-		struct rl_entry *e = &b->e[i];
-		if (!e->key.family || rl_entry_idle(e, now_ns)) {
+		if (!b->tag[i]) {
 			*lossy = 0;
-			return e;
+			return i;
+		}
+	}
+	for (int i = 0; i < RL_BUCKET_WAYS; i++) {
+		struct rl_entry *e = &b->e[i];
+		if (rl_entry_idle(e, now_ns)) {
+			*lossy = 0;
+			return i;
 		}
 		uint64_t ahead = e->tat_ns - now_ns;
 		if (ahead > (UINT64_C(1) << 62))
@@ -170,7 +176,7 @@ static struct rl_entry *rl_bucket_victim(struct rl_bucket *b, uint64_t now_ns, i
 		uint64_t score = ahead | ((e->flags & RL_E_OVER) ? (UINT64_C(1) << 63) : 0);
 		if (score < best_score) {
 			best_score = score;
-			best = e;
+			best = i;
 		}
 	}
 	*lossy = 1;
@@ -184,6 +190,7 @@ int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_
 	uint64_t bi = (uint64_t)(((unsigned __int128)h * t->n_buckets) >> 64);
 	struct rl_bucket *b = &t->b[bi];
 	struct rl_entry *e = NULL;
+	uint8_t tag = (uint8_t)h ? (uint8_t)h : 1;
 
 	out->over = 0;
 	out->evicted = 0;
@@ -193,19 +200,21 @@ int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_
 
 	rl_bucket_lock(b);
 	for (int i = 0; i < RL_BUCKET_WAYS; i++) {
-		if (rl_key_eq(&b->e[i].key, k)) {
+		if (b->tag[i] == tag && rl_key_eq(&b->e[i].key, k)) {
 			e = &b->e[i];
 			break;
 		}
 	}
 	if (!e) {
 		int lossy = 0;
-		e = rl_bucket_victim(b, now_ns, &lossy);
-		if (!e->key.family) {
+		int v = rl_bucket_victim(b, now_ns, &lossy);
+		e = &b->e[v];
+		if (!b->tag[v]) {
 			atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed);
 			out->filled = 1;
 		}
 		out->evicted = lossy;
+		b->tag[v] = tag;
 		memset(e, 0, sizeof(*e));
 		e->key = *k;
 		e->tat_ns = now_ns;

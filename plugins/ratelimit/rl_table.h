@@ -49,10 +49,15 @@ struct rl_entry {
 #define RL_BUCKET_WAYS 5
 #define RL_BYTES_PER_KEY_MAX 64
 
-/* A bucket: RL_BUCKET_WAYS entries behind one spin lock, 256 bytes on 4 cache lines. */
+/*
+ * A bucket: RL_BUCKET_WAYS entries behind one spin lock, 256 bytes on 4 cache lines. The tags
+ * (8 bits of each key's hash, 0 = free entry) sit on the first line with the lock, so finding a
+ * known key reads the lock's line and the entry's, not the whole bucket.
+ */
 struct rl_bucket {
-	_Atomic uint32_t lock; /* 0 free, 1 held (held only for a few dozen instructions) */
-	uint32_t pad_;
+	_Atomic uint8_t lock;         /* 0 free, 1 held (held for a few dozen instructions) */
+	uint8_t tag[RL_BUCKET_WAYS];  /* hash tag of each entry; 0 = entry free */
+	uint16_t pad_;
 	struct rl_entry e[RL_BUCKET_WAYS];
 } __attribute__((aligned(64)));
 
