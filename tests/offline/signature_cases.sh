@@ -1,7 +1,7 @@
 #!/bin/bash
 # Offline: suricata-verify style signature cases. Each tests/signature/<case>/ holds gen.py (writes
 # the capture), rules (or rulesfile: a path under the source tree), optional conf (extra config)
-# and expect: "SID COUNT" lines (alerts by sid in eve.json) and "stats PYEXPR VALUE" lines
+# optional plugins (the chain, default "signature") and expect: "SID COUNT" lines (alerts by sid in eve.json) and "stats PYEXPR VALUE" lines
 # (checked against stats.json). Run one case: signature_cases.sh CASE.
 source "$NW_SRC/tests/lib.sh"
 nw_tmpdir
@@ -25,7 +25,9 @@ for c in "${cases[@]}"; do
 	fi
 	rules="$dir/rules"
 	[ -f "$dir/rulesfile" ] && rules="$NW_SRC/$(cat "$dir/rulesfile")"
-	{ printf '[natwarden]\nplugins = signature\n\n'; [ -f "$dir/conf" ] && cat "$dir/conf"; } >"$out/nw.conf"
+	plugins=signature
+	[ -f "$dir/plugins" ] && plugins=$(cat "$dir/plugins")
+	{ printf '[natwarden]\nplugins = %s\n\n' "$plugins"; [ -f "$dir/conf" ] && cat "$dir/conf"; } >"$out/nw.conf"
 	if ! nw_offline "$out/capture.pcap" "$out/nw.conf" "$out/run" -S "$rules"; then
 		echo "FAIL $c: natwarden -r exited non-zero: $(tail -5 "$out/run/stderr")"
 		failed=$((failed + 1))
