@@ -45,6 +45,14 @@ def tcp(src, dst, sport, dport, flags, seq=1, ack=0, payload=b""):
     return ipv4(src, dst, 6, l4[:16] + struct.pack("!H", c) + l4[18:])
 
 
+def udp6(src, dst, sport, dport, payload):
+    l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    pseudo = src + dst + struct.pack("!IxxxB", len(l4), 17)
+    c = csum(pseudo + l4) or 0xFFFF
+    l4 = l4[:6] + struct.pack("!H", c) + l4[8:]
+    return struct.pack("!IHBB16s16s", 6 << 28, len(l4), 17, 64, src, dst) + l4
+
+
 class Pcap:
     """Nanosecond pcap, Ethernet link type."""
 
@@ -55,7 +63,8 @@ class Pcap:
         self.n = 0
 
     def add(self, ts_ns, ip):
-        frame = self.eth + ip
+        eth = self.eth if ip[0] >> 4 == 4 else self.eth[:12] + b"\x86\xdd"
+        frame = eth + ip
         self.f.write(struct.pack("<IIII", ts_ns // 10**9, ts_ns % 10**9, len(frame), len(frame)))
         self.f.write(frame)
         self.n += 1
@@ -107,6 +116,21 @@ def sc_prefix(out):
     for i in range(200):
         pkts += steady("203.0.113.%d" % (i + 1), 1, 5, start=i * 4_999_000, sport=30000 + i)
     pkts += steady("198.51.100.20", 2, 5, start=123_000)
+    return write_sorted(out, pkts)
+
+
+def sc_prefix6(out):
+    # 100 sources of 2001:db8:1:2::/64, 1 pps each for 5 s (100 pps for the /64),
+    # and one polite source of 2001:db8:1:3::/64 at 2 pps
+    import ipaddress
+    d = ipaddress.IPv6Address("2001:db8:ffff::10").packed
+    pkts = []
+    for i in range(100):
+        s = ipaddress.IPv6Address("2001:db8:1:2:%x::%x" % (i * 7919 % 65536, i + 1)).packed
+        pkts += [(T0 + i * 9_999_000 + k * 10**9, udp6(s, d, 30000 + i, 5000, b"v" * 40))
+                 for k in range(5)]
+    s = ipaddress.IPv6Address("2001:db8:1:3::20").packed
+    pkts += [(T0 + 77_000 + k * 500_000_000, udp6(s, d, 40000, 5000, b"p" * 40)) for k in range(10)]
     return write_sorted(out, pkts)
 
 
@@ -166,6 +190,7 @@ SCENARIOS = {
     "below": sc_below,
     "many": sc_many,
     "prefix": sc_prefix,
+    "prefix6": sc_prefix6,
     "bytes": sc_bytes,
     "syn": sc_syn,
     "flood20k": lambda out: flood(out, 20000),
