@@ -35,6 +35,7 @@ struct ban_redis {
 	enum br_state state;
 	unsigned gen;           /* connection generation; stale replies are ignored */
 	int first_sync;         /* the first sync since start: push our own bans Redis lacks */
+	int repopulate;         /* Redis lost its data: push every ban we hold */
 	uint64_t since_ms;      /* state entered */
 	uint64_t next_try_ms;
 	uint64_t backoff_ms;
@@ -552,7 +553,8 @@ static int br_sweep_one(void *ctx, const struct ban_entry *e)
 	for (size_t i = 0; i < s->r->nq; i++)
 		if (ban_net_eq(&s->r->q[i].rec.net, &e->net))
 			return 0; /* queued: it will be written */
-	if (s->r->first_sync && !strcmp(ban_str(p, e->meta.origin), p->c.gateway_id)) {
+	if (s->r->repopulate ||
+	    (s->r->first_sync && !strcmp(ban_str(p, e->meta.origin), p->c.gateway_id))) {
 		/* ours, from before this start: Redis missed it */
 		if (s->n_push == s->cap_push) {
 			size_t nc = s->cap_push ? s->cap_push * 2 : 64;
@@ -612,7 +614,14 @@ static void br_on_sync(redisAsyncContext *c, void *reply, void *priv)
 		br_fail(r, "unexpected resync reply (wrong key types?)");
 		return;
 	}
-	/* the resync point: the newest stream id at the snapshot */
+	/* the resync point: the newest stream id at the snapshot. A stream gone empty while we
+	 * had read from it means Redis lost its data: push every ban we hold back. */
+	if (strcmp(r->last_id, "0-0") && xr->elements == 0 && zs->elements == 0) {
+		svc->log(p->self, NW_LOG_WARNING,
+			 "redis %s came back empty: writing our %" PRIu64 " active bans back", r->addr,
+			 p->set.live);
+		r->repopulate = 1;
+	}
 	snprintf(r->last_id, sizeof(r->last_id), "0-0");
 	if (xr->elements == 1 && xr->element[0]->type == REDIS_REPLY_ARRAY &&
 	    xr->element[0]->elements == 2 && br_str(xr->element[0]->element[0]) &&
@@ -691,6 +700,7 @@ static void br_on_sync(redisAsyncContext *c, void *reply, void *priv)
 		 r->addr, applied, sw.n_del, r->nq, r->last_id);
 	r->state = BR_UP;
 	r->first_sync = 0;
+	r->repopulate = 0;
 	r->backoff_ms = 100;
 	/* changes made while away */
 	for (size_t i = 0; i < r->nq; i++)
