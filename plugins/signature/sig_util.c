@@ -11,7 +11,7 @@
 #include "sig.h"
 
 #define L4(b) sig_lower_(b), sig_lower_(b + 1), sig_lower_(b + 2), sig_lower_(b + 3)
-#define sig_lower_(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define sig_lower_(c) ((uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define L16(b) L4(b), L4(b + 4), L4(b + 8), L4(b + 12)
 #define L64(b) L16(b), L16(b + 16), L16(b + 32), L16(b + 48)
 const uint8_t sig_lower[256] = { L64(0), L64(64), L64(128), L64(192) };

@@ -1,0 +1,47 @@
+/* tests/fuzz/fuzz_rules.c: libFuzzer target: whole rule files through the signature rule parser and rule set build. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sig_ruleset.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char *fz_fb[SIG_MAX_FLOWBITS];
+static unsigned fz_nfb;
+
+static void fz_err(void *opaque, const char *msg)
+{
+	(void)opaque;
+	(void)msg;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text, *lines[512];
+	unsigned n = 0;
+	struct sig_load l = { 0 };
+	struct sig_ruleset *rs = NULL;
+
+	if (size > 65536)
+		return 0;
+	text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = 0;
+	for (char *p = text, *nl; p && *p && n < 512; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl++ = 0;
+		lines[n++] = p;
+	}
+	l.rule_texts = (const char *const *)lines;
+	l.n_rule_texts = n;
+	l.fb_names = fz_fb;
+	l.n_fb_names = &fz_nfb;
+	l.error = fz_err;
+	if (sig_ruleset_build(&l, &rs) == 0)
+		sig_ruleset_free(rs);
+	free(text);
+	return 0;
+}
