@@ -6,6 +6,7 @@
 # process itself, not a subshell). Namespaces get a random suffix; nothing is created in the root namespace (veths are made
 # inside gw with their peers moved straight into inet/priv). Every process started here is
 # recorded and stopped by PID in the EXIT trap.
+: "${NW_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 source "$NW_SRC/tests/lib.sh"
 
 LIVE_SFX=$(printf '%04x%04x' $RANDOM $RANDOM)
