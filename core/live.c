@@ -1,6 +1,7 @@
 /* Live mode: one NFQUEUE worker thread per queue, the libevent main loop, signals, control. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <event2/event.h>
 #include "live.h"
@@ -421,6 +423,25 @@ static int live_cmd_status(struct live *lv, int json, char *out, size_t outlen)
 	return 0;
 }
 
+/* No public_address configured: take the public interface's first address of each family (so
+ * forwarded packets get a pre-DNAT destination); main thread, at start and reload. */
+static void live_learn_public(struct nw_gateway *gw)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (!gw || gw->public_addr.family || getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, gw->public_if) ||
+		    i->ifa_addr->sa_family != AF_INET)
+			continue;
+		gw->public_addr.family = 4;
+		memcpy(gw->public_addr.a, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+		break;
+	}
+	freeifaddrs(ifa);
+}
+
 static int live_reload(struct live *lv, char *msg, size_t msglen)
 {
 	struct nw_config *cfg = NULL;
@@ -448,6 +469,7 @@ static int live_reload(struct live *lv, char *msg, size_t msglen)
 		nw_config_free(cfg);
 		return r < 0 ? r : -EINVAL;
 	}
+	live_learn_public(gw);
 	/* the engine and plugins copied what they need: the new file text is not kept */
 	nw_config_free(cfg);
 	old = atomic_exchange_explicit(&lv->gw, gw, memory_order_acq_rel);
@@ -575,6 +597,7 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 		goto out;
 	}
 	if (gw) {
+		live_learn_public(gw);
 		lv->pub_ifindex = if_nametoindex(gw->public_if);
 		if (!lv->pub_ifindex)
 			nw_log(NW_LOG_WARNING, "public interface %s not found: no packet is marked "
