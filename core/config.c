@@ -492,6 +492,15 @@ int nw_parse_uint(const char *s, uint64_t *out)
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return -EINVAL;
+		v = strtoull(s + 2, &end, 16); /* marks and masks are written in hex */
+		if (errno || *end)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return -EINVAL;
@@ -641,7 +650,7 @@ static int conf_apply(const struct nw_directive *d, void *target, const char *va
 		}
 		break;
 	case NW_CONF_CUSTOM:
-		r = d->parse ? d->parse(target, value, err, errlen) : -EINVAL;
+		r = d->parse ? d->parse(dst, value, err, errlen) : -EINVAL;
 		if (r > 0)
 			r = -r;
 		break;

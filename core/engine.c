@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include "engine.h"
 #include "event.h"
 #include "eve.h"
@@ -28,12 +29,12 @@ const char *nw_verdict_name(int v)
 
 static int settings_parse_verdict(void *target, const char *value, char *err, size_t errlen)
 {
-	struct nw_settings *s = target;
+	int *verdict = target;
 
 	if (!strcasecmp(value, "drop"))
-		s->malformed_verdict = NW_DROP;
+		*verdict = NW_DROP;
 	else if (!strcasecmp(value, "accept"))
-		s->malformed_verdict = NW_ACCEPT;
+		*verdict = NW_ACCEPT;
 	else {
 		snprintf(err, errlen, "expected drop or accept");
 		return -EINVAL;
@@ -50,7 +51,7 @@ static const struct nw_directive settings_table[] = {
 	SET_STR("state_dir", state_dir, NW_STATE_DIR, "directory for persistent state"),
 	SET_STR("queues", queues, "0", "NFQUEUE numbers: N or N-M"),
 	{"fail_open", NW_CONF_BOOL, SET_OFF(fail_open), 0, "yes", NULL, "let traffic pass on overload"},
-	{"malformed", NW_CONF_CUSTOM, 0, 0, "drop", settings_parse_verdict, "verdict for undecodable packets"},
+	{"malformed", NW_CONF_CUSTOM, SET_OFF(malformed_verdict), 0, "drop", settings_parse_verdict, "verdict for undecodable packets"},
 	{"flow_max", NW_CONF_UINT, SET_OFF(flow_max), 0, "65536", NULL, "flows per worker"},
 	{"flow_timeout_tcp", NW_CONF_DURATION, SET_OFF(flow_timeout_tcp), 0, "1h", NULL, NULL},
 	{"flow_timeout_udp", NW_CONF_DURATION, SET_OFF(flow_timeout_udp), 0, "60s", NULL, NULL},
@@ -184,6 +185,13 @@ int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out)
 	if (nw_config_parse(cfg, main_sec, settings_table, &eng->set))
 		ret = -EINVAL;
 	nw_config_claim(cfg, "natwarden");
+	if (nw_log_level_parse(eng->set.log_level) < 0) {
+		unsigned line = 0;
+		nw_section_get(main_sec, "log_level", &line);
+		ret = nw_config_error(cfg, main_sec, line,
+				      "log_level = %s: expected error, warning, notice, info or debug",
+				      eng->set.log_level);
+	}
 	if (nw_gateway_parse(cfg, &gw))
 		ret = -EINVAL;
 	nw_gateway_free(gw);
@@ -279,6 +287,8 @@ int nw_engine_start(struct nw_engine *eng, unsigned n_workers)
 	engine_main_ring = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 4096));
 	if (!engine_main_ring)
 		return -ENOMEM;
+	if (!eng->offline)
+		eng->wall_offset_ns = nw_time_wall_ns() - nw_time_mono_ns();
 	for (unsigned i = 0; i < n_workers; i++) {
 		eng->workers[i] = engine_worker_new(eng, i);
 		if (!eng->workers[i])
@@ -449,6 +459,11 @@ int nw_engine_open_eve(struct nw_engine *eng, const char *dir)
 
 	if (!eng->set.eve)
 		return 0;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		int r = -errno;
+		nw_log(NW_LOG_ERR, "cannot create %s: %s", dir, strerror(errno));
+		return r;
+	}
 	snprintf(eng->eve_path, sizeof(eng->eve_path), "%s/%s", dir, eng->set.eve_file);
 	f = fopen(eng->eve_path, "a");
 	if (!f) {
@@ -472,7 +487,15 @@ static void engine_dispatch(struct nw_engine *eng, const struct nw_event *ev)
 	if (ev->type == NW_EV_ALERT)
 		eng->alerts++;
 	if (eng->eve) {
-		int n = nw_eve_format(ev, &opts, line, sizeof(line));
+		struct nw_event wall;
+		const struct nw_event *out = ev;
+		if (eng->wall_offset_ns) {
+			/* live engine time is monotonic; EVE readers want the wall clock */
+			wall = *ev;
+			wall.ts_ns += eng->wall_offset_ns;
+			out = &wall;
+		}
+		int n = nw_eve_format(out, &opts, line, sizeof(line));
 		if (n > 0 && fwrite(line, 1, (size_t)n, eng->eve) == (size_t)n)
 			eng->eve_written++;
 		else
@@ -480,7 +503,8 @@ static void engine_dispatch(struct nw_engine *eng, const struct nw_event *ev)
 	}
 	for (unsigned i = 0; i < eng->n_subs; i++) {
 		struct nw_subscriber *s = &eng->subs[i];
-		if (s->mask & NW_EV_MASK(ev->type))
+		/* a stopped plugin's state may be gone: it hears no more events */
+		if ((s->mask & NW_EV_MASK(ev->type)) && s->p->started)
 			s->cb(s->p->priv, ev);
 	}
 }

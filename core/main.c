@@ -8,6 +8,7 @@
 #include "nw_build.h"
 #include "config.h"
 #include "engine.h"
+#include "gateway.h"
 #include "live.h"
 #include "log.h"
 #include "offline.h"
@@ -33,7 +34,8 @@ struct main_opts {
 static void main_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: natwarden [-c CONF] (-q N[:M] | -r FILE.pcap | -T) [options]\n"
+		"usage: natwarden [-c CONF] [-q N[:M] | -r FILE.pcap | -T] [options]\n"
+		"  (live on the configured queues when neither -r nor -T is given)\n"
 		"  -c, --config FILE     configuration (default " NW_SYSCONF_DIR "/natwarden.conf)\n"
 		"  -q, --queue N[:M]     run live on NFQUEUE N (to M), one worker per queue\n"
 		"  -r, --read FILE       run offline over a pcap file (packet time drives the engine)\n"
@@ -110,42 +112,23 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 	return 0;
 }
 
-/* "N" or "N:M" (also "N-M"). */
-static int main_parse_queues(const char *s, unsigned *first, unsigned *last)
+/* -S FILE: the rules override, and the signature plugin in the chain if it is not there.
+ * Added as --set overrides so that a reload re-applies them. */
+static int main_apply_rules(struct main_opts *o, struct nw_config *cfg)
 {
-	char *end;
-	unsigned long a = strtoul(s, &end, 10), b;
-
-	if (end == s || a > 65535)
-		return -EINVAL;
-	b = a;
-	if (*end == ':' || *end == '-') {
-		const char *t = end + 1;
-		b = strtoul(t, &end, 10);
-		if (end == t || b > 65535 || b < a)
-			return -EINVAL;
-	}
-	if (*end || b - a + 1 > NW_MAX_WORKERS)
-		return -EINVAL;
-	*first = (unsigned)a;
-	*last = (unsigned)b;
-	return 0;
-}
-
-/* -S FILE: the rules override, and the signature plugin in the chain if it is not there. */
-static int main_apply_rules(struct nw_config *cfg, const char *rules)
-{
-	char set[1024];
+	static char chain_set[1024], rules_set[1024];
 	const char *chain = nw_section_get(nw_config_section(cfg, "natwarden", ""), "plugins", NULL);
 
 	if (!chain || !strstr(chain, "signature")) {
-		snprintf(set, sizeof(set), "natwarden.plugins=%s%ssignature", chain ? chain : "",
-			 chain && *chain ? " " : "");
-		if (nw_config_set(cfg, set))
+		snprintf(chain_set, sizeof(chain_set), "natwarden.plugins=%s%ssignature",
+			 chain ? chain : "", chain && *chain ? " " : "");
+		if (main_add_set(o, chain_set) || nw_config_set(cfg, chain_set))
 			return -EINVAL;
 	}
-	snprintf(set, sizeof(set), "signature.rules=%s", rules);
-	return nw_config_set(cfg, set);
+	snprintf(rules_set, sizeof(rules_set), "signature.rules=%s", o->rules);
+	if (main_add_set(o, rules_set))
+		return -EINVAL;
+	return nw_config_set(cfg, rules_set);
 }
 
 static void main_print_errors(const struct nw_config *cfg)
@@ -166,10 +149,6 @@ int main(int argc, char **argv)
 	r = main_parse_args(argc, argv, &o);
 	if (r)
 		return r;
-	if (!o.pcap && !o.queues && !o.test) {
-		main_usage(stderr);
-		return 2;
-	}
 	nw_log_init("natwarden", 0, o.verbose ? NW_LOG_DEBUG : NW_LOG_INFO);
 	conf = o.conf;
 	if (!conf && !o.pcap)
@@ -181,15 +160,21 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < o.n_sets; i++)
 		nw_config_set(cfg, o.sets[i]);
-	if (o.rules && main_apply_rules(cfg, o.rules))
+	if (o.rules && main_apply_rules(&o, cfg))
 		fprintf(stderr, "natwarden: cannot apply -S %s\n", o.rules);
-	if (r < 0 || cfg->n_errors) {
+	if (r < 0) {
 		main_print_errors(cfg);
 		goto out;
 	}
+	/* go on past syntax errors so that -T lists every error in one pass */
 	r = nw_engine_create(cfg, o.pcap != NULL, &eng);
-	if (r >= 0 && !cfg->n_errors)
-		r = nw_engine_check(eng);
+	if (eng && !o.verbose)
+		nw_log_init("natwarden", 0, nw_log_level_parse(eng->set.log_level) > 0
+						  ? nw_log_level_parse(eng->set.log_level)
+						  : NW_LOG_INFO);
+	if (eng && (r >= 0 || o.test))
+		if (nw_engine_check(eng) < 0)
+			r = -EINVAL;
 	main_print_errors(cfg);
 	if (r < 0 || cfg->n_errors) {
 		fprintf(stderr, "natwarden: %s: configuration has errors\n", conf ? conf : "(none)");
@@ -205,6 +190,7 @@ int main(int argc, char **argv)
 		uint64_t t0;
 		double wall;
 
+		/* offline: eve.json only where -l says */
 		if (o.log_dir && nw_engine_open_eve(eng, o.log_dir) < 0)
 			goto out;
 		r = nw_engine_start(eng, 1);
@@ -234,10 +220,14 @@ int main(int argc, char **argv)
 	}
 	{
 		struct nw_live_opts lo = {.conf_path = conf, .sets = o.sets, .n_sets = o.n_sets,
-					  .log_dir = o.log_dir, .pidfile = o.pidfile};
-		if (main_parse_queues(o.queues, &lo.q_first, &lo.q_last)) {
-			fprintf(stderr, "natwarden: -q %s: expected N or N:M (at most %d queues)\n",
-				o.queues, NW_MAX_WORKERS);
+					  .log_dir = o.log_dir ? o.log_dir : eng->set.log_dir,
+					  .pidfile = o.pidfile};
+		/* without -q: [natwarden] queues */
+		const char *q = o.queues ? o.queues : eng->set.queues;
+		if (nw_gateway_parse_queues(q, &lo.q_first, &lo.q_last) ||
+		    lo.q_last - lo.q_first + 1 > NW_MAX_WORKERS) {
+			fprintf(stderr, "natwarden: queues %s: expected N, N:M or N-M (at most %d)\n",
+				q, NW_MAX_WORKERS);
 			ret = 2;
 			goto out;
 		}

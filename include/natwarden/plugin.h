@@ -288,7 +288,8 @@ struct nw_services {
 
 	/* logging: "natwarden[plugin]: ..." to syslog/stderr. Any thread, but see log_ratelimited. */
 	void (*log)(nw_plugin *self, int level, const char *fmt, ...) NW_PRINTF(3, 4);
-	/* worker-safe: at most `per_sec` lines per second per call site key; the rest are counted */
+	/* worker-safe: at most one line per second per (plugin, key); the rest are counted and
+	 * reported with the next line that passes */
 	void (*log_ratelimited)(nw_plugin *self, int level, unsigned key, const char *fmt, ...)
 		NW_PRINTF(4, 5);
 

@@ -48,24 +48,14 @@ static int ex_parse_ports(void *target, const char *value, char *err, size_t err
 	return 0;
 }
 
-/* Directives, nginx style: each CUSTOM parse gets the target struct; offsets pick the field. */
-static int ex_parse_drop(void *t, const char *v, char *e, size_t l)
-{
-	return ex_parse_ports(&((struct ex_priv *)t)->drop, v, e, l);
-}
-static int ex_parse_reject(void *t, const char *v, char *e, size_t l)
-{
-	return ex_parse_ports(&((struct ex_priv *)t)->reject, v, e, l);
-}
-static int ex_parse_bypass(void *t, const char *v, char *e, size_t l)
-{
-	return ex_parse_ports(&((struct ex_priv *)t)->bypass, v, e, l);
-}
-
+/* Directives, nginx style: name, type, offset of the field; CUSTOM parsers get that field. */
 static const struct nw_directive ex_directives[] = {
-	{"drop_port", NW_CONF_CUSTOM, 0, 0, NULL, ex_parse_drop, "destination ports to drop"},
-	{"reject_port", NW_CONF_CUSTOM, 0, 0, NULL, ex_parse_reject, "destination ports to reject"},
-	{"bypass_port", NW_CONF_CUSTOM, 0, 0, NULL, ex_parse_bypass, "destination ports to bypass"},
+	{"drop_port", NW_CONF_CUSTOM, offsetof(struct ex_priv, drop), 0, NULL, ex_parse_ports,
+	 "destination ports to drop"},
+	{"reject_port", NW_CONF_CUSTOM, offsetof(struct ex_priv, reject), 0, NULL, ex_parse_ports,
+	 "destination ports to reject"},
+	{"bypass_port", NW_CONF_CUSTOM, offsetof(struct ex_priv, bypass), 0, NULL, ex_parse_ports,
+	 "destination ports to bypass"},
 	{"log_alerts", NW_CONF_BOOL, offsetof(struct ex_priv, log_alerts), 0, "no", NULL,
 	 "log every alert event"},
 	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},

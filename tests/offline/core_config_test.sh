@@ -11,6 +11,7 @@ flow_maxx = 10
 drop_port = 99999
 [mystery]
 a = b
+this line is not an assignment
 CONF
 if "$NATWARDEN" -T -c "$NW_TMP/bad.conf" --set "natwarden.plugin_dir=$(nw_plugin_dirs)" 2>"$NW_TMP/err"; then
 	nw_fail "-T accepted a bad config"
@@ -18,6 +19,7 @@ fi
 grep -q "^$NW_TMP/bad.conf:3: \[natwarden\] unknown key 'flow_maxx'" "$NW_TMP/err" || nw_fail "no file:line for the unknown key: $(cat "$NW_TMP/err")"
 grep -q "^$NW_TMP/bad.conf:6: \[example\] drop_port" "$NW_TMP/err" || nw_fail "no file:line for the bad port"
 grep -q "^$NW_TMP/bad.conf:7: \[mystery\] unknown section" "$NW_TMP/err" || nw_fail "unknown section not reported"
+grep -q "^$NW_TMP/bad.conf:9: syntax error" "$NW_TMP/err" || nw_fail "syntax error not listed with the others"
 printf '[natwarden]\nplugins = example\n[example]\ndrop_port = 22\n' >"$NW_TMP/good.conf"
 "$NATWARDEN" -T -c "$NW_TMP/good.conf" --set "natwarden.plugin_dir=$(nw_plugin_dirs)" 2>"$NW_TMP/err" || nw_fail "-T refused a good config: $(cat "$NW_TMP/err")"
 grep -q "configuration OK" "$NW_TMP/err" || nw_fail "no OK message"

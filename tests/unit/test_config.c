@@ -138,6 +138,9 @@ static void test_value_parsers(void **state)
 	assert_int_equal(nw_parse_duration_ms("250ms", &v), 0);
 	assert_int_equal(v, 250);
 	assert_int_not_equal(nw_parse_uint("99999999999999999999", &v), 0);
+	assert_int_equal(nw_parse_uint("0x10", &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_not_equal(nw_parse_uint("0x", &v), 0);
 	assert_int_equal(nw_parse_cidr("203.0.113.0/24", &a, &p), 0);
 	assert_int_equal(a.family, 4);
 	assert_int_equal(p, 24);
