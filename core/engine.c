@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "engine.h"
 #include "event.h"
 #include "eve.h"
@@ -179,6 +181,7 @@ int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out)
 		return -ENOMEM;
 	eng->cfg = cfg;
 	eng->offline = offline;
+	eng->eve_fd = -1;
 	eng->start_wall_ns = nw_time_mono_ns();
 	nw_current_engine = eng;
 	main_sec = nw_config_section(cfg, "natwarden", "");
@@ -453,9 +456,35 @@ int nw_engine_emit_main(struct nw_engine *eng, const struct nw_event *ev)
 	return nw_evring_push(engine_main_ring, ev);
 }
 
+#define ENGINE_EVE_BUF (256u * 1024)
+
+/* Write the buffered EVE lines. A failed write (disk full, ...) loses those events, counted
+ * in eve_errors; filtering goes on regardless. */
+static void engine_flush_eve(struct nw_engine *eng)
+{
+	size_t off = 0;
+
+	while (eng->eve_fd >= 0 && off < eng->eve_len) {
+		ssize_t n = write(eng->eve_fd, eng->eve_buf + off, eng->eve_len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!eng->eve_errors)
+				nw_log(NW_LOG_ERR, "%s: %s: EVE events are being lost", eng->eve_path,
+				       n < 0 ? strerror(errno) : "short write");
+			eng->eve_errors += eng->eve_pending;
+			eng->eve_len = eng->eve_pending = 0;
+			return;
+		}
+		off += (size_t)n;
+	}
+	eng->eve_written += eng->eve_pending;
+	eng->eve_len = eng->eve_pending = 0;
+}
+
 int nw_engine_open_eve(struct nw_engine *eng, const char *dir)
 {
-	FILE *f;
+	int fd;
 
 	if (!eng->set.eve)
 		return 0;
@@ -464,16 +493,19 @@ int nw_engine_open_eve(struct nw_engine *eng, const char *dir)
 		nw_log(NW_LOG_ERR, "cannot create %s: %s", dir, strerror(errno));
 		return r;
 	}
+	if (!eng->eve_buf && !(eng->eve_buf = malloc(ENGINE_EVE_BUF)))
+		return -ENOMEM;
 	snprintf(eng->eve_path, sizeof(eng->eve_path), "%s/%s", dir, eng->set.eve_file);
-	f = fopen(eng->eve_path, "a");
-	if (!f) {
+	fd = open(eng->eve_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0) {
 		int r = -errno;
 		nw_log(NW_LOG_ERR, "cannot open %s: %s", eng->eve_path, strerror(errno));
 		return r;
 	}
-	if (eng->eve)
-		fclose(eng->eve);
-	eng->eve = f;
+	engine_flush_eve(eng);
+	if (eng->eve_fd >= 0)
+		close(eng->eve_fd);
+	eng->eve_fd = fd;
 	return 0;
 }
 
@@ -486,7 +518,7 @@ static void engine_dispatch(struct nw_engine *eng, const struct nw_event *ev)
 		eng->events_by_type[ev->type]++;
 	if (ev->type == NW_EV_ALERT)
 		eng->alerts++;
-	if (eng->eve) {
+	if (eng->eve_fd >= 0) {
 		struct nw_event wall;
 		const struct nw_event *out = ev;
 		if (eng->wall_offset_ns) {
@@ -496,10 +528,15 @@ static void engine_dispatch(struct nw_engine *eng, const struct nw_event *ev)
 			out = &wall;
 		}
 		int n = nw_eve_format(out, &opts, line, sizeof(line));
-		if (n > 0 && fwrite(line, 1, (size_t)n, eng->eve) == (size_t)n)
-			eng->eve_written++;
-		else
+		if (n > 0 && eng->eve_len + (size_t)n > ENGINE_EVE_BUF)
+			engine_flush_eve(eng);
+		if (n > 0) {
+			memcpy(eng->eve_buf + eng->eve_len, line, (size_t)n);
+			eng->eve_len += (size_t)n;
+			eng->eve_pending++;
+		} else {
 			eng->eve_errors++;
+		}
 	}
 	for (unsigned i = 0; i < eng->n_subs; i++) {
 		struct nw_subscriber *s = &eng->subs[i];
@@ -540,8 +577,8 @@ unsigned nw_engine_drain_events(struct nw_engine *eng)
 			n += engine_drain_ring(eng, engine_main_ring, 4096);
 		total += n;
 	} while (n && total < 65536);
-	if (eng->eve && total)
-		fflush(eng->eve);
+	if (eng->eve_len)
+		engine_flush_eve(eng);
 	return total;
 }
 
@@ -649,8 +686,10 @@ void nw_engine_destroy(struct nw_engine *eng)
 		nw_plugin_close(eng->plugins[i]);
 	nw_evring_free(engine_main_ring);
 	engine_main_ring = NULL;
-	if (eng->eve)
-		fclose(eng->eve);
+	engine_flush_eve(eng);
+	if (eng->eve_fd >= 0)
+		close(eng->eve_fd);
+	free(eng->eve_buf);
 	if (nw_current_engine == eng)
 		nw_current_engine = NULL;
 	free(eng);

@@ -145,9 +145,12 @@ struct nw_engine {
 	unsigned n_cmds;
 	_Atomic uint64_t now_ns;     /* engine time (packet time offline, monotonic live) */
 	int offline;                 /* 1: single thread, packet time */
-	FILE *eve;                   /* DIR/eve.json or NULL */
+	int eve_fd;                  /* DIR/eve.json, or -1 */
+	char *eve_buf;               /* lines formatted since the last flush */
+	size_t eve_len;
+	uint64_t eve_pending;        /* events in eve_buf */
 	char eve_path[512];
-	uint64_t eve_written, eve_errors;
+	uint64_t eve_written, eve_errors; /* lines written / lost (e.g. disk full) */
 	uint64_t alerts;             /* alert events written */
 	uint64_t events_by_type[NW_EV_MAX];
 	struct nw_wcounters main_ctr; /* counters added from the main thread */
