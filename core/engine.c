@@ -238,9 +238,12 @@ int nw_engine_check(struct nw_engine *eng)
 
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
-		if (p->desc->check && p->desc->check(p, p->priv) < 0) {
+		int r = p->desc->check ? p->desc->check(p, p->priv) : 0;
+		if (r < 0) {
 			nw_log(NW_LOG_ERR, "plugin '%s': check failed", p->name);
 			ret = -EINVAL;
+		} else if (r > 0 && ret == 0) {
+			ret = 1;
 		}
 	}
 	return ret;

@@ -167,7 +167,8 @@ int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out);
 int nw_engine_add_plugin(struct nw_engine *eng, struct nw_plugin *p);
 /* Configure every plugin in the chain (nw_engine_create does this). */
 int nw_engine_configure_all(struct nw_engine *eng);
-/* Run every plugin's check hook (used by -T and before start). */
+/* Run every plugin's check hook (used by -T and before start): 0 fine, 1 warnings only (a run
+ * may go on, -T fails), -EINVAL when a plugin cannot run. */
 int nw_engine_check(struct nw_engine *eng);
 /* Create n workers (flow tables, per-worker state, event rings) and start the plugins. */
 int nw_engine_start(struct nw_engine *eng, unsigned n_workers);

@@ -172,11 +172,15 @@ int main(int argc, char **argv)
 		nw_log_init("natwarden", 0, nw_log_level_parse(eng->set.log_level) > 0
 						  ? nw_log_level_parse(eng->set.log_level)
 						  : NW_LOG_INFO);
-	if (eng && (r >= 0 || o.test))
-		if (nw_engine_check(eng) < 0)
+	int warnings = 0;
+	if (eng && (r >= 0 || o.test)) {
+		int c = nw_engine_check(eng);
+		if (c < 0)
 			r = -EINVAL;
+		warnings = c > 0;
+	}
 	main_print_errors(cfg);
-	if (r < 0 || cfg->n_errors) {
+	if (r < 0 || cfg->n_errors || (o.test && warnings)) {
 		fprintf(stderr, "natwarden: %s: configuration has errors\n", conf ? conf : "(none)");
 		goto out;
 	}

@@ -367,7 +367,9 @@ struct nw_plugin_desc {
 
 	/* main thread. `sec` is [name] (NULL if absent). Return 0 or -errno (errors via conf_error). */
 	int (*configure)(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec);
-	/* main thread, after every plugin is configured: validate (e.g. rules) for `-T` and start */
+	/* main thread, after every plugin is configured: validate (e.g. load rules), for `-T` and
+	 * before start. 0 = fine; > 0 = problems that do not stop a run (e.g. skipped rules: -T
+	 * exits non-zero, the daemon starts); < 0 = cannot run. */
 	int (*check)(nw_plugin *self, void *priv);
 	int (*start)(nw_plugin *self, void *priv);
 	/* worker thread, before its first packet / after its last */
