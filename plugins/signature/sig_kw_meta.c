@@ -11,7 +11,7 @@ int sig_kw_msg(struct sig_parse *ps, const char *arg)
 	if (ps->r->msg)
 		return sig_err(ps, "given twice");
 	if (sig_unquote(arg, buf, sizeof(buf)))
-		return sig_err(ps, "too long");
+		return sig_err(ps, "too long, or an unescaped quote inside (a missing ';'?)");
 	ps->r->msg = strdup(buf);
 	return ps->r->msg ? 0 : sig_err(ps, "out of memory");
 }

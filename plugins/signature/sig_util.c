@@ -69,15 +69,19 @@ int sig_parse_int(const char *s, long long lo, long long hi, long long *out)
 int sig_unquote(const char *in, char *out, size_t outlen)
 {
 	size_t n = strlen(in), o = 0;
+	int quoted = 0;
 
 	if (n >= 2 && in[0] == '"' && in[n - 1] == '"') {
 		in++;
 		n -= 2;
+		quoted = 1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		char c = in[i];
 		if (c == '\\' && i + 1 < n)
 			c = in[++i];
+		else if (c == '"' && quoted)
+			return -1; /* e.g. msg:"a" content:"b" -- a ';' is missing */
 		if (o + 1 >= outlen)
 			return -1;
 		out[o++] = c;
