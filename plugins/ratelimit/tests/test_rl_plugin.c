@@ -1,0 +1,351 @@
+/* Unit tests of the ratelimit plugin's hooks with a fake services table: matching (pre/post-NAT
+ * port, direction, ignoreip), keys, actions, events, config errors and reload keeping state. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../ratelimit.c"
+
+/* ---- a tiny config model behind the opaque handles ---- */
+struct fk_kv {
+	const char *k, *v;
+};
+struct nw_section {
+	const char *kind, *name;
+	struct fk_kv kv[16];
+};
+struct nw_config {
+	struct nw_section sec[8];
+	unsigned n;
+};
+#define FK_MAX_COUNTERS 32
+struct nw_packet {
+	struct nw_pkt_info pi;
+};
+
+static char errs[4096];
+static unsigned n_errs;
+static struct nw_event events[64];
+static unsigned n_events;
+static uint64_t ctr[FK_MAX_COUNTERS];
+static char ctr_name[FK_MAX_COUNTERS][64];
+static unsigned n_ctr, n_reason, n_quiesce;
+
+static const nw_section *fk_conf_next(const nw_config *cfg, const char *kind, unsigned *it)
+{
+	while (*it < cfg->n) {
+		const nw_section *s = &cfg->sec[(*it)++];
+		if (!strcmp(s->kind, kind))
+			return s;
+	}
+	return NULL;
+}
+
+static const char *fk_conf_section_name(const nw_section *sec)
+{
+	return sec->name;
+}
+
+static const char *fk_conf_kv(const nw_section *sec, unsigned n, const char **value, unsigned *line)
+{
+	if (!sec || n >= 16 || !sec->kv[n].k)
+		return NULL;
+	*value = sec->kv[n].v;
+	*line = 10 + n;
+	return sec->kv[n].k;
+}
+
+static int fk_conf_error(const nw_config *cfg, const nw_section *sec, unsigned line,
+			 const char *fmt, ...)
+{
+	va_list ap;
+	size_t len = strlen(errs);
+	snprintf(errs + len, sizeof(errs) - len, "t.conf:%u: ", line);
+	len = strlen(errs);
+	va_start(ap, fmt);
+	vsnprintf(errs + len, sizeof(errs) - len, fmt, ap);
+	va_end(ap);
+	len = strlen(errs);
+	snprintf(errs + len, sizeof(errs) - len, "\n");
+	n_errs++;
+	return -EINVAL;
+}
+
+static void fk_log(nw_plugin *self, int level, const char *fmt, ...)
+{
+}
+
+static int fk_counter_register(nw_plugin *self, const char *name, const char *help, unsigned *id)
+{
+	for (unsigned i = 0; i < n_ctr; i++)
+		if (!strcmp(ctr_name[i], name)) {
+			*id = i;
+			return 0;
+		}
+	if (n_ctr >= FK_MAX_COUNTERS)
+		return -ENOSPC;
+	snprintf(ctr_name[n_ctr], sizeof(ctr_name[0]), "%s", name);
+	*id = n_ctr++;
+	return 0;
+}
+
+static void fk_counter_add(nw_plugin *self, const nw_packet *pkt, unsigned id, uint64_t n)
+{
+	if (id < FK_MAX_COUNTERS)
+		ctr[id] += n;
+}
+
+static int fk_reason_register(nw_plugin *self, const char *name, unsigned *id)
+{
+	*id = ++n_reason;
+	return 0;
+}
+
+static uint64_t fk_now(void)
+{
+	return 1;
+}
+
+static int fk_emit(nw_plugin *self, const nw_packet *pkt, const struct nw_event *ev)
+{
+	if (n_events < 64)
+		events[n_events++] = *ev;
+	return 0;
+}
+
+static const struct nw_pkt_info *fk_pkt_info(const nw_packet *pkt)
+{
+	return &pkt->pi;
+}
+
+static void fk_quiesce(void)
+{
+	n_quiesce++;
+}
+
+static const struct nw_services fk_svc = {
+	.size = sizeof(struct nw_services),
+	.log = fk_log,
+	.conf_next = fk_conf_next,
+	.conf_section_name = fk_conf_section_name,
+	.conf_kv = fk_conf_kv,
+	.conf_error = fk_conf_error,
+	.counter_register = fk_counter_register,
+	.counter_add = fk_counter_add,
+	.reason_register = fk_reason_register,
+	.now_ns = fk_now,
+	.event_emit = fk_emit,
+	.pkt_info = fk_pkt_info,
+	.quiesce = fk_quiesce,
+};
+
+static struct rl_priv priv;
+static nw_plugin *const SELF = (nw_plugin *)&priv; /* never dereferenced by the plugin */
+
+static void reset(void)
+{
+	memset(errs, 0, sizeof(errs));
+	n_errs = n_events = n_ctr = n_reason = n_quiesce = 0;
+	memset(ctr, 0, sizeof(ctr));
+	memset(&priv, 0, sizeof(priv));
+	svc = &fk_svc;
+}
+
+static int start(const nw_config *cfg, const nw_section *global)
+{
+	int rc = nw_plugin_descriptor.configure(SELF, &priv, cfg, global);
+	if (rc == 0)
+		rc = nw_plugin_descriptor.start(SELF, &priv);
+	return rc;
+}
+
+static uint64_t counter(const char *name)
+{
+	for (unsigned i = 0; i < n_ctr; i++)
+		if (!strcmp(ctr_name[i], name))
+			return ctr[i];
+	return UINT64_MAX;
+}
+
+/* A TCP SYN from 198.51.100.S to the gateway's public 203.0.113.1:PUB, DNATed to
+ * 172.31.0.10:PRIV. */
+static struct nw_packet syn(uint8_t s, uint16_t pub, uint16_t priv_port, uint64_t t, int inbound)
+{
+	struct nw_packet p;
+	memset(&p, 0, sizeof(p));
+	p.pi.size = sizeof(p.pi);
+	p.pi.flags = NW_PKT_L4 | NW_PKT_ORIG_DST | (inbound ? NW_PKT_INBOUND : 0);
+	p.pi.ts_ns = t;
+	p.pi.src.family = p.pi.dst.family = p.pi.orig_dst.family = 4;
+	memcpy(p.pi.src.a, (uint8_t[]){ 198, 51, 100, s }, 4);
+	memcpy(p.pi.dst.a, (uint8_t[]){ 172, 31, 0, 10 }, 4);
+	memcpy(p.pi.orig_dst.a, (uint8_t[]){ 203, 0, 113, 1 }, 4);
+	p.pi.sport = 40000;
+	p.pi.dport = priv_port;
+	p.pi.orig_dport = pub;
+	p.pi.ip_proto = 6;
+	p.pi.tcp_flags = NW_TCP_SYN;
+	p.pi.ip_len = 60;
+	return p;
+}
+
+static unsigned drops(nw_packet *p, unsigned n, uint64_t gap)
+{
+	unsigned d = 0;
+	uint64_t t0 = p->pi.ts_ns;
+	for (unsigned i = 0; i < n; i++) {
+		p->pi.ts_ns = t0 + i * gap;
+		int r = nw_plugin_descriptor.packet(&priv, NULL, p, NULL);
+		d += NW_RESULT_VERDICT(r) == NW_DROP;
+	}
+	return d;
+}
+
+#define SEC UINT64_C(1000000000)
+
+/* port = public matches the pre-NAT port; port = private the post-NAT one. */
+static void test_public_private_port(void **state)
+{
+	nw_config cfg = { .n = 2,
+			  .sec = { { "limit", "pub", { { "proto", "tcp" }, { "dport", "2222" },
+						       { "rate", "1/s" }, { "burst", "2" } } },
+				   { "limit", "priv", { { "proto", "tcp" }, { "dport", "22" },
+							{ "port", "private" }, { "rate", "1/s" },
+							{ "burst", "3" } } } } };
+	reset();
+	assert_int_equal(start(&cfg, NULL), 0);
+	/* public 2222 -> private 22: both limits match; "pub" (burst 2) decides first */
+	nw_packet p = syn(1, 2222, 22, 10 * SEC, 1);
+	assert_int_equal(drops(&p, 10, 1), 8);
+	assert_int_equal(counter("pub.accepted"), 2);
+	assert_int_equal(counter("pub.limited"), 8);
+	assert_int_equal(counter("priv.accepted"), 2); /* dropped packets never reach it */
+	/* public 80 -> private 22: only "priv" (burst 3) */
+	nw_packet q = syn(2, 80, 22, 10 * SEC, 1);
+	assert_int_equal(drops(&q, 10, 1), 7);
+	/* the drop carries the limit's reason */
+	int r = nw_plugin_descriptor.packet(&priv, NULL, &q, NULL);
+	assert_int_equal(NW_RESULT_REASON(r), 2);
+	nw_plugin_descriptor.stop(SELF, &priv);
+}
+
+/* direction, ignoreip (global and per limit), count = new-connections ignores non-SYNs. */
+static void test_direction_ignore_newconn(void **state)
+{
+	nw_config cfg = { .n = 2,
+			  .sec = { { "ratelimit", "", { { "ignoreip", "198.51.100.9" } } },
+				   { "limit", "in", { { "direction", "inbound" },
+						      { "count", "new-connections" },
+						      { "ignoreip", "198.51.100.8/32" },
+						      { "rate", "1/s" }, { "burst", "1" } } } } };
+	reset();
+	assert_int_equal(start(&cfg, &cfg.sec[0]), 0);
+	nw_packet out = syn(1, 22, 22, SEC, 0);
+	assert_int_equal(drops(&out, 5, 1), 0); /* outbound: not subject */
+	nw_packet in = syn(1, 22, 22, SEC, 1);
+	assert_int_equal(drops(&in, 5, 1), 4);
+	nw_packet ign = syn(9, 22, 22, SEC, 1);
+	assert_int_equal(drops(&ign, 5, 1), 0);
+	nw_packet ign2 = syn(8, 22, 22, SEC, 1);
+	assert_int_equal(drops(&ign2, 5, 1), 0);
+	nw_packet ack = syn(3, 22, 22, SEC, 1);
+	ack.pi.tcp_flags = NW_TCP_ACK;
+	assert_int_equal(drops(&ack, 5, 1), 0);
+	ack.pi.tcp_flags = NW_TCP_SYN | NW_TCP_ACK;
+	assert_int_equal(drops(&ack, 5, 1), 0);
+	nw_plugin_descriptor.stop(SELF, &priv);
+}
+
+/* alert never drops; offense emits an offense with the jail and source; events are throttled. */
+static void test_actions_and_events(void **state)
+{
+	nw_config cfg = { .n = 2,
+			  .sec = { { "limit", "watch", { { "key", "dst-port" }, { "rate", "10/s" },
+							 { "burst", "5" }, { "action", "alert" } } },
+				   { "limit", "strike", { { "key", "src/24" }, { "rate", "10/s" },
+							  { "burst", "5" }, { "offense", "sshd" },
+							  { "offense-only", "yes" } } } } };
+	reset();
+	assert_int_equal(start(&cfg, NULL), 0);
+	nw_packet p = syn(7, 22, 22, 100 * SEC, 1);
+	assert_int_equal(drops(&p, 1000, SEC / 100), 0); /* 100/s for 10 s, never dropped */
+	unsigned rl = 0, off = 0;
+	for (unsigned i = 0; i < n_events; i++) {
+		if (events[i].type == NW_EV_RATELIMIT) {
+			rl++;
+			if (!strcmp(events[i].name, "watch"))
+				assert_string_equal(events[i].kv[0].val, "port 22");
+			else
+				assert_string_equal(events[i].kv[0].val, "198.51.100.0/24");
+		}
+		if (events[i].type == NW_EV_OFFENSE) {
+			off++;
+			assert_string_equal(events[i].name, "sshd");
+			assert_string_equal(events[i].msg, "ratelimit strike");
+			assert_int_equal(events[i].prefix, 32);
+			assert_memory_equal(events[i].addr.a, ((uint8_t[]){ 198, 51, 100, 7 }), 4);
+		}
+	}
+	/* each limit: one event when it went over, one summary 10 s later at most */
+	assert_in_range(rl, 2, 4);
+	assert_in_range(off, 1, 2);
+	nw_plugin_descriptor.stop(SELF, &priv);
+}
+
+/* Config errors name the line; unknown keys are errors. */
+static void test_config_errors(void **state)
+{
+	nw_config cfg = { .n = 3,
+			  .sec = { { "limit", "a", { { "rate", "10/s" }, { "colour", "red" } } },
+				   { "limit", "b", { { "burst", "3" } } },
+				   { "limit", "bad name!", { { "rate", "1/s" } } } } };
+	reset();
+	assert_int_equal(nw_plugin_descriptor.configure(SELF, &priv, &cfg, NULL), -EINVAL);
+	assert_non_null(strstr(errs, "t.conf:11: unknown key 'colour'"));
+	assert_non_null(strstr(errs, "rate is required"));
+	assert_non_null(strstr(errs, "limit name 'bad name!'"));
+}
+
+/* A reload keeps the table (and so the state) of a limit whose key is unchanged. */
+static void test_reload_keeps_state(void **state)
+{
+	nw_config cfg = { .n = 1,
+			  .sec = { { "limit", "r", { { "rate", "1/s" }, { "burst", "3" } } } } };
+	nw_config cfg2 = { .n = 1,
+			   .sec = { { "limit", "r", { { "rate", "1/s" }, { "burst", "4" } } } } };
+	nw_config cfg3 = { .n = 1,
+			   .sec = { { "limit", "r", { { "rate", "1/s" }, { "key", "dst" } } } } };
+	nw_config bad = { .n = 1, .sec = { { "limit", "r", { { "rate", "fast" } } } } };
+	reset();
+	assert_int_equal(start(&cfg, NULL), 0);
+	nw_packet p = syn(1, 22, 22, SEC, 1);
+	assert_int_equal(drops(&p, 3, 0), 0); /* burst used up */
+	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &cfg2, NULL), 0);
+	assert_int_equal(n_quiesce, 1);
+	/* same table: the key is still at its limit; the larger burst lets exactly one more */
+	assert_int_equal(drops(&p, 3, 0), 2);
+	/* a failed reload keeps the running limits */
+	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &bad, NULL), -EINVAL);
+	assert_int_equal(drops(&p, 1, 0), 1);
+	/* a different key starts a fresh table */
+	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &cfg3, NULL), 0);
+	assert_int_equal(drops(&p, 6, 0), 1);
+	nw_plugin_descriptor.stop(SELF, &priv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_public_private_port),
+		cmocka_unit_test(test_direction_ignore_newconn),
+		cmocka_unit_test(test_actions_and_events),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_reload_keeps_state),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
