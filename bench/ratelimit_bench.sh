@@ -68,6 +68,25 @@ rss() {
 small=$(rss 1000)
 big=$(rss 1000000)
 python3 -c 'import sys; s,b=int(sys.argv[1]),int(sys.argv[2]); print("memory: max RSS %d kB (1k keys) vs %d kB (1M keys): %.1f bytes per key" % (s, b, (b - s) * 1024 / 999000))' "$small" "$big"
+# instructions per packet (callgrind counts are stable on a loaded machine, unlike wall time)
+if command -v valgrind >/dev/null; then
+	printf '\n%-8s %14s %14s %14s\n' keys "base instr/pkt" "rl instr/pkt" "plugin instr"
+	for keys in 1 10000; do
+		python3 "$NW_SRC/tests/data/gen_ratelimit.py" "bench:$keys:100000" "$TMP/c.pcap" >/dev/null
+		ir=()
+		for p in "" ratelimit; do
+			conf="$TMP/base.conf" extra=()
+			[ -n "$p" ] && conf="$TMP/rl.conf" && extra=(--set "limit bench.max-keys=$((keys * 2 + 5))")
+			rm -rf "$TMP/cg" && mkdir -p "$TMP/cg"
+			valgrind --tool=callgrind --callgrind-out-file="$TMP/cg/out" "$NATWARDEN" -r "$TMP/c.pcap" \
+				-c "$conf" -l "$TMP/cg" --set "natwarden.plugin_dir=$DIRS" \
+				--set "natwarden.state_dir=$TMP/cg" --set "natwarden.plugins=$p" "${extra[@]}" \
+				>/dev/null 2>"$TMP/cg/err"
+			ir+=("$(sed -n 's/.*Collected : //p' "$TMP/cg/err")")
+		done
+		python3 -c 'import sys; k,b,r=map(int,sys.argv[1:]); print("%-8d %14.0f %14.0f %14.0f" % (k, b/1e5, r/1e5, (r-b)/1e5))' "$keys" "${ir[0]}" "${ir[1]}"
+	done
+fi
 if [ -x "$NW_BUILD/bench/ratelimit_bench" ]; then
 	echo
 	"$NW_BUILD/bench/ratelimit_bench"

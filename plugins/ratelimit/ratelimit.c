@@ -647,11 +647,13 @@ static int rl_key_build(const struct rl_limit *l, const struct nw_pkt_info *pi, 
 		if (a->family == 4) {
 			memcpy(k->a, a->a, 4);
 			k->plen = l->key.v4len;
-			rl_addr_mask(k->a, 4, k->plen);
+			if (k->plen < 32)
+				rl_addr_mask(k->a, 4, k->plen);
 		} else if (a->family == 6) {
 			memcpy(k->a, a->a, 16);
 			k->plen = l->key.v6len;
-			rl_addr_mask(k->a, 16, k->plen);
+			if (k->plen < 128)
+				rl_addr_mask(k->a, 16, k->plen);
 		} else {
 			return -1;
 		}

@@ -40,8 +40,8 @@ int rl_rate_init(struct rl_rate *rt, uint64_t amount, uint64_t period_ns, uint64
 	return 0;
 }
 
-int rl_gcra_take(const struct rl_rate *rt, uint64_t *tat_ns, uint32_t *tat_frac, uint64_t now_ns,
-		 uint64_t cost)
+static inline int rl_gcra_step(const struct rl_rate *rt, uint64_t *tat_ns, uint32_t *tat_frac,
+				uint64_t now_ns, uint64_t cost)
 {
 	uint64_t ns = *tat_ns;
 	uint64_t fr = *tat_frac;
@@ -76,6 +76,12 @@ int rl_gcra_take(const struct rl_rate *rt, uint64_t *tat_ns, uint32_t *tat_frac,
 	*tat_ns = ns + inc;
 	*tat_frac = (uint32_t)fr;
 	return 1;
+}
+
+int rl_gcra_take(const struct rl_rate *rt, uint64_t *tat_ns, uint32_t *tat_frac, uint64_t now_ns,
+		 uint64_t cost)
+{
+	return rl_gcra_step(rt, tat_ns, tat_frac, now_ns, cost);
 }
 
 static inline uint64_t rl_mum(uint64_t a, uint64_t b)
@@ -140,7 +146,16 @@ void rl_table_free(struct rl_table *t)
 
 static inline int rl_key_eq(const struct rl_key *a, const struct rl_key *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	uint64_t a0, a1, b0, b1;
+	uint32_t a2, b2;
+	_Static_assert(sizeof(struct rl_key) == 20, "rl_key layout");
+	memcpy(&a0, a, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 8);
+	memcpy(&b1, (const uint8_t *)b + 8, 8);
+	memcpy(&a2, (const uint8_t *)a + 16, 4);
+	memcpy(&b2, (const uint8_t *)b + 16, 4);
+	return ((a0 ^ b0) | (a1 ^ b1) | (uint64_t)(a2 ^ b2)) == 0;
 }
 
 static inline int rl_entry_idle(const struct rl_entry *e, uint64_t now_ns)
@@ -221,7 +236,7 @@ int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_
 	}
 
 	int idle = rl_entry_idle(e, now_ns);
-	if (rl_gcra_take(rt, &e->tat_ns, &e->tat_frac, now_ns, cost)) {
+	if (rl_gcra_step(rt, &e->tat_ns, &e->tat_frac, now_ns, cost)) {
 		if (idle) /* the key refilled fully since it was last over: that episode ended */
 			e->flags &= ~(uint32_t)RL_E_OVER;
 		rl_bucket_unlock(b);
