@@ -28,7 +28,7 @@ bench_cleanup() {
 	ip netns del "$NS_INET" 2>/dev/null
 	ip netns del "$NS_GW" 2>/dev/null
 	ip netns del "$NS_PRIV" 2>/dev/null
-	[ -n "$BENCH_KEEP" ] || rm -rf "$BL_DIR"
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$BL_DIR"
 }
 
 in_inet() { ip netns exec "$NS_INET" "$@"; }
@@ -199,6 +199,11 @@ bench_natwarden_stats() { # PYEXPR on the stats JSON of the running natwarden
 			"$BL_DIR/stats.json" "$1"
 }
 
+# bench_cpu_ns PID: nanoseconds on CPU so far, all threads of PID (schedstat)
+bench_cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'
+}
+
 bench_reader_stop() {
 	[ -n "$BL_READER" ] || return 0
 	kill -TERM "$BL_READER" 2>/dev/null
@@ -210,20 +215,20 @@ bl_sink_count() {
 	in_priv iptables -t raw -L PREROUTING -n -v -x | awk '/dpt:9000/ {print $1; exit}'
 }
 
-# bench_udp SECONDS: one run of 64-byte frames (written to inet's eth0 through a packet socket)
-# from 8 sources; prints "RECV_PPS SENT_PPS" (received = counted by the sink in priv)
+# bench_udp SECONDS [PPS]: one run (at most PPS packets/s when given) of 64-byte frames (written to inet's eth0 through a packet socket)
+# from 8 sources; prints "RECV_PPS SENT_PPS RECV_COUNT" (received = counted by the sink in priv)
 bench_udp() {
 	local before after out sent secs
 	before=$(bl_sink_count)
 	[ -n "$BL_GWMAC" ] || BL_GWMAC=$(ip -n "$NS_GW" -br link show pub0 | awk '{print $3}')
 	out=$(ip netns exec "$NS_INET" $(bl_pin 0) "$NW_BUILD/bench/udpblast" send -d 198.51.100.1:9000 \
-		-b "$BL_SRCS" -n 20000000 -t "$1" -s 22 -I eth0 -m "$BL_GWMAC" 2>/dev/null)
+		-b "$BL_SRCS" -n 20000000 -t "$1" -s 22 -I eth0 -m "$BL_GWMAC" ${2:+-r "$2"} 2>/dev/null)
 	sleep 0.2
 	after=$(bl_sink_count)
 	sent=$(echo "$out" | awk '{print $2}')
 	secs=$(echo "$out" | awk '{print $4}')
 	[ -n "$secs" ] && [ -n "$after" ] || return 1
-	python3 -c 'import sys; r,s,t=int(sys.argv[1]),int(sys.argv[2]),float(sys.argv[3]); print("%.0f %.0f" % (r/t, s/t))' \
+	python3 -c 'import sys; r,s,t=int(sys.argv[1]),int(sys.argv[2]),float(sys.argv[3]); print("%.0f %.0f %d" % (r/t, s/t, r))' \
 		"$((after - before))" "$sent" "$secs"
 }
 

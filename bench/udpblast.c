@@ -7,7 +7,8 @@
  *     sendmmsg. Prints "sent N seconds S pps P".
  *     With -I IFACE -m DSTMAC it writes ready-made Ethernet frames to IFACE through a packet
  *     socket (like trafgen: the sender's own UDP/IP stack is skipped, so the generator goes
- *     faster than the socket path), source addresses rotating per frame.
+ *     faster than the socket path), source addresses rotating per frame; -r PPS paces it
+ *     (bursts of 16 on a fixed schedule) for measurements at a fixed offered load.
  * udpblast echo -l ADDR:PORT [-t SECONDS]
  *     Echoes every datagram back to its sender, for at most SECONDS (default 600).
  * udpblast ping -d ADDR:PORT [-n COUNT] [-t SECONDS] [-i GAP_US]
@@ -189,7 +190,7 @@ static uint16_t ub_csum(const void *p, size_t len)
 
 /* frames: Ethernet + IPv4 + UDP (checksum 0) + payload, one per source address */
 static int ub_send_raw(struct sockaddr_in *dst, char *srcs, const char *ifname, const char *mac,
-		       unsigned long long count, double secs, size_t payload)
+		       unsigned long long count, double secs, size_t payload, double rate)
 {
 	static uint8_t frames[UB_MAX_SRC][2048];
 	struct mmsghdr msgs[UB_BATCH];
@@ -275,6 +276,16 @@ static int ub_send_raw(struct sockaddr_in *dst, char *srcs, const char *ifname, 
 		unsigned int want = UB_BATCH;
 		int n;
 
+		if (rate > 0) { /* paced: bursts of 16 on a fixed schedule */
+			double due = t0 + (double)sent / rate, now = ub_now();
+
+			want = 16;
+			if (due > now) {
+				struct timespec ts = {.tv_sec = (time_t)(due - now),
+						      .tv_nsec = (long)((due - now - (double)(time_t)(due - now)) * 1e9)};
+				nanosleep(&ts, NULL);
+			}
+		}
 		if (count - sent < want)
 			want = (unsigned int)(count - sent);
 		n = sendmmsg(fd, msgs, want, 0);
@@ -284,7 +295,7 @@ static int ub_send_raw(struct sockaddr_in *dst, char *srcs, const char *ifname, 
 			fprintf(stderr, "udpblast: sendmmsg: %s\n", strerror(errno));
 			break;
 		}
-		if ((k & 15) == 0 && ub_now() - t0 >= secs)
+		if ((rate > 0 || (k & 15) == 0) && ub_now() - t0 >= secs)
 			break;
 	}
 	t1 = ub_now();
@@ -379,7 +390,7 @@ static int ub_ping(struct sockaddr_in *dst, unsigned long long count, double sec
 static void ub_usage(void)
 {
 	fprintf(stderr, "usage: udpblast send -d ADDR:PORT [-b SRC,...] [-n COUNT] [-t SECS] [-s BYTES]\n"
-			"                     [-I IFACE -m DSTMAC]\n"
+			"                     [-I IFACE -m DSTMAC [-r PPS]]\n"
 			"       udpblast echo -l ADDR:PORT [-t SECS]\n"
 			"       udpblast ping -d ADDR:PORT [-n COUNT] [-t SECS] [-i GAP_US]\n");
 }
@@ -390,7 +401,7 @@ int main(int argc, char **argv)
 	const char *mode, *a_addr = NULL, *ifname = NULL, *mac = NULL;
 	char *srcs = NULL;
 	unsigned long long count = 0;
-	double secs = 0;
+	double secs = 0, rate = 0;
 	size_t payload = 22;
 	unsigned gap = 200;
 	struct sigaction sa = {0};
@@ -402,7 +413,7 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "d:l:b:n:t:s:i:I:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:l:b:n:t:s:i:I:m:r:")) != -1) {
 		switch (opt) {
 		case 'd': case 'l': a_addr = optarg; break;
 		case 'b': srcs = optarg; break;
@@ -411,6 +422,7 @@ int main(int argc, char **argv)
 		case 's': payload = strtoul(optarg, NULL, 10); break;
 		case 'I': ifname = optarg; break;
 		case 'm': mac = optarg; break;
+		case 'r': rate = strtod(optarg, NULL); break;
 		case 'i': gap = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: ub_usage(); return 2;
 		}
@@ -424,7 +436,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	if (!strcmp(mode, "send") && ifname && mac)
 		r = ub_send_raw(&addr, srcs, ifname, mac, count ? count : 10000000ull,
-				secs > 0 ? secs : 1, payload);
+				secs > 0 ? secs : 1, payload, rate);
 	else if (!strcmp(mode, "send"))
 		r = ub_send(&addr, srcs, count ? count : 10000000ull, secs > 0 ? secs : 1, payload);
 	else if (!strcmp(mode, "echo"))
