@@ -277,7 +277,7 @@ static int rl_limit_parse(nw_plugin *self, const nw_config *cfg, const nw_sectio
 {
 	const char *name = svc->conf_section_name(sec);
 	const char *k, *v;
-	unsigned line, first_line = 0, rate_line = 0, burst_line = 0;
+	unsigned line, rate_line = 0, burst_line = 0;
 	char err[256];
 	int bad = 0;
 
@@ -297,8 +297,6 @@ static int rl_limit_parse(nw_plugin *self, const nw_config *cfg, const nw_sectio
 
 	for (unsigned i = 0; (k = svc->conf_kv(sec, i, &v, &line)) != NULL; i++) {
 		size_t j, nk = sizeof(rl_limit_keys) / sizeof(rl_limit_keys[0]);
-		if (!first_line)
-			first_line = line;
 		for (j = 0; j < nk; j++)
 			if (!strcmp(k, rl_limit_keys[j].name))
 				break;
@@ -320,7 +318,7 @@ static int rl_limit_parse(nw_plugin *self, const nw_config *cfg, const nw_sectio
 	if (bad)
 		return -EINVAL;
 	if (!l->rate_spec.amount)
-		return svc->conf_error(cfg, sec, first_line, "rate is required (e.g. rate = 10/s)");
+		return svc->conf_error(cfg, sec, 0, "rate is required (e.g. rate = 10/s)");
 	if (l->rate_spec.bytes && !l->count_set)
 		l->count = RL_COUNT_BYTES;
 	if (l->rate_spec.bytes != (l->count == RL_COUNT_BYTES))
@@ -349,9 +347,9 @@ static int rl_limit_parse(nw_plugin *self, const nw_config *cfg, const nw_sectio
 	if (rl_rate_from_spec(&l->rate, &l->rate_spec, l->burst, err, sizeof(err)) < 0)
 		return svc->conf_error(cfg, sec, burst_line ? burst_line : rate_line, "%s", err);
 	if (l->action == RL_ACT_OFFENSE && !l->jail[0])
-		return svc->conf_error(cfg, sec, first_line, "action = offense needs jail = NAME");
+		return svc->conf_error(cfg, sec, 0, "action = offense needs jail = NAME");
 	if (l->action != RL_ACT_OFFENSE && (l->jail[0] || l->offense_only))
-		return svc->conf_error(cfg, sec, first_line,
+		return svc->conf_error(cfg, sec, 0,
 				       "jail and offense-only only apply to action = offense");
 	return 0;
 }
