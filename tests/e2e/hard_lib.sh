@@ -119,21 +119,22 @@ hard_py() {
 	timeout "$t" ip netns exec "$ns" "$HARD_PY" "$@"
 }
 
-# hard_curl_loop FILE COUNT [CURL-ARGS...]: in the background, COUNT GETs of / from inet through
-# the port forward, one line per request appended to FILE ("ok" or "fail"). Sets HARD_LOOP_PID.
+# hard_curl_loop FILE COUNT [CURL-ARGS...]: in the background, COUNT GETs of $HARD_URL (default
+# http://198.51.100.1/, the port forward) from inet, one line per request appended to FILE ("ok"
+# or "fail"). Sets HARD_LOOP_PID.
 hard_curl_loop() {
 	local out=$1 count=$2
 	shift 2
 	ip netns exec "$NS_INET" bash -c '
-		out=$1; count=$2; shift 2
+		out=$1; count=$2; url=$3; shift 3
 		for ((i = 0; i < count; i++)); do
-			if [ "$(curl -s --max-time 2 "$@" http://198.51.100.1/)" = "hello from priv" ]; then
+			if [ "$(curl -s --max-time 2 "$@" "$url")" = "hello from priv" ]; then
 				echo ok >>"$out"
 			else
 				echo fail >>"$out"
 			fi
 			sleep 0.05
-		done' hard-curl-loop "$out" "$count" "$@" &
+		done' hard-curl-loop "$out" "$count" "${HARD_URL:-http://198.51.100.1/}" "$@" &
 	HARD_LOOP_PID=$!
 	LIVE_PIDS+=($HARD_LOOP_PID)
 }
@@ -142,4 +143,35 @@ hard_curl_loop() {
 hard_lines() {
 	[ -f "$1" ] || { echo 0; return; }
 	grep -cx "$2" "$1"
+}
+
+# Extra namespaces (HARD_NS) and a redis-server (HARD_REDIS_PID) are cleaned up on exit too.
+HARD_NS=()
+HARD_REDIS_PID=
+hard_cleanup() {
+	local ns
+	if [ -n "$HARD_REDIS_PID" ]; then
+		kill "$HARD_REDIS_PID" 2>/dev/null
+		wait "$HARD_REDIS_PID" 2>/dev/null
+	fi
+	live_cleanup
+	for ns in "${HARD_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+trap hard_cleanup EXIT
+
+# hard_redis_start SOCKET DIR: a redis-server on a unix socket only (no TCP), append-only file in
+# DIR so that a restart keeps the data, run in the gateway namespace; waits until it answers.
+hard_redis_start() {
+	ip netns exec "$NS_GW" redis-server --port 0 --unixsocket "$1" --unixsocketperm 700 --save '' \
+		--appendonly yes --dir "$2" >>"$2/redis.log" 2>&1 &
+	HARD_REDIS_PID=$!
+	hard_wait 100 redis-cli -s "$1" ping >/dev/null 2>&1 || nw_fail "redis-server did not start"
+}
+hard_redis_stop() {
+	[ -n "$HARD_REDIS_PID" ] || return 0
+	kill "$HARD_REDIS_PID"
+	wait "$HARD_REDIS_PID" 2>/dev/null
+	HARD_REDIS_PID=
 }
