@@ -18,7 +18,11 @@
 #define SIG_MAX_VAR_DEPTH 8
 
 enum sig_action { SIG_ACT_PASS = 0, SIG_ACT_DROP, SIG_ACT_REJECT, SIG_ACT_ALERT };
-enum sig_proto { SIG_PROTO_IP = 0, SIG_PROTO_TCP, SIG_PROTO_UDP, SIG_PROTO_ICMP };
+enum sig_proto { SIG_PROTO_IP = 0, SIG_PROTO_TCP, SIG_PROTO_UDP, SIG_PROTO_ICMP,
+		 SIG_PROTO_TCPUDP /* dns: either */ };
+
+/* application protocols (detected per flow by content, sig_app_detect.c) */
+enum sig_app { SIG_APP_NONE = 0, SIG_APP_HTTP, SIG_APP_DNS, SIG_APP_TLS, SIG_APP_UNKNOWN };
 
 /* ---- addresses and ports ---- */
 enum { SIG_AN_ANY = 0, SIG_AN_CIDR, SIG_AN_LIST };
@@ -65,6 +69,58 @@ enum sig_sm_type {
 	SIG_SM_CONTENT = 1, SIG_SM_PCRE, SIG_SM_ISDATAAT, SIG_SM_BYTE_TEST, SIG_SM_BYTE_JUMP,
 	SIG_SM_EXT,   /* payload: a keyword another plugin registered */
 	SIG_SM_PKT,   /* packet (non-payload) test with a match callback */
+	SIG_SM_BSIZE, /* size of the list's buffer (bsize) */
+	SIG_SM_APPVAL, /* numeric test on an application field (urilen, dns.opcode, ...) */
+};
+
+/* inspection buffers (sig_kw_app.c has the names); 0 = the packet payload / TCP stream */
+enum sig_buf {
+	SIG_BUF_PKT = 0,
+	SIG_BUF_HTTP_METHOD, SIG_BUF_HTTP_URI, SIG_BUF_HTTP_URI_RAW, SIG_BUF_HTTP_HOST,
+	SIG_BUF_HTTP_HOST_RAW, SIG_BUF_HTTP_UA, SIG_BUF_HTTP_HEADER, SIG_BUF_HTTP_HEADER_RAW,
+	SIG_BUF_HTTP_HEADER_NAMES, SIG_BUF_HTTP_COOKIE, SIG_BUF_HTTP_CONTENT_TYPE,
+	SIG_BUF_HTTP_CONTENT_LEN, SIG_BUF_HTTP_REQUEST_LINE, SIG_BUF_HTTP_REQUEST_BODY,
+	SIG_BUF_HTTP_STAT_CODE, SIG_BUF_HTTP_STAT_MSG, SIG_BUF_HTTP_RESPONSE_LINE,
+	SIG_BUF_HTTP_RESPONSE_BODY, SIG_BUF_FILE_DATA, SIG_BUF_HTTP_SERVER, SIG_BUF_HTTP_LOCATION,
+	SIG_BUF_HTTP_PROTOCOL, SIG_BUF_HTTP_START, SIG_BUF_HTTP_REFERER, SIG_BUF_HTTP_ACCEPT,
+	SIG_BUF_HTTP_ACCEPT_ENC, SIG_BUF_HTTP_ACCEPT_LANG, SIG_BUF_HTTP_CONNECTION,
+	SIG_BUF_HTTP_REQ_HEADER, SIG_BUF_HTTP_RESP_HEADER,
+	SIG_BUF_DNS_QUERY, SIG_BUF_DNS_ANSWER_NAME,
+	SIG_BUF_TLS_SNI, SIG_BUF_JA3_HASH, SIG_BUF_JA3_STRING, SIG_BUF_JA3S_HASH,
+	SIG_BUF_JA3S_STRING,
+	SIG_BUF_MAX
+};
+
+/* transforms of a sticky buffer, applied in rule order */
+enum sig_xform {
+	SIG_XF_NONE = 0, SIG_XF_LOWER, SIG_XF_STRIP_WS, SIG_XF_COMPRESS_WS, SIG_XF_URL_DECODE,
+	SIG_XF_DOTPREFIX, SIG_XF_HEADER_LOWER, SIG_XF_STRIP_PSEUDO,
+};
+#define SIG_MAX_XF 4
+#define SIG_MAX_LISTS 16
+/* one inspection list of a rule: the matches on one buffer (r->pm[start .. start+n)) */
+struct sig_list {
+	uint8_t buf;         /* enum sig_buf */
+	uint8_t n_xf;
+	uint8_t xf[SIG_MAX_XF];
+	uint8_t legacy;      /* made by a content modifier (http_uri): shared by the rule */
+	unsigned start, n;
+};
+
+/* when an application rule is evaluated (at most once per transaction / message) */
+enum sig_stage { SIG_ST_NONE = 0, SIG_ST_REQ_HEADERS, SIG_ST_REQ_BODY, SIG_ST_RESP_HEADERS,
+		 SIG_ST_RESP_BODY, SIG_ST_DNS, SIG_ST_TLS_CH, SIG_ST_TLS_SH, SIG_ST_MAX };
+
+struct sig_appctx;
+struct sig_http_flow;
+
+/* numeric application fields (SIG_SM_APPVAL) */
+enum sig_appval { SIG_AV_URILEN = 1, SIG_AV_URILEN_RAW, SIG_AV_DNS_OPCODE, SIG_AV_DNS_RRTYPE,
+		  SIG_AV_TLS_VERSION };
+struct sig_appval_ctx {
+	uint8_t field;  /* enum sig_appval */
+	uint8_t op;     /* '=', '<', '>', 'r' (lo<>hi), '!' (not equal) */
+	uint32_t lo, hi;
 };
 
 struct sig_mctx;
@@ -77,6 +133,7 @@ struct sig_sm {
 	int (*match)(const struct sig_mctx *m, const void *ctx);
 	/* SIG_SM_EXT */
 	const struct nw_keyword *ext;
+	uint8_t list;   /* index in the rule's lists (0: payload) */
 };
 
 #define SIG_CF_NOCASE 0x01
@@ -178,6 +235,13 @@ struct sig_rule {
 	struct sig_threshold thr; /* threshold (type 0: none) */
 	struct sig_threshold df;  /* detection_filter (type 0: none) */
 	struct sig_content *fp;   /* fast pattern (NULL: always evaluated) */
+	uint8_t fp_list;          /* list holding fp */
+	uint8_t app;              /* enum sig_app the rule needs (0: any) */
+	uint8_t app_rule;         /* inspects application buffers: evaluated per app event */
+	uint8_t stage;            /* enum sig_stage the rule waits for */
+	uint8_t to_client;        /* direction-dependent buffers are the response's */
+	struct sig_list lists[SIG_MAX_LISTS]; /* [0]: payload */
+	unsigned n_lists;
 	uint32_t idx;             /* position in the sorted rule set */
 	char *file;
 	unsigned line;
@@ -206,6 +270,8 @@ struct sig_parse {
 	char *err;
 	size_t errlen;
 	unsigned seen_sid : 1;
+	int cur_list;                     /* list new matches go to (sticky buffer), 0 payload */
+	const struct sig_kw *cur_kw;      /* the keyword being set up */
 };
 
 /* a keyword of the rule language */
@@ -234,6 +300,9 @@ struct sig_mctx {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	unsigned steps;
+	unsigned sm_end;          /* end of the list being inspected (index in r->pm) */
+	uint8_t app;              /* enum sig_app of the flow */
+	struct sig_appctx *ac;    /* application event (NULL: packet inspection) */
 };
 
 /* util */
@@ -315,6 +384,20 @@ int sig_kw_threshold(struct sig_parse *ps, const char *arg);
 int sig_kw_detection_filter(struct sig_parse *ps, const char *arg);
 int sig_kw_byte_test(struct sig_parse *ps, const char *arg);
 int sig_kw_byte_jump(struct sig_parse *ps, const char *arg);
+/* application keywords (sig_kw_app.c) */
+int sig_kw_sticky(struct sig_parse *ps, const char *arg);
+int sig_kw_legacy_mod(struct sig_parse *ps, const char *arg);
+int sig_kw_xform(struct sig_parse *ps, const char *arg);
+int sig_kw_bsize(struct sig_parse *ps, const char *arg);
+int sig_kw_urilen(struct sig_parse *ps, const char *arg);
+int sig_kw_dns_opcode(struct sig_parse *ps, const char *arg);
+int sig_kw_dns_rrtype(struct sig_parse *ps, const char *arg);
+int sig_kw_tls_version(struct sig_parse *ps, const char *arg);
+int sig_sticky_buf(const char *name);
+int sig_pcre_flag_buf(char f);
+int sig_move_to_buf(struct sig_parse *ps, unsigned i, uint8_t buf);
+int sig_appval_match(struct sig_appctx *ac, const struct sig_appval_ctx *v);
+int sig_bsize_match(const struct sig_appval_ctx *v, size_t len);
 void sig_content_free(void *ctx);
 void sig_pcre_free(void *ctx);
 void sig_free_plain(void *ctx);
@@ -330,6 +413,8 @@ uint32_t sig_rule_peek_sid(const char *line);
 /* matching */
 /* payload inspection of r on m->buf: 1 match, 0 no */
 int sig_inspect_payload(struct sig_mctx *m, const struct sig_rule *r);
+/* application lists of r on the event m->ac: 1 match */
+int sig_inspect_app(struct sig_mctx *m, const struct sig_rule *r);
 /* header + packet tests (not payload, not flowbits): 1 match */
 int sig_match_header(const struct sig_mctx *m, const struct sig_rule *r);
 int sig_match_packet_tests(const struct sig_mctx *m, const struct sig_rule *r);
@@ -374,9 +459,16 @@ struct sig_stream {
 };
 #define SIG_FP_PASSED 0x1
 #define SIG_FP_DROPPED 0x2
+#define SIG_FP_APP_ERROR 0x4               /* an app parser failed on this flow */
+#define SIG_FP_TLS_CH 0x8                  /* ClientHello seen (parsed or given up) */
+#define SIG_FP_TLS_SH 0x10                 /* ServerHello seen */
+#define SIG_FP_HTTP_CAP 0x20               /* HTTP flow without a parser (cap hit) */
 struct sig_flowpriv {
 	uint8_t flags;                      /* SIG_FP_* */
-	uint8_t pad_[7];
+	uint8_t app;                        /* enum sig_app */
+	uint8_t tries[2];                   /* data packets looked at for detection, by dir */
+	uint8_t pad_[4];
+	struct sig_http_flow *http;         /* libhtp state (SIG_APP_HTTP only), freed at flow_end */
 	uint8_t bits[SIG_MAX_FLOWBITS / 8]; /* flowbits */
 	struct sig_stream st[2];            /* by enum nw_dir */
 };
@@ -398,6 +490,12 @@ struct sig_view {
 /* build the view of a segment before it is added (scratch: SIG_SBUF_SIZE bytes) */
 void sig_stream_view(const struct sig_stream *s, const struct nw_pkt_info *pi, uint8_t *scratch,
 		     struct sig_view *v);
+/* the bytes the segment adds in order (call before sig_stream_update): 0..2 ranges */
+unsigned sig_stream_new(const struct sig_stream *s, const struct nw_pkt_info *pi,
+			const uint8_t *d[2], size_t n[2]);
+/* the direction's data from its first byte through this segment, if still in view: 1 */
+int sig_stream_head(const struct sig_stream *s, const struct nw_pkt_info *pi,
+		    const struct sig_view *v, const uint8_t **p, size_t *n);
 /* add the segment to the window after inspection */
 void sig_stream_update(struct sig_stream *s, const struct nw_pkt_info *pi);
 

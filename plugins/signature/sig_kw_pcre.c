@@ -19,6 +19,7 @@ int sig_kw_pcre(struct sig_parse *ps, const char *arg)
 {
 	const char *s = arg, *first, *last;
 	uint32_t opts = 0, flags = 0;
+	int hbuf = -1;
 	struct sig_pcre *p;
 	struct sig_sm *sm;
 	size_t n;
@@ -54,8 +55,10 @@ int sig_kw_pcre(struct sig_parse *ps, const char *arg)
 		case 'B': case 'O': break;
 		case 'U': case 'I': case 'P': case 'Q': case 'H': case 'D': case 'M': case 'C':
 		case 'K': case 'S': case 'Y': case 'V': case 'W': case 'Z':
-			return sig_err(ps, "modifier '%c' (an HTTP buffer) not supported by natwarden",
-				       *f);
+			if (hbuf >= 0)
+				return sig_err(ps, "two HTTP buffer modifiers");
+			hbuf = sig_pcre_flag_buf(*f);
+			break;
 		default:
 			return sig_err(ps, "unknown modifier '%c'", *f);
 		}
@@ -85,5 +88,7 @@ int sig_kw_pcre(struct sig_parse *ps, const char *arg)
 		return sig_err(ps, "out of memory");
 	}
 	sm->relative = (flags & SIG_PCRE_RELATIVE) ? 1 : 0;
+	if (hbuf >= 0)
+		return sig_move_to_buf(ps, ps->r->n_pm - 1, (uint8_t)hbuf);
 	return 0;
 }

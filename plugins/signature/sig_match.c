@@ -1,6 +1,6 @@
 /* plugins/signature/sig_match.c: rule evaluation: header, packet tests and payload inspection with backtracking. */
 #include <string.h>
-#include "sig.h"
+#include "sig_app.h"
 
 static int sig_inspect(struct sig_mctx *m, const struct sig_rule *r, unsigned i, size_t prev_end,
 		       size_t max_end);
@@ -8,7 +8,7 @@ static int sig_inspect(struct sig_mctx *m, const struct sig_rule *r, unsigned i,
 /* the next match may depend on where this one matched */
 static int sig_can_backtrack(const struct sig_mctx *m, const struct sig_rule *r, unsigned i)
 {
-	return m->min_end > 0 || (i + 1 < r->n_pm && r->pm[i + 1].relative);
+	return m->min_end > 0 || (i + 1 < m->sm_end && r->pm[i + 1].relative);
 }
 
 static int sig_inspect_content(struct sig_mctx *m, const struct sig_rule *r, unsigned i,
@@ -221,7 +221,7 @@ static int sig_inspect(struct sig_mctx *m, const struct sig_rule *r, unsigned i,
 
 	if (++m->steps > SIG_INSPECT_BUDGET)
 		return -1;
-	if (i == r->n_pm)
+	if (i >= m->sm_end)
 		return (m->min_end == 0 || max_end > m->min_end) ? 1 : 0;
 	sm = &r->pm[i];
 	switch (sm->type) {
@@ -246,6 +246,14 @@ static int sig_inspect(struct sig_mctx *m, const struct sig_rule *r, unsigned i,
 		return sig_inspect_byte_test(m, r, i, sm, prev_end, max_end);
 	case SIG_SM_BYTE_JUMP:
 		return sig_inspect_byte_jump(m, r, i, sm, prev_end, max_end);
+	case SIG_SM_BSIZE:
+		if (!sig_bsize_match(sm->ctx, m->len))
+			return -1;
+		return sig_inspect(m, r, i + 1, prev_end, max_end);
+	case SIG_SM_APPVAL:
+		if (!sig_appval_match(m->ac, sm->ctx))
+			return -1;
+		return sig_inspect(m, r, i + 1, prev_end, max_end);
 	case SIG_SM_EXT:
 		if (!sm->ext->match || sm->ext->match(sm->ctx, m->pkt, m->flow, m->buf, m->len) != 1)
 			return -1;
@@ -257,10 +265,60 @@ static int sig_inspect(struct sig_mctx *m, const struct sig_rule *r, unsigned i,
 
 int sig_inspect_payload(struct sig_mctx *m, const struct sig_rule *r)
 {
+	const struct sig_list *l = &r->lists[0];
+
 	m->steps = 0;
-	if (r->n_pm == 0)
+	if (r->n_lists == 0 || l->n == 0)
 		return m->stream ? 0 : 1;
-	return sig_inspect(m, r, 0, 0, 0) == 1;
+	m->sm_end = l->start + l->n;
+	return sig_inspect(m, r, l->start, 0, 0) == 1;
+}
+
+#define SIG_MAX_INSTANCES 64
+
+int sig_inspect_app(struct sig_mctx *m, const struct sig_rule *r)
+{
+	static const uint8_t empty[1];
+	struct sig_mctx am = *m;
+
+	if (!m->ac)
+		return 0;
+	am.abs_base = 0;
+	am.min_end = 0;
+	am.stream = 0;
+	for (unsigned li = 1; li < r->n_lists; li++) {
+		const struct sig_list *l = &r->lists[li];
+		const struct sig_bufinfo *bi;
+		int ok = 0;
+
+		if (!l->n)
+			continue;
+		am.sm_end = l->start + l->n;
+		if (l->buf == SIG_BUF_MAX) {
+			am.buf = empty;
+			am.len = 0;
+			am.steps = 0;
+			if (sig_inspect(&am, r, l->start, 0, 0) != 1)
+				return 0;
+			continue;
+		}
+		bi = sig_buf_info(l->buf);
+		for (unsigned idx = 0; idx < SIG_MAX_INSTANCES && !ok; idx++) {
+			const uint8_t *p;
+			size_t len;
+			if (!sig_app_buffer(m->ac, l->buf, bi->dirdep && r->to_client, idx, &p, &len))
+				break;
+			if (l->n_xf)
+				p = sig_xform_apply(m->ac, l, p, len, &len);
+			am.buf = len ? p : empty;
+			am.len = len;
+			am.steps = 0;
+			ok = sig_inspect(&am, r, l->start, 0, 0) == 1;
+		}
+		if (!ok)
+			return 0;
+	}
+	return 1;
 }
 
 int sig_match_header(const struct sig_mctx *m, const struct sig_rule *r)
@@ -283,9 +341,16 @@ int sig_match_header(const struct sig_mctx *m, const struct sig_rule *r)
 		if (pi->ip_proto != 1 && pi->ip_proto != 58)
 			return 0;
 		break;
+	case SIG_PROTO_TCPUDP:
+		if ((pi->ip_proto != 6 && pi->ip_proto != 17) || !(pi->flags & NW_PKT_L4))
+			return 0;
+		l4ports = 1;
+		break;
 	default:
 		break;
 	}
+	if (r->app && r->app != m->app)
+		return 0;
 	if (sig_addr_match(&r->src, &pi->src) && sig_addr_match(&r->dst, &pi->dst) &&
 	    (!l4ports || (sig_port_match(&r->sp, pi->sport) && sig_port_match(&r->dp, pi->dport))))
 		goto dir_ok;

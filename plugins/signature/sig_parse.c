@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sig.h"
+#include "sig_app.h"
 
 static int sig_action_parse(const char *s, uint8_t *out)
 {
@@ -25,9 +25,19 @@ static int sig_action_parse(const char *s, uint8_t *out)
 	return -1;
 }
 
-static int sig_proto_parse(const char *s, uint8_t *out)
+static int sig_proto_parse(const char *s, uint8_t *out, uint8_t *app)
 {
-	if (!strcmp(s, "ip") || !strcmp(s, "ipv4") || !strcmp(s, "ipv6") || !strcmp(s, "pkthdr"))
+	*app = SIG_APP_NONE;
+	if (!strcmp(s, "http") || !strcmp(s, "http1")) {
+		*out = SIG_PROTO_TCP;
+		*app = SIG_APP_HTTP;
+	} else if (!strcmp(s, "tls")) {
+		*out = SIG_PROTO_TCP;
+		*app = SIG_APP_TLS;
+	} else if (!strcmp(s, "dns")) {
+		*out = SIG_PROTO_TCPUDP;
+		*app = SIG_APP_DNS;
+	} else if (!strcmp(s, "ip") || !strcmp(s, "ipv4") || !strcmp(s, "ipv6") || !strcmp(s, "pkthdr"))
 		*out = SIG_PROTO_IP;
 	else if (!strcmp(s, "tcp") || !strcmp(s, "tcp-pkt") || !strcmp(s, "tcp-stream"))
 		*out = SIG_PROTO_TCP;
@@ -86,10 +96,12 @@ uint32_t sig_rule_peek_sid(const char *line)
 	return 0;
 }
 
-/* pick the fast pattern: the one marked fast_pattern, else the longest plain content */
+/* pick the fast pattern: the one marked fast_pattern, else the longest plain content (not in
+ * a transformed buffer: the prefilter scans buffers as they are) */
 static void sig_pick_fast_pattern(struct sig_rule *r)
 {
 	struct sig_content *best = NULL;
+	unsigned best_list = 0;
 
 	for (unsigned i = 0; i < r->n_pm; i++) {
 		struct sig_content *c;
@@ -100,12 +112,86 @@ static void sig_pick_fast_pattern(struct sig_rule *r)
 			continue;
 		if (c->flags & SIG_CF_FAST) {
 			best = c;
+			best_list = r->pm[i].list;
 			break;
 		}
-		if (!best || c->len > best->len)
+		if (r->lists[r->pm[i].list].n_xf)
+			continue;
+		if (!best || c->len > best->len) {
 			best = c;
+			best_list = r->pm[i].list;
+		}
 	}
 	r->fp = best;
+	r->fp_list = (uint8_t)best_list;
+}
+
+/* order the matches by list (stable) and work out what the application lists need */
+static int sig_finalize_lists(struct sig_parse *ps)
+{
+	struct sig_rule *r = ps->r;
+	struct sig_sm *sorted;
+	unsigned o = 0;
+
+	if (r->n_pm) {
+		sorted = malloc(r->n_pm * sizeof(*sorted));
+		if (!sorted)
+			return sig_err(ps, "out of memory");
+		for (unsigned li = 0; li < r->n_lists; li++) {
+			r->lists[li].start = o;
+			r->lists[li].n = 0;
+			for (unsigned i = 0; i < r->n_pm; i++) {
+				if (r->pm[i].list != li)
+					continue;
+				sorted[o++] = r->pm[i];
+				r->lists[li].n++;
+			}
+		}
+		free(r->pm);
+		r->pm = sorted;
+	}
+	r->to_client = (r->flow & SIG_FLOW_TO_CLIENT) ? 1 : 0;
+	for (unsigned li = 1; li < r->n_lists; li++) {
+		const struct sig_list *l = &r->lists[li];
+		uint8_t app, st;
+		if (l->buf == SIG_BUF_MAX) {
+			for (unsigned i = l->start; i < l->start + l->n; i++) {
+				const struct sig_appval_ctx *v = r->pm[i].ctx;
+				switch (v->field) {
+				case SIG_AV_URILEN: case SIG_AV_URILEN_RAW:
+					app = SIG_APP_HTTP; st = SIG_ST_REQ_HEADERS; break;
+				case SIG_AV_TLS_VERSION:
+					app = SIG_APP_TLS; st = r->to_client ? SIG_ST_TLS_SH : SIG_ST_TLS_CH; break;
+				default:
+					app = SIG_APP_DNS; st = SIG_ST_DNS; break;
+				}
+				if (r->app && r->app != app)
+					return sig_err(ps, "keyword '%s': not a %s keyword",
+						       r->pm[i].kw ? r->pm[i].kw->name : "?",
+						       r->app == SIG_APP_HTTP ? "http" : r->app == SIG_APP_DNS ? "dns" : "tls");
+				r->app = app;
+				if (st > r->stage)
+					r->stage = st;
+			}
+		} else {
+			const struct sig_bufinfo *bi = sig_buf_info(l->buf);
+			app = bi->app;
+			st = (bi->dirdep && r->to_client) ? bi->stage_resp : bi->stage_req;
+			if (r->app && r->app != app)
+				return sig_err(ps, "keyword '%s': buffer of another protocol than the rule's",
+					       bi->name);
+			r->app = app;
+			if (st > r->stage)
+				r->stage = st;
+		}
+		if (l->n)
+			r->app_rule = 1;
+	}
+	if (r->app_rule && r->app == SIG_APP_HTTP && r->to_client && r->stage < SIG_ST_RESP_HEADERS)
+		r->stage = SIG_ST_RESP_HEADERS;
+	if (r->app_rule && r->app == SIG_APP_TLS && r->to_client)
+		r->stage = SIG_ST_TLS_SH;
+	return 0;
 }
 
 static int sig_options_parse(struct sig_parse *ps, char *opts)
@@ -163,6 +249,7 @@ static int sig_options_parse(struct sig_parse *ps, char *opts)
 			char msg[SIG_ERRLEN];
 			ps->err = msg;
 			msg[0] = 0;
+			ps->cur_kw = kw;
 			int rc = kw->setup(ps, val);
 			ps->err = saved;
 			if (rc)
@@ -221,6 +308,7 @@ int sig_rule_parse(const struct sig_env *env, const char *line, struct sig_rule 
 		goto out;
 	}
 	r->gid = 1;
+	r->n_lists = 1; /* [0]: the payload */
 	ps.r = r;
 	open = strchr(s, '(');
 	close = strrchr(s, ')');
@@ -244,8 +332,8 @@ int sig_rule_parse(const struct sig_env *env, const char *line, struct sig_rule 
 		sig_err(&ps, "header: unknown action '%s'", tok[0]);
 		goto out;
 	}
-	if (sig_proto_parse(tok[1], &r->proto)) {
-		sig_err(&ps, "header: protocol '%s' not supported by natwarden (use ip, tcp, udp or icmp)",
+	if (sig_proto_parse(tok[1], &r->proto, &r->app)) {
+		sig_err(&ps, "header: protocol '%s' not supported by natwarden (use ip, tcp, udp, icmp, http, dns or tls)",
 			tok[1]);
 		goto out;
 	}
@@ -274,7 +362,12 @@ int sig_rule_parse(const struct sig_env *env, const char *line, struct sig_rule 
 			goto out;
 		}
 	}
-	if ((r->proto == SIG_PROTO_IP || r->proto == SIG_PROTO_ICMP) &&
+	if (r->proto == SIG_PROTO_IP && r->app == SIG_APP_NONE &&
+	    (r->sp.type != SIG_AN_ANY || r->dp.type != SIG_AN_ANY)) {
+		sig_err(&ps, "header: ports need protocol tcp or udp");
+		goto out;
+	}
+	if ((r->proto == SIG_PROTO_ICMP) &&
 	    (r->sp.type != SIG_AN_ANY || r->dp.type != SIG_AN_ANY)) {
 		sig_err(&ps, "header: ports need protocol tcp or udp");
 		goto out;
@@ -287,6 +380,8 @@ int sig_rule_parse(const struct sig_env *env, const char *line, struct sig_rule 
 	}
 	if (!r->has_prio)
 		r->prio = r->cls ? r->cls->prio : 3;
+	if (sig_finalize_lists(&ps))
+		goto out;
 	sig_pick_fast_pattern(r);
 	rc = 0;
 out:
@@ -345,6 +440,7 @@ struct sig_sm *sig_rule_add_pm(struct sig_parse *ps, uint8_t type, const struct 
 	v->type = type;
 	v->kw = kw;
 	v->ctx = ctx;
+	v->list = (uint8_t)(ps->cur_list > 0 ? ps->cur_list : 0);
 	if (type != SIG_SM_CONTENT) {
 		ps->last_content = NULL;
 		ps->last_cpm = -1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sig_ruleset.h"
+#include "sig_app.h"
 
 #define SIG_GROUP_MAX_PORTS 32
 
@@ -148,70 +149,132 @@ static int sig_u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* build one group from a list of rule indices (sorted) */
-static int sig_group_build(struct sig_ruleset *rs, struct sig_group *g, const uint32_t *idx,
-			   unsigned n, const struct sig_load *l)
+/* compile the fast patterns of rules idx[0..n) (all have one) into *db */
+static int sig_fp_compile(struct sig_ruleset *rs, const uint32_t *idx, unsigned n, hs_database_t **db,
+			  const struct sig_load *l)
 {
 	const char **pats = NULL;
 	unsigned *flags = NULL, *ids = NULL, nfp = 0;
-	size_t *lens = NULL;
 	hs_compile_error_t *cerr = NULL;
 	int rc = -ENOMEM;
 
-	g->n_rules = n;
-	g->always = calloc(n ? n : 1, sizeof(*g->always));
-	pats = calloc(n ? n : 1, sizeof(*pats));
-	flags = calloc(n ? n : 1, sizeof(*flags));
-	ids = calloc(n ? n : 1, sizeof(*ids));
-	lens = calloc(n ? n : 1, sizeof(*lens));
-	if (!g->always || !pats || !flags || !ids || !lens)
+	*db = NULL;
+	if (!n)
+		return 0;
+	pats = calloc(n, sizeof(*pats));
+	flags = calloc(n, sizeof(*flags));
+	ids = calloc(n, sizeof(*ids));
+	if (!pats || !flags || !ids)
 		goto out;
 	for (unsigned i = 0; i < n; i++) {
-		const struct sig_rule *r = rs->rules[idx[i]];
-		const struct sig_content *c = r->fp;
-		const uint8_t *src;
-		size_t len;
-		char *re;
-		if (!c) {
-			g->always[g->n_always++] = idx[i];
-			continue;
-		}
-		src = c->pat + ((c->flags & SIG_CF_FAST_SUB) ? c->fp_off : 0);
-		len = (c->flags & SIG_CF_FAST_SUB) ? c->fp_len : c->len;
+		const struct sig_content *c = rs->rules[idx[i]]->fp;
+		const uint8_t *src = c->pat + ((c->flags & SIG_CF_FAST_SUB) ? c->fp_off : 0);
+		size_t len = (c->flags & SIG_CF_FAST_SUB) ? c->fp_len : c->len;
 		/* every byte as \xHH: the literal API mistakes a leading NUL for an empty string */
-		re = malloc(len * 4 + 1);
+		char *re = malloc(len * 4 + 1);
 		if (!re)
 			goto out;
 		for (size_t k = 0; k < len; k++)
 			snprintf(re + k * 4, 5, "\\x%02x", src[k]);
 		pats[nfp] = re;
-		lens[nfp] = len * 4;
 		flags[nfp] = HS_FLAG_SINGLEMATCH | ((c->flags & SIG_CF_NOCASE) ? HS_FLAG_CASELESS : 0);
 		ids[nfp] = idx[i];
 		nfp++;
 	}
-	g->n_fp = nfp;
-	rc = 0;
-	if (nfp) {
-		if (hs_compile_multi(pats, flags, ids, nfp, HS_MODE_BLOCK, NULL, &g->db, &cerr) !=
-		    HS_SUCCESS) {
-			sig_report(l, "prefilter compile failed: %s", cerr ? cerr->message : "?");
-			hs_free_compile_error(cerr);
-			rc = -EINVAL;
-			goto out;
-		}
-		if (hs_alloc_scratch(g->db, &rs->proto_scratch) != HS_SUCCESS) {
-			rc = -ENOMEM;
-			goto out;
-		}
+	if (hs_compile_multi(pats, flags, ids, nfp, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+		sig_report(l, "prefilter compile failed: %s", cerr ? cerr->message : "?");
+		hs_free_compile_error(cerr);
+		rc = -EINVAL;
+		goto out;
 	}
+	rc = hs_alloc_scratch(*db, &rs->proto_scratch) == HS_SUCCESS ? 0 : -ENOMEM;
 out:
 	for (unsigned i = 0; pats && i < nfp; i++)
 		free((char *)pats[i]);
 	free(pats);
 	free(flags);
 	free(ids);
-	free(lens);
+	return rc;
+}
+
+/* build one group from a list of rule indices (sorted) */
+static int sig_group_build(struct sig_ruleset *rs, struct sig_group *g, const uint32_t *idx,
+			   unsigned n, const struct sig_load *l)
+{
+	uint32_t *fpidx;
+	unsigned nfp = 0;
+	int rc;
+
+	g->n_rules = n;
+	g->always = calloc(n ? n : 1, sizeof(*g->always));
+	fpidx = calloc(n ? n : 1, sizeof(*fpidx));
+	if (!g->always || !fpidx) {
+		free(fpidx);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (rs->rules[idx[i]]->fp)
+			fpidx[nfp++] = idx[i];
+		else
+			g->always[g->n_always++] = idx[i];
+	}
+	g->n_fp = nfp;
+	rc = sig_fp_compile(rs, fpidx, nfp, &g->db, l);
+	free(fpidx);
+	return rc;
+}
+
+/* application rules: one group per stage, a prefilter database per buffer (and side) */
+static int sig_appgroups_build(struct sig_ruleset *rs, const struct sig_load *l)
+{
+	uint32_t *tmp = malloc((rs->n ? rs->n : 1) * sizeof(uint32_t));
+	int rc = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (unsigned st = 1; st < SIG_ST_MAX && !rc; st++) {
+		struct sig_appgroup *ag = &rs->app[st];
+		unsigned n = 0;
+		for (unsigned i = 0; i < rs->n; i++)
+			if (rs->rules[i]->app_rule && rs->rules[i]->stage == st)
+				n++;
+		if (!n)
+			continue;
+		ag->always = calloc(n, sizeof(uint32_t));
+		if (!ag->always) {
+			rc = -ENOMEM;
+			break;
+		}
+		ag->n_rules = n;
+		for (unsigned i = 0; i < rs->n; i++) {
+			const struct sig_rule *r = rs->rules[i];
+			const struct sig_list *fl;
+			if (!r->app_rule || r->stage != st)
+				continue;
+			fl = r->fp ? &r->lists[r->fp_list] : NULL;
+			if (!fl || r->fp_list == 0 || fl->n_xf || fl->buf >= SIG_BUF_MAX)
+				ag->always[ag->n_always++] = i;
+		}
+		for (unsigned key = 0; key < SIG_BUF_MAX * 2 && !rc; key++) {
+			unsigned k = 0;
+			for (unsigned i = 0; i < rs->n; i++) {
+				const struct sig_rule *r = rs->rules[i];
+				const struct sig_list *fl;
+				if (!r->app_rule || r->stage != st || !r->fp || r->fp_list == 0)
+					continue;
+				fl = &r->lists[r->fp_list];
+				if (fl->n_xf || fl->buf >= SIG_BUF_MAX)
+					continue;
+				if ((unsigned)fl->buf * 2 + (sig_buf_info(fl->buf)->dirdep && r->to_client) != key)
+					continue;
+				tmp[k++] = i;
+			}
+			if (k)
+				rc = sig_fp_compile(rs, tmp, k, &ag->db[key], l);
+			ag->n_fp += k;
+		}
+	}
+	free(tmp);
 	return rc;
 }
 
@@ -222,6 +285,7 @@ static unsigned sig_rule_classes(const struct sig_rule *r)
 	case SIG_PROTO_TCP: return 1u << SIG_PC_TCP;
 	case SIG_PROTO_UDP: return 1u << SIG_PC_UDP;
 	case SIG_PROTO_ICMP: return 1u << SIG_PC_ICMP;
+	case SIG_PROTO_TCPUDP: return 1u << SIG_PC_TCP | 1u << SIG_PC_UDP;
 	default: return (1u << SIG_PC_MAX) - 1;
 	}
 }
@@ -258,6 +322,8 @@ static int sig_groups_build(struct sig_ruleset *rs, const struct sig_load *l)
 		unsigned cls = sig_rule_classes(r);
 		uint16_t ports[SIG_GROUP_MAX_PORTS];
 		int np = -1;
+		if (r->app_rule)
+			continue; /* evaluated per application event (sig_appgroups_build) */
 		if ((r->proto == SIG_PROTO_TCP || r->proto == SIG_PROTO_UDP) && !r->bidir)
 			np = sig_port_list(&r->dp, ports, SIG_GROUP_MAX_PORTS);
 		if (np > 0) {
@@ -394,6 +460,8 @@ int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out)
 	vec.v = NULL;
 	vec.n = 0;
 	rc = sig_groups_build(rs, l);
+	if (!rc)
+		rc = sig_appgroups_build(rs, l);
 	if (rc)
 		goto fail;
 	*out = rs;
@@ -426,6 +494,12 @@ void sig_ruleset_free(struct sig_ruleset *rs)
 		free(rs->groups[i].always);
 	}
 	free(rs->groups);
+	for (unsigned st = 0; st < SIG_ST_MAX; st++) {
+		for (unsigned k = 0; k < SIG_BUF_MAX * 2; k++)
+			if (rs->app[st].db[k])
+				hs_free_database(rs->app[st].db[k]);
+		free(rs->app[st].always);
+	}
 	free(rs->ports[0]);
 	free(rs->ports[1]);
 	if (rs->proto_scratch)
@@ -557,6 +631,41 @@ unsigned sig_ruleset_candidates(const struct sig_ruleset *rs, const struct sig_g
 	n = ws->n_cand;
 	memcpy(ws->cand + n, g->always, g->n_always * sizeof(uint32_t));
 	n += g->n_always;
+	if (n > 1 && ws->n_cand)
+		sig_sort_u32(ws->cand, n);
+	return n;
+}
+
+unsigned sig_ruleset_app_candidates(const struct sig_ruleset *rs, unsigned stage,
+				    struct sig_wscratch *ws, struct sig_appctx *ac)
+{
+	const struct sig_appgroup *ag;
+	unsigned n;
+
+	ws->n_cand = 0;
+	if (stage >= SIG_ST_MAX)
+		return 0;
+	ag = &rs->app[stage];
+	if (!ag->n_rules)
+		return 0;
+	for (unsigned key = 0; key < SIG_BUF_MAX * 2 && ws->hs; key++) {
+		if (!ag->db[key])
+			continue;
+		for (unsigned idx = 0; idx < 64; idx++) {
+			const uint8_t *p;
+			size_t len;
+			if (!sig_app_buffer(ac, key / 2, key & 1, idx, &p, &len))
+				break;
+			if (len)
+				hs_scan(ag->db[key], (const char *)p, (unsigned)len, 0, ws->hs, sig_hs_hit,
+					ws);
+		}
+	}
+	for (unsigned i = 0; i < ws->n_cand; i++)
+		ws->seen[ws->cand[i] / 8] = 0;
+	n = ws->n_cand;
+	memcpy(ws->cand + n, ag->always, ag->n_always * sizeof(uint32_t));
+	n += ag->n_always;
 	if (n > 1 && ws->n_cand)
 		sig_sort_u32(ws->cand, n);
 	return n;

@@ -16,6 +16,13 @@ struct sig_group {
 	unsigned n_fp;
 };
 
+/* application rules evaluated at one stage (enum sig_stage) */
+struct sig_appgroup {
+	hs_database_t *db[SIG_BUF_MAX * 2]; /* fast patterns by buffer*2 + response side */
+	uint32_t *always;                   /* rules whose fast pattern is not in an app buffer */
+	unsigned n_always, n_rules, n_fp;
+};
+
 struct sig_portgroup {
 	uint16_t port;
 	struct sig_group *g;
@@ -41,6 +48,7 @@ struct sig_ruleset {
 	struct sig_group *dflt[SIG_PC_MAX];   /* per packet class */
 	struct sig_portgroup *ports[2];       /* tcp, udp: sorted by port */
 	unsigned n_ports[2];
+	struct sig_appgroup app[SIG_ST_MAX];  /* application rules by stage */
 	hs_scratch_t *proto_scratch;          /* prototype, cloned per worker */
 	struct sig_wscratch *ws[SIG_MAX_WORKERS];
 	uint64_t generation;
@@ -72,5 +80,9 @@ const struct sig_group *sig_ruleset_group(const struct sig_ruleset *rs,
 /* candidates of group g for buf (sorted rule indices into ws->cand); returns the count */
 unsigned sig_ruleset_candidates(const struct sig_ruleset *rs, const struct sig_group *g,
 				struct sig_wscratch *ws, const uint8_t *buf, size_t len);
+
+/* candidates among the application rules of a stage for the event ac */
+unsigned sig_ruleset_app_candidates(const struct sig_ruleset *rs, unsigned stage,
+				    struct sig_wscratch *ws, struct sig_appctx *ac);
 
 #endif /* SIG_RULESET_H */

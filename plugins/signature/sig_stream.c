@@ -140,3 +140,57 @@ void sig_stream_update(struct sig_stream *s, const struct nw_pkt_info *pi)
 		}
 	}
 }
+
+unsigned sig_stream_new(const struct sig_stream *s, const struct nw_pkt_info *pi,
+			const uint8_t *d[2], size_t n[2])
+{
+	size_t plen = pi->payload_len;
+	int64_t rel, end_rel, prel;
+	uint32_t next;
+	unsigned k = 0;
+
+	if ((pi->tcp_flags & NW_TCP_SYN) || !plen)
+		return 0;
+	if (!s->init) {
+		d[0] = pi->payload;
+		n[0] = plen;
+		return 1;
+	}
+	rel = (int32_t)(pi->tcp_seq - s->next_seq);
+	if (rel > 0)
+		return 0;
+	end_rel = rel + (int64_t)plen;
+	if (end_rel <= 0)
+		return 0;
+	d[k] = pi->payload + (size_t)-rel;
+	n[k++] = (size_t)end_rel;
+	next = s->next_seq + (uint32_t)end_rel;
+	if (s->pend_len) {
+		prel = (int32_t)(s->pend_seq - next);
+		if (prel <= 0 && prel + s->pend_len > 0) {
+			d[k] = s->pend + (size_t)-prel;
+			n[k++] = (size_t)(prel + s->pend_len);
+		}
+	}
+	return k;
+}
+
+int sig_stream_head(const struct sig_stream *s, const struct nw_pkt_info *pi,
+		    const struct sig_view *v, const uint8_t **p, size_t *n)
+{
+	if (v->has_stream) {
+		if (v->sbase != 0)
+			return 0;
+		*p = v->sbuf;
+		*n = v->slen;
+		return 1;
+	}
+	if (!pi->payload_len || v->nothing_new || v->ooo)
+		return 0;
+	if (!s->init || ((int32_t)(pi->tcp_seq - s->next_seq) == 0 && s->base + s->len == 0)) {
+		*p = pi->payload;
+		*n = pi->payload_len;
+		return 1;
+	}
+	return 0;
+}

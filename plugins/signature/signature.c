@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sig_ruleset.h"
+#include "sig_app.h"
 
 static const struct nw_services *svc;
 
@@ -25,6 +26,16 @@ struct sig_conf {
 	unsigned n_off_classes;
 	unsigned off_actions;       /* SIG_ACTBIT(action) */
 	struct sig_vars vars;
+	unsigned http_parsers;      /* concurrent libhtp parsers per worker */
+	uint64_t http_body_limit;   /* body bytes inspected per transaction and direction */
+	uint64_t http_header_limit; /* raw header bytes kept per transaction and direction */
+	int rule_report;            /* check prints loaded/skipped counts and top reasons */
+};
+
+#define SIG_MAX_REASONS 256
+struct sig_reason {
+	char text[96];
+	unsigned n;
 };
 
 struct sig_priv {
@@ -41,12 +52,20 @@ struct sig_priv {
 	unsigned g_rules, g_bad;
 	unsigned reason_rule;
 	unsigned bad_reported;
+	unsigned c_app[SIG_APP_UNKNOWN + 1], c_http_err, c_http_cap, c_dns_err, c_tls_err,
+		c_app_events, g_http_parsers;
+	struct sig_reason reasons[SIG_MAX_REASONS];
+	unsigned n_reasons, n_reason_other;
 };
 
 struct sig_wpriv {
 	unsigned id;
 	pcre2_match_data *md;
 	uint8_t *sbuf;
+	struct sig_http_worker *hw;
+	struct sig_appctx ac;
+	struct sig_dns_msg *dns;
+	struct sig_tls_hello *tls;
 };
 
 /* ---- configuration ---- */
@@ -130,6 +149,9 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 	int err = 0;
 
 	memset(c, 0, sizeof(*c));
+	c->http_parsers = 4096;
+	c->http_body_limit = 65536;
+	c->http_header_limit = 16384;
 	if (sig_vars_defaults(&c->vars))
 		return -ENOMEM;
 	for (unsigned i = 0; sec && (key = svc->conf_kv(sec, i, &val, &line)) != NULL; i++) {
@@ -158,6 +180,30 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 			if (sig_bool(val, &c->overlap_drop))
 				err = svc->conf_error(cfg, sec, line,
 						      "stream-overlap-drop: expected yes or no");
+		} else if (!strcmp(key, "rule-report")) {
+			if (sig_bool(val, &c->rule_report))
+				err = svc->conf_error(cfg, sec, line, "rule-report: expected yes or no");
+		} else if (!strcmp(key, "http-parsers") || !strcmp(key, "http-body-limit") ||
+			   !strcmp(key, "http-header-limit")) {
+			char *end;
+			unsigned long long v = strtoull(val, &end, 10), mul = 1;
+			if (*end == 'k' || *end == 'K')
+				mul = 1024, end++;
+			else if (*end == 'm' || *end == 'M')
+				mul = 1024 * 1024, end++;
+			v *= mul;
+			if (end == val || *end || (!strcmp(key, "http-parsers") && (v < 1 || v > 1000000)) ||
+			    (strcmp(key, "http-parsers") && (v < 256 || v > 16 * 1024 * 1024))) {
+				err = svc->conf_error(cfg, sec, line,
+						      "%s: expected a number (parsers 1..1000000, limits 256..16m bytes)",
+						      key);
+			} else if (!strcmp(key, "http-parsers")) {
+				c->http_parsers = (unsigned)v;
+			} else if (!strcmp(key, "http-body-limit")) {
+				c->http_body_limit = v;
+			} else {
+				c->http_header_limit = v;
+			}
 		} else if (!strcmp(key, "offense-jail")) {
 			if (strlen(val) >= sizeof(c->jail) || !*val)
 				err = svc->conf_error(cfg, sec, line, "offense-jail: 1..31 characters");
@@ -281,12 +327,91 @@ struct sig_errctx {
 	unsigned n;
 };
 
+/* the reason of a skipped rule without its place and values ("keyword 'x' not supported") */
+static void sig_reason_key(const char *msg, char *out, size_t outlen)
+{
+	const char *k = strstr(msg, "keyword '"), *h = strstr(msg, "header: "), *q;
+
+	if (k && (!h || k < h)) {
+		q = strchr(k + 9, '\'');
+		int n = q ? (int)(q - k) + 1 : (int)strlen(k);
+		if (strstr(k, "not supported by natwarden"))
+			snprintf(out, outlen, "%.*s: not supported by natwarden", n, k);
+		else if (strstr(k, "buffer of another protocol") || strstr(k, "an HTTP buffer"))
+			snprintf(out, outlen, "%.*s: %s", n, k, strstr(k, ": ") ? strstr(k, ": ") + 2 : "");
+		else
+			snprintf(out, outlen, "%.*s: bad value", n, k);
+	} else if (h) {
+		q = strstr(h, " not supported");
+		if (q)
+			snprintf(out, outlen, "%.*s not supported by natwarden", (int)(q - h), h);
+		else
+			snprintf(out, outlen, "%.60s", h);
+	} else if (strstr(msg, "duplicate of")) {
+		snprintf(out, outlen, "duplicate sid");
+	} else {
+		q = strstr(msg, ": sid ");
+		snprintf(out, outlen, "%.60s", q ? q + 2 : msg);
+	}
+}
+
+static void sig_reason_count(struct sig_priv *p, const char *msg)
+{
+	char key[96];
+
+	sig_reason_key(msg, key, sizeof(key));
+	for (unsigned i = 0; i < p->n_reasons; i++) {
+		if (!strcmp(p->reasons[i].text, key)) {
+			p->reasons[i].n++;
+			return;
+		}
+	}
+	if (p->n_reasons == SIG_MAX_REASONS) {
+		p->n_reason_other++;
+		return;
+	}
+	snprintf(p->reasons[p->n_reasons].text, sizeof(p->reasons[0].text), "%s", key);
+	p->reasons[p->n_reasons++].n = 1;
+}
+
 static void sig_load_error(void *opaque, const char *msg)
 {
 	struct sig_errctx *e = opaque;
 
 	e->n++;
-	svc->log(e->p->self, NW_LOG_ERR, "%s", msg);
+	if (e->p->conf.rule_report)
+		sig_reason_count(e->p, msg);
+	if (!e->p->conf.rule_report || e->p->bad_reported++ < 20)
+		svc->log(e->p->self, NW_LOG_ERR, "%s", msg);
+}
+
+static int sig_reason_cmp(const void *a, const void *b)
+{
+	const struct sig_reason *x = a, *y = b;
+
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->text, y->text);
+}
+
+static void sig_rule_report(struct sig_priv *p, const struct sig_ruleset *rs)
+{
+	unsigned total = rs->n + rs->n_bad, napp[SIG_APP_UNKNOWN + 1] = { 0 }, nappr = 0;
+
+	for (unsigned i = 0; i < rs->n; i++) {
+		napp[rs->rules[i]->app < SIG_APP_UNKNOWN ? rs->rules[i]->app : 0]++;
+		nappr += rs->rules[i]->app_rule;
+	}
+	svc->log(p->self, NW_LOG_NOTICE,
+		 "rule report: %u rules, %u loaded (%.1f%%), %u skipped; loaded by protocol: "
+		 "http %u, dns %u, tls %u, other %u; %u inspect application buffers",
+		 total, rs->n, total ? 100.0 * rs->n / total : 100.0, rs->n_bad, napp[SIG_APP_HTTP],
+		 napp[SIG_APP_DNS], napp[SIG_APP_TLS], napp[SIG_APP_NONE], nappr);
+	qsort(p->reasons, p->n_reasons, sizeof(p->reasons[0]), sig_reason_cmp);
+	for (unsigned i = 0; i < p->n_reasons && i < 25; i++)
+		svc->log(p->self, NW_LOG_NOTICE, "rule report: skipped %6u  %s", p->reasons[i].n,
+			 p->reasons[i].text);
+	if (p->n_reasons > 25 || p->n_reason_other)
+		svc->log(p->self, NW_LOG_NOTICE, "rule report: ... %u more reasons",
+			 p->n_reasons > 25 ? p->n_reasons - 25 : p->n_reason_other);
 }
 
 static const struct nw_keyword *sig_ext_find(const char *name, void **ppriv)
@@ -362,6 +487,24 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 	    svc->counter_register(self, "no_scratch", "packets not inspected (no worker scratch)",
 				  &p->c_noscratch) ||
 	    svc->counter_register(self, "rules_loaded", "rules in use", &p->g_rules) ||
+	    svc->counter_register(self, "app_http_flows", "flows detected as HTTP",
+				  &p->c_app[SIG_APP_HTTP]) ||
+	    svc->counter_register(self, "app_dns_flows", "flows detected as DNS",
+				  &p->c_app[SIG_APP_DNS]) ||
+	    svc->counter_register(self, "app_tls_flows", "flows detected as TLS",
+				  &p->c_app[SIG_APP_TLS]) ||
+	    svc->counter_register(self, "app_unknown_flows", "flows of no parsed protocol",
+				  &p->c_app[SIG_APP_UNKNOWN]) ||
+	    svc->counter_register(self, "app_events", "application events inspected",
+				  &p->c_app_events) ||
+	    svc->counter_register(self, "http_parser_errors", "HTTP flows the parser gave up on",
+				  &p->c_http_err) ||
+	    svc->counter_register(self, "http_parser_cap", "HTTP flows without a parser (cap hit)",
+				  &p->c_http_cap) ||
+	    svc->counter_register(self, "dns_parse_errors", "malformed DNS messages",
+				  &p->c_dns_err) ||
+	    svc->counter_register(self, "tls_parse_errors", "malformed or unseen TLS hellos",
+				  &p->c_tls_err) ||
 	    svc->counter_register(self, "rules_failed", "rules skipped (errors)", &p->g_bad))
 		return -EINVAL;
 	if (svc->reason_register(self, "rule", &p->reason_rule))
@@ -382,6 +525,8 @@ static int sig_check(nw_plugin *self, void *priv)
 	old = atomic_exchange(&p->rs, rs);
 	sig_ruleset_free(old); /* check runs before any worker */
 	sig_publish_gauges(p, rs);
+	if (p->conf.rule_report)
+		sig_rule_report(p, rs);
 	if (!p->conf.n_rules)
 		svc->log(self, NW_LOG_NOTICE, "no rule files configured");
 	svc->log(self, rs->n_bad ? NW_LOG_ERR : NW_LOG_INFO,
@@ -405,6 +550,20 @@ static int sig_worker_start(void *priv, void *wpriv, unsigned worker)
 	w->sbuf = malloc(SIG_SBUF_SIZE);
 	if (!w->md || !w->sbuf)
 		return -ENOMEM;
+	{
+		struct sig_http_conf hc = { p->conf.http_parsers, p->conf.http_body_limit,
+					    p->conf.http_header_limit };
+		w->hw = sig_http_worker_new(&hc);
+		w->ac.arena = malloc(SIG_ARENA_SIZE);
+		w->ac.xf_size = (p->conf.http_body_limit > SIG_ARENA_SIZE ? p->conf.http_body_limit
+									  : SIG_ARENA_SIZE) + 16;
+		w->ac.xf[0] = malloc(w->ac.xf_size);
+		w->ac.xf[1] = malloc(w->ac.xf_size);
+		w->dns = malloc(sizeof(*w->dns));
+		w->tls = malloc(sizeof(*w->tls));
+		if (!w->hw || !w->ac.arena || !w->ac.xf[0] || !w->ac.xf[1] || !w->dns || !w->tls)
+			return -ENOMEM;
+	}
 	atomic_fetch_or(&p->workers, 1ull << worker);
 	rs = atomic_load(&p->rs);
 	if (rs)
@@ -420,6 +579,27 @@ static void sig_worker_stop(void *priv, void *wpriv, unsigned worker)
 	free(w->sbuf);
 	w->md = NULL;
 	w->sbuf = NULL;
+	sig_http_worker_free(w->hw);
+	w->hw = NULL;
+	free(w->ac.arena);
+	free(w->ac.xf[0]);
+	free(w->ac.xf[1]);
+	free(w->dns);
+	free(w->tls);
+	memset(&w->ac, 0, sizeof(w->ac));
+	w->dns = NULL;
+	w->tls = NULL;
+}
+
+static void sig_flow_end(void *priv, void *wpriv, nw_flow *flow)
+{
+	struct sig_priv *p = priv;
+	struct sig_flowpriv *fp = svc->flow_priv(flow, p->self);
+
+	if (fp && fp->http) {
+		sig_http_flow_free(fp->http);
+		fp->http = NULL;
+	}
 }
 
 static int sig_offense_wanted(const struct sig_conf *c, const struct sig_rule *r)
@@ -490,48 +670,275 @@ static void sig_emit_offense(struct sig_priv *p, const nw_packet *pkt,
 	svc->counter_add(p->self, pkt, p->c_offenses, 1);
 }
 
+/* one packet being judged */
+struct sig_pktctx {
+	struct sig_priv *p;
+	struct sig_wpriv *w;
+	struct sig_ruleset *rs;
+	struct sig_wscratch *ws;
+	nw_packet *pkt;
+	nw_flow *flow;
+	const struct nw_pkt_info *pi;
+	struct sig_flowpriv *fp;
+	struct sig_view v;
+	size_t pkt_len;
+	struct sig_mctx m;
+	int verdict;
+	unsigned alerts;
+	int stop; /* a pass rule matched */
+};
+
+/* the payload list of r on the packet, then on the stream */
+static int sig_eval_payload(struct sig_pktctx *c, const struct sig_rule *r)
+{
+	struct sig_mctx *m = &c->m;
+	int matched;
+
+	if (r->lists[0].n == 0)
+		return 1;
+	m->buf = c->pi->payload;
+	m->len = c->pkt_len;
+	m->abs_base = 0;
+	m->min_end = c->v.pkt_min_end;
+	m->stream = 0;
+	matched = c->pkt_len && sig_inspect_payload(m, r);
+	if (!matched && c->v.has_stream && !r->pkt_only) {
+		m->buf = c->v.sbuf;
+		m->len = c->v.slen;
+		m->abs_base = c->v.sbase;
+		m->min_end = c->v.s_min_end;
+		m->stream = 1;
+		matched = sig_inspect_payload(m, r);
+	}
+	return matched;
+}
+
+/* a rule matched: thresholds, flowbits, action, alert */
+static void sig_hit(struct sig_pktctx *c, const struct sig_rule *r)
+{
+	struct sig_priv *p = c->p;
+	const struct nw_pkt_info *pi = c->pi;
+
+	if (r->df.type && !sig_thr_check(&p->thr, r, &r->df, 1, pi, pi->ts_ns))
+		return;
+	sig_flowbits_apply(&c->m, r);
+	if (r->action == SIG_ACT_PASS) {
+		if (c->fp)
+			c->fp->flags |= SIG_FP_PASSED;
+		svc->counter_add(p->self, c->pkt, p->c_passes, 1);
+		c->stop = 1;
+		return;
+	}
+	if (r->action == SIG_ACT_DROP || r->action == SIG_ACT_REJECT) {
+		int vd = r->action == SIG_ACT_DROP ? NW_DROP : NW_REJECT;
+		if (c->verdict == NW_CONTINUE) {
+			c->verdict = vd;
+			svc->counter_add(p->self, c->pkt, vd == NW_DROP ? p->c_drops : p->c_rejects, 1);
+			if (c->flow && pi->ip_proto == 6) {
+				svc->flow_set_verdict(c->flow, NW_DROP);
+				if (c->fp)
+					c->fp->flags |= SIG_FP_DROPPED;
+			}
+		}
+	}
+	if (r->noalert)
+		return;
+	if (r->thr.type && !sig_thr_check(&p->thr, r, &r->thr, 0, pi, pi->ts_ns))
+		return;
+	if (c->alerts++ < SIG_MAX_ALERTS_PKT) {
+		int shown = r->action == SIG_ACT_DROP ? NW_DROP
+			    : r->action == SIG_ACT_REJECT ? NW_REJECT : c->verdict;
+		sig_emit_alert(p, c->pkt, pi, r, shown == NW_CONTINUE ? NW_ACCEPT : shown);
+		if (sig_offense_wanted(&p->conf, r))
+			sig_emit_offense(p, c->pkt, pi, r);
+	}
+}
+
+/* an application event (HTTP transaction stage, DNS message, TLS hello): its rules */
+static void sig_app_event(void *opaque, struct sig_appctx *ac)
+{
+	struct sig_pktctx *c = opaque;
+	unsigned n;
+
+	if (c->stop || (c->fp && (c->fp->flags & SIG_FP_PASSED)))
+		return;
+	svc->counter_add(c->p->self, c->pkt, c->p->c_app_events, 1);
+	n = sig_ruleset_app_candidates(c->rs, ac->stage, c->ws, ac);
+	c->m.ac = ac;
+	for (unsigned k = 0; k < n && !c->stop; k++) {
+		const struct sig_rule *r = c->rs->rules[c->ws->cand[k]];
+		if (!sig_match_header(&c->m, r) || !sig_match_packet_tests(&c->m, r) ||
+		    !sig_flowbits_check(&c->m, r))
+			continue;
+		if (!sig_inspect_app(&c->m, r) || !sig_eval_payload(c, r))
+			continue;
+		sig_hit(c, r);
+	}
+	c->m.ac = NULL;
+}
+
+static void sig_app_setup(struct sig_pktctx *c, uint8_t app, uint8_t stage)
+{
+	struct sig_appctx *ac = &c->w->ac;
+
+	sig_appctx_reset(ac);
+	ac->app = app;
+	ac->stage = stage;
+	ac->tx = NULL;
+	ac->hf = NULL;
+	ac->dns = app == SIG_APP_DNS ? c->w->dns : NULL;
+	ac->tls = app == SIG_APP_TLS ? c->w->tls : NULL;
+}
+
+static void sig_app_dns(struct sig_pktctx *c, const uint8_t *d, size_t n)
+{
+	if (sig_dns_parse(d, n, c->w->dns)) {
+		svc->counter_add(c->p->self, c->pkt, c->p->c_dns_err, 1);
+		return;
+	}
+	sig_app_setup(c, SIG_APP_DNS, SIG_ST_DNS);
+	sig_app_event(c, &c->w->ac);
+}
+
+/* detection and parsing for the packet's flow; rules of the events it completes run here */
+static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
+{
+	struct sig_priv *p = c->p;
+	struct sig_flowpriv *fp = c->fp;
+	const struct nw_pkt_info *pi = c->pi;
+	const uint8_t *hp = NULL;
+	size_t hn = 0;
+	int have_head = 0, fed = 0;
+
+	if (!fp || !pi->payload_len || !(pi->flags & NW_PKT_L4) || pi->dir > 1)
+		return;
+	if (pi->ip_proto == 6 && st)
+		have_head = sig_stream_head(st, pi, &c->v, &hp, &hn);
+	if (fp->app == SIG_APP_NONE) {
+		if (pi->ip_proto == 17) {
+			fp->app = sig_app_detect(pi->payload, pi->payload_len, 0);
+		} else if (pi->ip_proto == 6 && st) {
+			uint8_t a = have_head ? sig_app_detect(hp, hn, 1) : SIG_APP_UNKNOWN;
+			if (a == SIG_APP_NONE && !c->v.nothing_new && ++fp->tries[pi->dir] > 32)
+				a = SIG_APP_UNKNOWN;
+			fp->app = a;
+		} else {
+			fp->app = SIG_APP_UNKNOWN;
+		}
+		if (fp->app != SIG_APP_NONE)
+			svc->counter_add(p->self, c->pkt, p->c_app[fp->app], 1);
+		c->m.app = fp->app;
+		if (fp->app == SIG_APP_HTTP) {
+			fp->http = sig_http_flow_new(c->w->hw);
+			if (!fp->http) {
+				fp->flags |= SIG_FP_HTTP_CAP;
+				svc->counter_add(p->self, c->pkt, p->c_http_cap, 1);
+			} else if (have_head) {
+				/* everything from the start of this direction */
+				if (sig_http_feed(fp->http, pi->dir, hp, hn, pi->ts_ns, &c->w->ac,
+						  sig_app_event, c))
+					svc->counter_add(p->self, c->pkt, p->c_http_err, 1);
+				fed = 1;
+			}
+		}
+	}
+	switch (fp->app) {
+	case SIG_APP_HTTP:
+		if (fp->http && !fed) {
+			const uint8_t *d[2];
+			size_t n[2];
+			unsigned k = sig_stream_new(st, pi, d, n);
+			for (unsigned i = 0; i < k; i++) {
+				if (sig_http_feed(fp->http, pi->dir, d[i], n[i], pi->ts_ns, &c->w->ac,
+						  sig_app_event, c)) {
+					svc->counter_add(p->self, c->pkt, p->c_http_err, 1);
+					fp->flags |= SIG_FP_APP_ERROR;
+					break;
+				}
+			}
+		}
+		break;
+	case SIG_APP_DNS:
+		if (pi->ip_proto == 17) {
+			sig_app_dns(c, pi->payload, pi->payload_len);
+		} else if (pi->payload_len >= 14) {
+			size_t l = (size_t)(pi->payload[0] << 8 | pi->payload[1]);
+			if (l + 2 <= pi->payload_len)
+				sig_app_dns(c, pi->payload + 2, l);
+		}
+		break;
+	case SIG_APP_TLS: {
+		uint8_t done = pi->dir == NW_DIR_TO_SERVER ? SIG_FP_TLS_CH : SIG_FP_TLS_SH;
+		int rc;
+		if (fp->flags & done)
+			break;
+		if (!have_head) {
+			if (!c->v.nothing_new && !c->v.ooo) {
+				fp->flags |= done; /* its start left the window */
+				svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+			}
+			break;
+		}
+		rc = sig_tls_parse(hp, hn, c->w->tls);
+		if (rc == 0)
+			break;
+		fp->flags |= done;
+		if (rc < 0) {
+			svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+			break;
+		}
+		sig_app_setup(c, SIG_APP_TLS, c->w->tls->type == 1 ? SIG_ST_TLS_CH : SIG_ST_TLS_SH);
+		sig_app_event(c, &c->w->ac);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 {
 	struct sig_priv *p = priv;
 	struct sig_wpriv *w = wpriv;
 	struct sig_ruleset *rs = atomic_load_explicit(&p->rs, memory_order_acquire);
-	const struct nw_pkt_info *pi;
-	struct sig_flowpriv *fp = NULL;
+	struct sig_pktctx c;
 	struct sig_stream *st = NULL;
-	struct sig_wscratch *ws;
 	const struct sig_group *g;
-	struct sig_view v;
-	struct sig_mctx m;
 	const uint8_t *scan;
-	size_t scan_len, pkt_len;
-	unsigned n, alerts = 0;
-	int verdict = NW_CONTINUE;
+	size_t scan_len;
+	unsigned n;
 
 	if (!rs || !rs->n)
 		return NW_CONTINUE;
-	pi = svc->pkt_info(pkt);
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.w = w;
+	c.rs = rs;
+	c.pkt = pkt;
+	c.flow = flow;
+	c.verdict = NW_CONTINUE;
+	c.pi = svc->pkt_info(pkt);
 	if (flow) {
-		fp = svc->flow_priv(flow, p->self);
-		if (fp && (fp->flags & SIG_FP_PASSED))
+		c.fp = svc->flow_priv(flow, p->self);
+		if (c.fp && (c.fp->flags & SIG_FP_PASSED))
 			return NW_CONTINUE;
-		if (fp && (fp->flags & SIG_FP_DROPPED))
+		if (c.fp && (c.fp->flags & SIG_FP_DROPPED))
 			return NW_RESULT(NW_DROP, p->reason_rule);
 	}
-	ws = w->id < SIG_MAX_WORKERS ? rs->ws[w->id] : NULL;
-	if (!ws || !w->md) {
+	c.ws = w->id < SIG_MAX_WORKERS ? rs->ws[w->id] : NULL;
+	if (!c.ws || !w->md || !w->hw) {
 		svc->counter_add(p->self, pkt, p->c_noscratch, 1);
 		return NW_CONTINUE;
 	}
-	memset(&v, 0, sizeof(v));
-	pkt_len = pi->payload_len;
-	if (fp && pi->ip_proto == 6 && (pi->flags & NW_PKT_L4) && pi->dir <= 1) {
-		st = &fp->st[pi->dir];
-		sig_stream_view(st, pi, w->sbuf, &v);
-		if (v.nothing_new)
-			pkt_len = 0;
-		if (v.ooo)
+	c.pkt_len = c.pi->payload_len;
+	if (c.fp && c.pi->ip_proto == 6 && (c.pi->flags & NW_PKT_L4) && c.pi->dir <= 1) {
+		st = &c.fp->st[c.pi->dir];
+		sig_stream_view(st, c.pi, w->sbuf, &c.v);
+		if (c.v.nothing_new)
+			c.pkt_len = 0;
+		if (c.v.ooo)
 			svc->counter_add(p->self, pkt, p->c_ooo, 1);
-		if (v.overlap_diff) {
+		if (c.v.overlap_diff) {
 			svc->counter_add(p->self, pkt, p->c_overlap, 1);
 			if (p->conf.overlap_drop) {
 				svc->counter_add(p->self, pkt, p->c_drops, 1);
@@ -539,86 +946,39 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 			}
 		}
 	}
-	scan = v.has_stream ? v.sbuf : pi->payload;
-	scan_len = v.has_stream ? v.slen : pkt_len;
-	g = sig_ruleset_group(rs, pi);
-	n = sig_ruleset_candidates(rs, g, ws, scan, scan_len);
+	c.m.pi = c.pi;
+	c.m.pkt = pkt;
+	c.m.flow = flow;
+	c.m.flowbits = c.fp ? c.fp->bits : NULL;
+	c.m.established = flow ? (svc->flow_info(flow)->tcp_state == NW_CT_ESTABLISHED ||
+				  (c.pi->ip_proto != 6 && svc->flow_info(flow)->pkts[NW_DIR_TO_CLIENT] > 0))
+			       : 0;
+	c.m.md = w->md;
+	c.m.mc = p->mc;
+	c.m.app = c.fp ? c.fp->app : SIG_APP_NONE;
 
-	memset(&m, 0, sizeof(m));
-	m.pi = pi;
-	m.pkt = pkt;
-	m.flow = flow;
-	m.flowbits = fp ? fp->bits : NULL;
-	m.established = flow ? (svc->flow_info(flow)->tcp_state == NW_CT_ESTABLISHED ||
-				(pi->ip_proto != 6 && svc->flow_info(flow)->pkts[NW_DIR_TO_CLIENT] > 0))
-			     : 0;
-	m.md = w->md;
-	m.mc = p->mc;
-	for (unsigned k = 0; k < n; k++) {
-		const struct sig_rule *r = rs->rules[ws->cand[k]];
-		int matched = 0;
+	/* application layer first: its events evaluate the application rules */
+	sig_app_packet(&c, st);
+	c.m.app = c.fp ? c.fp->app : SIG_APP_NONE;
 
-		if (!sig_match_header(&m, r) || !sig_match_packet_tests(&m, r) ||
-		    !sig_flowbits_check(&m, r))
+	scan = c.v.has_stream ? c.v.sbuf : c.pi->payload;
+	scan_len = c.v.has_stream ? c.v.slen : c.pkt_len;
+	g = sig_ruleset_group(rs, c.pi);
+	n = c.stop ? 0 : sig_ruleset_candidates(rs, g, c.ws, scan, scan_len);
+	for (unsigned k = 0; k < n && !c.stop; k++) {
+		const struct sig_rule *r = rs->rules[c.ws->cand[k]];
+
+		if (!sig_match_header(&c.m, r) || !sig_match_packet_tests(&c.m, r) ||
+		    !sig_flowbits_check(&c.m, r))
 			continue;
-		if (r->n_pm == 0) {
-			matched = 1;
-		} else {
-			m.buf = pi->payload;
-			m.len = pkt_len;
-			m.abs_base = 0;
-			m.min_end = v.pkt_min_end;
-			m.stream = 0;
-			matched = pkt_len && sig_inspect_payload(&m, r);
-			if (!matched && v.has_stream && !r->pkt_only) {
-				m.buf = v.sbuf;
-				m.len = v.slen;
-				m.abs_base = v.sbase;
-				m.min_end = v.s_min_end;
-				m.stream = 1;
-				matched = sig_inspect_payload(&m, r);
-			}
-		}
-		if (!matched)
+		if (!sig_eval_payload(&c, r))
 			continue;
-		if (r->df.type && !sig_thr_check(&p->thr, r, &r->df, 1, pi, pi->ts_ns))
-			continue;
-		sig_flowbits_apply(&m, r);
-		if (r->action == SIG_ACT_PASS) {
-			if (fp)
-				fp->flags |= SIG_FP_PASSED;
-			svc->counter_add(p->self, pkt, p->c_passes, 1);
-			break;
-		}
-		if (r->action == SIG_ACT_DROP || r->action == SIG_ACT_REJECT) {
-			int vd = r->action == SIG_ACT_DROP ? NW_DROP : NW_REJECT;
-			if (verdict == NW_CONTINUE) {
-				verdict = vd;
-				svc->counter_add(p->self, pkt,
-						 vd == NW_DROP ? p->c_drops : p->c_rejects, 1);
-				if (flow && pi->ip_proto == 6) {
-					svc->flow_set_verdict(flow, NW_DROP);
-					if (fp)
-						fp->flags |= SIG_FP_DROPPED;
-				}
-			}
-		}
-		if (r->noalert)
-			continue;
-		if (r->thr.type && !sig_thr_check(&p->thr, r, &r->thr, 0, pi, pi->ts_ns))
-			continue;
-		if (alerts++ < SIG_MAX_ALERTS_PKT) {
-			int shown = r->action == SIG_ACT_DROP ? NW_DROP
-				    : r->action == SIG_ACT_REJECT ? NW_REJECT : verdict;
-			sig_emit_alert(p, pkt, pi, r, shown == NW_CONTINUE ? NW_ACCEPT : shown);
-			if (sig_offense_wanted(&p->conf, r))
-				sig_emit_offense(p, pkt, pi, r);
-		}
+		sig_hit(&c, r);
 	}
 	if (st)
-		sig_stream_update(st, pi);
-	if (verdict != NW_CONTINUE)
-		return NW_RESULT(verdict, p->reason_rule);
+		sig_stream_update(st, c.pi);
+	if (c.verdict != NW_CONTINUE)
+		return NW_RESULT(c.verdict, p->reason_rule);
 	return NW_CONTINUE;
 }
 
@@ -681,6 +1041,7 @@ NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	.worker_start = sig_worker_start,
 	.worker_stop = sig_worker_stop,
 	.packet = sig_packet,
+	.flow_end = sig_flow_end,
 	.reload = sig_reload,
 	.stop = sig_stop,
 };

@@ -32,7 +32,7 @@ static void test_parse_ok_fields(void **state)
 
 static void test_parse_errors_name_keyword(void **state)
 {
-	ERR_HAS(R("content:\"a\"; sid:5; http_uri;"), "<rules>:1: sid 5: keyword 'http_uri': not supported by natwarden");
+	ERR_HAS(R("content:\"a\"; sid:5; smb.share;"), "<rules>:1: sid 5: keyword 'smb.share': not supported by natwarden");
 	ERR_HAS(R("sid:6; frobnicate:1;"), "sid 6: keyword 'frobnicate': unknown keyword");
 	ERR_HAS(R("msg:\"x\";"), "keyword 'sid': missing");
 	ERR_HAS(R("sid:8; depth:4;"), "keyword 'depth': needs a preceding content");
@@ -41,14 +41,14 @@ static void test_parse_errors_name_keyword(void **state)
 	ERR_HAS(R("sid:11; content:\"|4g|\";"), "keyword 'content': bad hex digit");
 	ERR_HAS(R("sid:12; content:\"a\\x\";"), "keyword 'content': invalid escape");
 	ERR_HAS(R("sid:13; pcre:\"/a(/\";"), "keyword 'pcre': regex error");
-	ERR_HAS(R("sid:14; pcre:\"/a/U\";"), "keyword 'pcre': modifier 'U' (an HTTP buffer) not supported");
+	ERR_HAS(R("sid:14; pcre:\"/a/U\"; dns.query;"), "keyword 'dns.query': buffer of another protocol");
 	ERR_HAS(R("sid:15; classtype:no-such-class;"), "keyword 'classtype': unknown classtype");
 	ERR_HAS(R("sid:16; flow:to_server,to_client;"), "keyword 'flow'");
 	ERR_HAS(R("sid:17; flags:SX;"), "keyword 'flags': unknown flag 'X'");
 	ERR_HAS(R("sid:18; dsize:5<>3;"), "keyword 'dsize'");
 	ERR_HAS(R("sid:19; threshold:type limit, count 1;"), "keyword 'threshold'");
 	ERR_HAS(R("sid:20; byte_test:4,~,1,0;"), "keyword 'byte_test': unknown operator");
-	ERR_HAS("alert http any any -> any any (sid:21;)", "protocol 'http' not supported by natwarden");
+	ERR_HAS("alert smb any any -> any any (sid:21;)", "protocol 'smb' not supported by natwarden");
 	ERR_HAS("alert tcp any any => any any (sid:22;)", "bad direction");
 	ERR_HAS("alert tcp $NOPE any -> any any (sid:23;)", "undefined variable $NOPE");
 	ERR_HAS("alert tcp 10.0.0.300 any -> any any (sid:24;)", "bad address");

@@ -1,0 +1,116 @@
+/* plugins/signature/sig_app.h: application layer: detection, HTTP (libhtp), DNS and TLS parsers, buffers. */
+#ifndef SIG_APP_H
+#define SIG_APP_H
+
+#include "sig.h"
+
+/* ---- buffers ---- */
+struct sig_bufinfo {
+	const char *name;   /* Suricata 5+ sticky buffer name */
+	uint8_t app;        /* enum sig_app */
+	uint8_t stage_req;  /* stage when inspected on the request (or the only) side */
+	uint8_t stage_resp; /* stage when inspected on the response side (direction-dependent) */
+	uint8_t dirdep;     /* request or response side by the rule's flow direction */
+	uint8_t multi;      /* several instances (each inspected) */
+};
+const struct sig_bufinfo *sig_buf_info(unsigned buf);
+
+/* ---- DNS (sig_app_dns.c) ---- */
+#define SIG_DNS_MAX_NAMES 8
+#define SIG_DNS_NAME_MAX 256
+struct sig_dns_msg {
+	uint16_t id;
+	uint8_t qr, opcode, rcode;
+	uint8_t n_q, n_an;
+	uint16_t qtype[SIG_DNS_MAX_NAMES];
+	uint16_t qlen[SIG_DNS_MAX_NAMES], anlen[SIG_DNS_MAX_NAMES];
+	char q[SIG_DNS_MAX_NAMES][SIG_DNS_NAME_MAX];
+	char an[SIG_DNS_MAX_NAMES][SIG_DNS_NAME_MAX];
+};
+/* parse one DNS message; 0 ok, -1 malformed (never reads past n) */
+int sig_dns_parse(const uint8_t *p, size_t n, struct sig_dns_msg *out);
+/* does p look like a DNS message (header sanity + questions parse) */
+int sig_dns_sane(const uint8_t *p, size_t n);
+
+/* ---- TLS (sig_app_tls.c) ---- */
+#define SIG_TLS_SNI_MAX 256
+#define SIG_JA3_MAX 2048
+struct sig_tls_hello {
+	uint8_t type;        /* 1 ClientHello, 2 ServerHello */
+	uint16_t version;    /* legacy version, or the highest supported_versions entry */
+	uint16_t sni_len;
+	uint16_t ja3_len;
+	char sni[SIG_TLS_SNI_MAX];
+	char ja3[SIG_JA3_MAX]; /* JA3 (client) or JA3S (server) string */
+	char ja3_hash[33];
+};
+/* parse a ClientHello/ServerHello from the start of a TLS stream:
+ * 1 parsed, 0 incomplete (more data needed), -1 not TLS / malformed */
+int sig_tls_parse(const uint8_t *p, size_t n, struct sig_tls_hello *out);
+/* 1 if p starts like a TLS handshake record (hello), 0 undecided (short), -1 no */
+int sig_tls_sane(const uint8_t *p, size_t n);
+
+/* MD5 (RFC 1321), for JA3 */
+void sig_md5(const uint8_t *d, size_t n, uint8_t out[16]);
+void sig_md5_hex(const uint8_t *d, size_t n, char out[33]);
+
+/* ---- detection (sig_app.c) ---- */
+/* data from the start of one direction of a flow: SIG_APP_HTTP/DNS/TLS, SIG_APP_NONE when
+ * undecided (too short), SIG_APP_UNKNOWN when it is none of them */
+uint8_t sig_app_detect(const uint8_t *p, size_t n, int tcp);
+
+/* ---- HTTP (sig_app_http.c) ---- */
+struct sig_http_conf {
+	unsigned max_parsers;  /* concurrent connection parsers per worker */
+	size_t body_limit;     /* body bytes kept per direction and transaction */
+	size_t header_limit;   /* raw header bytes kept per direction and transaction */
+};
+struct sig_http_worker;
+struct sig_http_worker *sig_http_worker_new(const struct sig_http_conf *c);
+void sig_http_worker_free(struct sig_http_worker *w);
+unsigned sig_http_worker_active(const struct sig_http_worker *w);
+/* a parser for a new HTTP flow; NULL when the cap is reached (or no memory) */
+struct sig_http_flow *sig_http_flow_new(struct sig_http_worker *w);
+void sig_http_flow_free(struct sig_http_flow *f);
+/* an event for each stage a transaction reaches while parsing */
+typedef void (*sig_http_event_cb)(void *opaque, struct sig_appctx *ac);
+/* feed in-order bytes of one direction; 0, or -1 when the parser failed (flow marked) */
+int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size_t n,
+		  uint64_t ts_ns, struct sig_appctx *ac, sig_http_event_cb cb, void *opaque);
+/* HTTP buffer instance (used by sig_app_buffer) */
+int sig_http_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
+		    const uint8_t **p, size_t *len);
+int sig_http_urilen(struct sig_appctx *ac, int raw, uint32_t *v);
+
+/* ---- an application event being inspected ---- */
+#define SIG_ARENA_SIZE 65536
+struct sig_appctx {
+	uint8_t app, stage;
+	void *tx;                     /* htp_tx_t * */
+	struct sig_http_flow *hf;
+	const struct sig_dns_msg *dns;
+	const struct sig_tls_hello *tls;
+	/* per-worker scratch: composed buffers and a cache of them for this event */
+	uint8_t *arena;               /* SIG_ARENA_SIZE */
+	size_t arena_used;
+	struct {
+		const uint8_t *p;
+		uint32_t len;
+		uint8_t state;        /* 0 unknown, 1 present, 2 absent */
+	} cache[SIG_BUF_MAX][2];
+	uint8_t *xf[2];               /* transform scratch, xf_size each */
+	size_t xf_size;
+};
+/* forget the cached buffers (a new event) */
+void sig_appctx_reset(struct sig_appctx *ac);
+/* instance idx of a buffer (resp: the response side of a direction-dependent buffer); 1 if it
+ * exists */
+int sig_app_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
+		   const uint8_t **p, size_t *len);
+/* a numeric field (enum sig_appval), instance idx; 1 if it exists */
+int sig_app_value(struct sig_appctx *ac, unsigned field, unsigned idx, uint32_t *v);
+/* apply a list's transforms to in/n; returns the result (in itself, or one of ac->xf) */
+const uint8_t *sig_xform_apply(struct sig_appctx *ac, const struct sig_list *l, const uint8_t *in,
+			       size_t n, size_t *outlen);
+
+#endif /* SIG_APP_H */
