@@ -44,6 +44,23 @@ static int settings_parse_verdict(void *target, const char *value, char *err, si
 	return 0;
 }
 
+static int settings_parse_eve_drops(void *target, const char *value, char *err, size_t errlen)
+{
+	int *mode = target;
+
+	if (!strcasecmp(value, "start"))
+		*mode = NW_EVE_DROPS_START;
+	else if (!strcasecmp(value, "all") || !strcasecmp(value, "yes"))
+		*mode = NW_EVE_DROPS_ALL;
+	else if (!strcasecmp(value, "no"))
+		*mode = NW_EVE_DROPS_NO;
+	else {
+		snprintf(err, errlen, "expected start, all or no");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 #define SET_OFF(f) offsetof(struct nw_settings, f)
 #define SET_STR(n, f, d, h) {n, NW_CONF_STRING, SET_OFF(f), sizeof(((struct nw_settings *)0)->f), d, NULL, h}
 static const struct nw_directive settings_table[] = {
@@ -62,7 +79,8 @@ static const struct nw_directive settings_table[] = {
 	{"event_queue", NW_CONF_UINT, SET_OFF(event_queue), 0, "4096", NULL, "events per worker queue"},
 	{"eve", NW_CONF_BOOL, SET_OFF(eve), 0, "yes", NULL, "write eve.json"},
 	SET_STR("eve_file", eve_file, "eve.json", "EVE file name inside log_dir"),
-	{"eve_drops", NW_CONF_BOOL, SET_OFF(eve_drops), 0, "yes", NULL, "an EVE drop event per dropped packet"},
+	{"eve_drops", NW_CONF_CUSTOM, SET_OFF(eve_drops), 0, "start", settings_parse_eve_drops,
+	 "EVE drop events: start (first per flow), all, no"},
 	{"payload_printable", NW_CONF_BOOL, SET_OFF(payload_printable), 0, "no", NULL, NULL},
 	SET_STR("control_socket", control_socket, "/run/natwarden/natwarden.sock", NULL),
 	{"queue_maxlen", NW_CONF_UINT, SET_OFF(queue_maxlen), 0, "4096", NULL, NULL},
@@ -197,7 +215,7 @@ int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out)
 	}
 	if (nw_gateway_parse(cfg, &gw))
 		ret = -EINVAL;
-	nw_gateway_free(gw);
+	atomic_store(&eng->gw, gw);
 	*out = eng;
 	return ret;
 }
@@ -343,6 +361,31 @@ void nw_worker_thread_stop(struct nw_worker *w)
 		nw_tls_worker = NULL;
 }
 
+/*
+ * Inbound (from the internet) and the pre-DNAT destination, from the [gateway] table: a packet
+ * is inbound when it entered on the public side (live: its input interface; offline: unknown)
+ * and its source is outside the private networks. Without conntrack attributes from the kernel,
+ * an inbound packet to a forward's private side gets the forward's public port as orig_dport.
+ */
+static void engine_classify(struct nw_engine *eng, struct nw_pkt_info *pi,
+			    const struct nw_pkt_meta *meta)
+{
+	const struct nw_gateway *gw = atomic_load_explicit(&eng->gw, memory_order_acquire);
+	const struct nw_forward *f;
+
+	if (!gw || meta->from_public == 0 || nw_gateway_is_private(gw, &pi->src))
+		return;
+	pi->flags |= NW_PKT_INBOUND;
+	if ((pi->flags & NW_PKT_ORIG_DST) || !(pi->flags & NW_PKT_L4))
+		return;
+	f = nw_gateway_find_forward(gw, pi->ip_proto, &pi->dst, pi->dport);
+	if (f) {
+		pi->flags |= NW_PKT_ORIG_DST;
+		pi->orig_dst = gw->public_addr;
+		pi->orig_dport = f->listen_port;
+	}
+}
+
 /* EVE "drop" event for a packet a plugin dropped or rejected (bounded by the event ring). */
 static void engine_emit_drop(struct nw_worker *w, const struct nw_packet *pkt,
 			     const struct nw_plugin *p, int v, unsigned reason)
@@ -400,6 +443,8 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		pi->orig_dst = meta->orig_dst;
 		pi->orig_dport = meta->orig_dport;
 	}
+	if (dec == NW_DEC_OK)
+		engine_classify(eng, pi, meta);
 	if (dec != NW_DEC_OK) {
 		w->ctr.decode_err[dec < NW_DEC_MAX ? dec : 0]++;
 		res = NW_RESULT(eng->set.malformed_verdict, 0);
@@ -432,8 +477,12 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		if (v <= NW_CONTINUE || v >= NW_VERDICT_MAX)
 			continue;
 		w->ctr.plugin_verdicts[i][v][NW_RESULT_REASON(r) % NW_MAX_REASONS]++;
-		if ((v == NW_DROP || v == NW_REJECT) && eng->set.eve_drops)
+		if ((v == NW_DROP || v == NW_REJECT) && eng->set.eve_drops != NW_EVE_DROPS_NO &&
+		    (eng->set.eve_drops == NW_EVE_DROPS_ALL || !f || !f->drop_logged)) {
 			engine_emit_drop(w, pkt, p, v, NW_RESULT_REASON(r) % NW_MAX_REASONS);
+			if (f)
+				f->drop_logged = 1;
+		}
 		res = r;
 		break;
 	}
@@ -627,7 +676,6 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 	nw_config_claim(newcfg, "natwarden");
 	if (nw_gateway_parse(newcfg, &gw))
 		ret = -EINVAL;
-	nw_gateway_free(gw);
 	if (strcmp(set.plugins, eng->set.plugins)) {
 		nw_config_error(newcfg, main_sec, 0,
 				"the plugin chain cannot change on reload (restart instead)");
@@ -642,8 +690,14 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 	}
 	if (nw_config_check_unclaimed(newcfg) || newcfg->n_errors)
 		ret = -EINVAL;
-	if (ret)
+	if (ret) {
+		nw_gateway_free(gw);
 		return ret;
+	}
+	/* the port-forward table workers read: publish the new one, free the old when unused */
+	gw = atomic_exchange(&eng->gw, gw);
+	nw_core_services.quiesce();
+	nw_gateway_free(gw);
 	/* 2. each plugin builds its new state aside and swaps; a failure keeps its old state */
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
@@ -689,6 +743,7 @@ void nw_engine_destroy(struct nw_engine *eng)
 		nw_plugin_close(eng->plugins[i]);
 	nw_evring_free(engine_main_ring);
 	engine_main_ring = NULL;
+	nw_gateway_free(atomic_load(&eng->gw));
 	engine_flush_eve(eng);
 	if (eng->eve_fd >= 0)
 		close(eng->eve_fd);

@@ -10,10 +10,11 @@
 #include "decode.h"
 
 struct nw_flow_table;
+struct nw_gateway;
 struct nw_evring;
 
 #define NW_MAX_PLUGINS 32
-#define NW_MAX_COUNTERS 32 /* per plugin */
+#define NW_MAX_COUNTERS 128 /* per plugin */
 #define NW_MAX_WORKERS 64
 #define NW_MAX_TIMERS 64
 #define NW_MAX_SUBSCRIBERS 64
@@ -99,6 +100,10 @@ struct nw_kwentry {
 	struct nw_keyword kw;
 };
 
+#define NW_EVE_DROPS_NO 0
+#define NW_EVE_DROPS_START 1 /* the first dropped packet of each flow (Suricata's default) */
+#define NW_EVE_DROPS_ALL 2
+
 /* Engine settings from [natwarden]. */
 struct nw_settings {
 	char plugins[512];      /* the chain, space separated */
@@ -112,7 +117,7 @@ struct nw_settings {
 	uint64_t flow_timeout_tcp, flow_timeout_udp, flow_timeout_other, flow_timeout_closed;
 	uint64_t event_queue;   /* events per worker queue */
 	int eve;                /* write DIR/eve.json */
-	int eve_drops;          /* an EVE "drop" event per packet a plugin drops/rejects */
+	int eve_drops;          /* NW_EVE_DROPS_*: EVE "drop" events for dropped/rejected packets */
 	char eve_file[64];
 	int payload_printable;
 	/* live path */
@@ -141,6 +146,7 @@ struct nw_engine {
 	unsigned n_subs;
 	struct nw_kwentry keywords[NW_MAX_KEYWORDS];
 	unsigned n_keywords;
+	_Atomic(struct nw_gateway *) gw; /* [gateway]/[forward] (NULL without); swapped on reload */
 	struct nw_command cmds[NW_MAX_COMMANDS];
 	unsigned n_cmds;
 	_Atomic uint64_t now_ns;     /* engine time (packet time offline, monotonic live) */
@@ -184,6 +190,8 @@ struct nw_pkt_meta {
 	struct nw_addr orig_dst;   /* with NW_PKT_ORIG_DST */
 	uint16_t orig_dport;
 	int ct_state;              /* enum nw_ct_state, or -1 if unknown */
+	int from_public;           /* 1: entered on the public interface, 0: not, -1: unknown
+				    * (offline: inferred from [gateway] private_networks) */
 };
 
 /* Worker: decode, flow lookup, plugin chain. Returns NW_RESULT(verdict, reason). */

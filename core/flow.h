@@ -23,6 +23,7 @@ struct nw_flow {
 	uint32_t idx;              /* own index */
 	uint8_t in_use;
 	uint8_t syn[2], synack, fin[2], rst; /* TCP handshake/teardown seen, by direction */
+	uint8_t drop_logged;       /* an EVE drop event was written for this flow */
 	int verdict;               /* sticky verdict (flow_set_verdict), NW_CONTINUE if none */
 	uint8_t *priv;             /* the plugins' private area (priv_size bytes) */
 };

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include "gateway.h"
 #include "util.h"
 
@@ -328,6 +330,25 @@ static int gw_parse_forward(const struct nw_config *cfg, const struct nw_section
 	return 0;
 }
 
+/* No public_address configured: take the public interface's first IPv4 address, if it has one
+ * here (the NAT instance itself; tools on other machines just render without it). */
+static void gw_learn_public(struct nw_gateway *gw)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (gw->public_addr.family || !gw->public_if[0] || getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, gw->public_if) ||
+		    i->ifa_addr->sa_family != AF_INET)
+			continue;
+		gw->public_addr.family = 4;
+		memcpy(gw->public_addr.a, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+		break;
+	}
+	freeifaddrs(ifa);
+}
+
 int nw_gateway_parse(const struct nw_config *cfg, struct nw_gateway **out)
 {
 	const struct nw_section *gsec = nw_config_section(cfg, "gateway", NULL);
@@ -367,6 +388,7 @@ int nw_gateway_parse(const struct nw_config *cfg, struct nw_gateway **out)
 		free(gw);
 		return -EINVAL;
 	}
+	gw_learn_public(gw);
 	*out = gw;
 	return 0;
 }
@@ -387,4 +409,20 @@ const struct nw_forward *nw_gateway_find_forward(const struct nw_gateway *gw, ui
 			return f;
 	}
 	return NULL;
+}
+
+int nw_gateway_is_private(const struct nw_gateway *gw, const struct nw_addr *a)
+{
+	for (unsigned i = 0; i < gw->n_private_net; i++) {
+		const struct nw_gw_net *n = &gw->private_net[i];
+		unsigned full = n->prefix / 8, rest = n->prefix % 8;
+		if (n->addr.family != a->family)
+			continue;
+		if (memcmp(n->addr.a, a->a, full))
+			continue;
+		if (rest && ((n->addr.a[full] ^ a->a[full]) & (0xffu << (8 - rest)) & 0xff))
+			continue;
+		return 1;
+	}
+	return 0;
 }

@@ -56,6 +56,7 @@ struct nw_gateway {
 };
 
 /* Parse and claim [gateway] and every [forward NAME]; errors are recorded in cfg with file:line.
+ * Without public_address, the public interface's IPv4 address is learned when it exists here.
  * *out may be NULL when the config has neither. Returns 0 or -EINVAL. */
 int nw_gateway_parse(const struct nw_config *cfg, struct nw_gateway **out);
 void nw_gateway_free(struct nw_gateway *gw);
@@ -69,5 +70,8 @@ int nw_gateway_parse_queues(const char *s, unsigned *first, unsigned *last);
  */
 const struct nw_forward *nw_gateway_find_forward(const struct nw_gateway *gw, uint8_t proto,
 						 const struct nw_addr *dst, uint16_t dport);
+
+/* Is the address inside one of the private networks? Worker-safe. */
+int nw_gateway_is_private(const struct nw_gateway *gw, const struct nw_addr *a);
 
 #endif

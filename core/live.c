@@ -1,7 +1,6 @@
 /* Live mode: one NFQUEUE worker thread per queue, the libevent main loop, signals, control. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -49,8 +48,7 @@ struct live {
 	struct live_queue q[NW_MAX_WORKERS];
 	unsigned n_q;
 	int stop_fd;                            /* eventfd: workers leave their poll */
-	_Atomic(struct nw_gateway *) gw;        /* port-forward table (swapped on reload) */
-	unsigned pub_ifindex;                   /* [gateway] public_interface, 0 = unknown */
+	_Atomic unsigned pub_ifindex;           /* [gateway] public_interface, 0 = unknown */
 	uint64_t start_mono_ns;
 	uint64_t reloads, reload_failures;
 	long long rule_hits0;                   /* NFQUEUE rule packets at start, -1 = unknown */
@@ -58,103 +56,25 @@ struct live {
 
 /* ---- packet path (worker threads) ---- */
 
-/* Is addr inside one of the private networks? */
-static int live_in_private(const struct nw_gateway *gw, const struct nw_addr *a)
-{
-	for (unsigned i = 0; i < gw->n_private_net; i++) {
-		const struct nw_gw_net *n = &gw->private_net[i];
-		unsigned bits = n->prefix, k;
-		if (n->addr.family != a->family)
-			continue;
-		for (k = 0; k + 8 <= bits; k += 8)
-			if (n->addr.a[k / 8] != a->a[k / 8])
-				break;
-		if (k + 8 <= bits)
-			continue;
-		if (bits % 8 && k / 8 < 16 &&
-		    ((n->addr.a[k / 8] ^ a->a[k / 8]) & (0xff00u >> (bits % 8)) & 0xff))
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
-/* Source, destination, protocol and destination port from the raw IP header (bounds-checked;
- * port 0 when there is no L4 header in reach). */
-static int live_peek(const uint8_t *p, uint32_t len, struct nw_addr *src, struct nw_addr *dst,
-		     uint8_t *proto, uint16_t *dport)
-{
-	uint32_t l4;
-
-	memset(src, 0, sizeof(*src));
-	memset(dst, 0, sizeof(*dst));
-	*dport = 0;
-	if (len < 1)
-		return -1;
-	if (p[0] >> 4 == 4) {
-		if (len < 20)
-			return -1;
-		src->family = dst->family = 4;
-		memcpy(src->a, p + 12, 4);
-		memcpy(dst->a, p + 16, 4);
-		*proto = p[9];
-		l4 = (uint32_t)(p[0] & 15) * 4;
-		if ((p[6] & 0x1f) || p[7]) /* later fragment */
-			return 0;
-	} else if (p[0] >> 4 == 6) {
-		if (len < 40)
-			return -1;
-		src->family = dst->family = 6;
-		memcpy(src->a, p + 8, 16);
-		memcpy(dst->a, p + 24, 16);
-		*proto = p[6]; /* extension headers: no port (forwards match TCP/UDP directly) */
-		l4 = 40;
-	} else {
-		return -1;
-	}
-	if ((*proto == 6 || *proto == 17) && l4 >= 20 && len >= l4 + 4)
-		*dport = (uint16_t)(p[l4 + 2] << 8 | p[l4 + 3]);
-	return 0;
-}
-
 static int live_packet(void *ctx, const struct nw_nfq_pkt *p)
 {
 	struct live_queue *lq = ctx;
 	struct live *lv = lq->lv;
-	const struct nw_gateway *gw = atomic_load_explicit(&lv->gw, memory_order_acquire);
 	struct nw_pkt_meta meta;
 
 	meta.ts_ns = nw_time_mono_ns();
 	meta.queue = (uint16_t)lq->queue;
 	meta.flags = p->gso ? NW_PKT_GSO : 0;
 	meta.ct_state = p->ct_state;
+	meta.from_public = lv->pub_ifindex ? p->indev == lv->pub_ifindex : 0;
 	memset(&meta.orig_dst, 0, sizeof(meta.orig_dst));
 	meta.orig_dport = 0;
-	if (gw) {
-		struct nw_addr src, dst;
-		uint8_t proto = 0;
-		uint16_t dport;
-		if (!live_peek(p->data, p->len, &src, &dst, &proto, &dport)) {
-			if (lv->pub_ifindex && p->indev == lv->pub_ifindex &&
-			    !live_in_private(gw, &src))
-				meta.flags |= NW_PKT_INBOUND;
-			if (p->have_orig_dst) {
-				if (!nw_addr_eq(&p->orig_dst, &dst) || p->orig_dport != dport) {
-					meta.flags |= NW_PKT_ORIG_DST;
-					meta.orig_dst = p->orig_dst;
-					meta.orig_dport = p->orig_dport;
-				}
-			} else if (meta.flags & NW_PKT_INBOUND) {
-				/* no NFQA_CT on this kernel: natwarden's own [forward] table */
-				const struct nw_forward *f =
-					nw_gateway_find_forward(gw, proto, &dst, dport);
-				if (f) {
-					meta.flags |= NW_PKT_ORIG_DST;
-					meta.orig_dst = gw->public_addr;
-					meta.orig_dport = f->listen_port;
-				}
-			}
-		}
+	/* the kernel's conntrack attributes (NFQA_CT) when it gives them; otherwise the engine
+	 * falls back to the [forward] table after decoding */
+	if (p->have_orig_dst) {
+		meta.flags |= NW_PKT_ORIG_DST;
+		meta.orig_dst = p->orig_dst;
+		meta.orig_dport = p->orig_dport;
 	}
 	return nw_engine_process(lq->w, p->data, p->len, &meta);
 }
@@ -425,27 +345,21 @@ static int live_cmd_status(struct live *lv, int json, char *out, size_t outlen)
 
 /* No public_address configured: take the public interface's first address of each family (so
  * forwarded packets get a pre-DNAT destination); main thread, at start and reload. */
-static void live_learn_public(struct nw_gateway *gw)
+/* The public interface's index, so workers can tell inbound packets by their input interface. */
+static void live_learn_ifindex(struct live *lv)
 {
-	struct ifaddrs *ifa, *i;
+	const struct nw_gateway *gw = atomic_load(&lv->eng->gw);
+	unsigned idx = gw ? if_nametoindex(gw->public_if) : 0;
 
-	if (!gw || gw->public_addr.family || getifaddrs(&ifa))
-		return;
-	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || strcmp(i->ifa_name, gw->public_if) ||
-		    i->ifa_addr->sa_family != AF_INET)
-			continue;
-		gw->public_addr.family = 4;
-		memcpy(gw->public_addr.a, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
-		break;
-	}
-	freeifaddrs(ifa);
+	if (gw && !idx)
+		nw_log(NW_LOG_WARNING, "public interface %s not found: no packet is marked inbound",
+		       gw->public_if);
+	atomic_store(&lv->pub_ifindex, idx);
 }
 
 static int live_reload(struct live *lv, char *msg, size_t msglen)
 {
 	struct nw_config *cfg = NULL;
-	struct nw_gateway *gw = NULL, *old;
 	int r;
 
 	r = nw_config_load(lv->opts->conf_path, &cfg);
@@ -453,9 +367,7 @@ static int live_reload(struct live *lv, char *msg, size_t msglen)
 		if (nw_config_set(cfg, lv->opts->sets[i]))
 			r = r ? r : -EINVAL;
 	if (!r)
-		r = nw_engine_reload(lv->eng, cfg);
-	if (!r && nw_gateway_parse(cfg, &gw))
-		r = -EINVAL;
+		r = nw_engine_reload(lv->eng, cfg); /* also swaps the [gateway]/[forward] table */
 	if (r) {
 		size_t o = 0;
 		lv->reload_failures++;
@@ -464,17 +376,13 @@ static int live_reload(struct live *lv, char *msg, size_t msglen)
 			o += (size_t)snprintf(msg + o, msglen - o, "%s\n", cfg->errors[i]);
 		nw_log(NW_LOG_ERR, "reload of %s failed; previous configuration kept",
 		       lv->opts->conf_path ? lv->opts->conf_path : "(none)");
-		nw_gateway_free(gw);
 		/* on failure the engine kept the old config; free the rejected one */
 		nw_config_free(cfg);
 		return r < 0 ? r : -EINVAL;
 	}
-	live_learn_public(gw);
 	/* the engine and plugins copied what they need: the new file text is not kept */
 	nw_config_free(cfg);
-	old = atomic_exchange_explicit(&lv->gw, gw, memory_order_acq_rel);
-	nw_core_services.quiesce();
-	nw_gateway_free(old);
+	live_learn_ifindex(lv);
 	lv->reloads++;
 	snprintf(msg, msglen, "reloaded %s\n", lv->opts->conf_path ? lv->opts->conf_path : "");
 	nw_log(NW_LOG_NOTICE, "configuration reloaded");
@@ -578,7 +486,6 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	struct live *lv;
 	struct event *sig_term = NULL, *sig_int = NULL, *sig_hup = NULL, *tick = NULL;
 	struct timeval tv = {0, LIVE_TICK_US};
-	struct nw_gateway *gw = NULL;
 	int r = 0;
 
 	if (opts->q_last < opts->q_first || opts->q_last - opts->q_first + 1 > NW_MAX_WORKERS)
@@ -592,18 +499,7 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	lv->start_mono_ns = nw_time_mono_ns();
 	signal(SIGPIPE, SIG_IGN);
 
-	if (nw_gateway_parse(eng->cfg, &gw)) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (gw) {
-		live_learn_public(gw);
-		lv->pub_ifindex = if_nametoindex(gw->public_if);
-		if (!lv->pub_ifindex)
-			nw_log(NW_LOG_WARNING, "public interface %s not found: no packet is marked "
-			       "inbound", gw->public_if);
-	}
-	atomic_store(&lv->gw, gw);
+	live_learn_ifindex(lv);
 	lv->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (lv->stop_fd < 0) {
 		r = -errno;
@@ -704,7 +600,6 @@ out:
 		event_base_free(lv->base);
 	if (lv->stop_fd >= 0)
 		close(lv->stop_fd);
-	nw_gateway_free(atomic_load(&lv->gw));
 	free(lv);
 	return r;
 }

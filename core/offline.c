@@ -49,7 +49,7 @@ int nw_offline_run(struct nw_engine *eng, const char *path)
 		return -EPROTONOSUPPORT;
 	}
 	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
-		struct nw_pkt_meta meta = {.ct_state = -1};
+		struct nw_pkt_meta meta = {.ct_state = -1, .from_public = -1};
 		uint32_t off = 0;
 		int d;
 

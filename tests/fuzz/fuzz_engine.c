@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off + 3 <= size) {
 		size_t len = ((size_t)data[off] << 8 | data[off + 1]) % 2048;
 		uint64_t dt = data[off + 2];
-		struct nw_pkt_meta meta = {.ct_state = -1};
+		struct nw_pkt_meta meta = {.ct_state = -1, .from_public = -1};
 		off += 3;
 		if (len > size - off)
 			len = size - off;

@@ -8,6 +8,8 @@ cat >"$NW_TMP/ex.conf" <<CONF
 [natwarden]
 plugins = example
 
+eve_drops = all
+
 [example]
 drop_port = 2222
 CONF
