@@ -69,6 +69,8 @@ static const struct nw_directive settings_table[] = {
 	SET_STR("log_dir", log_dir, NW_LOG_DIR, "directory of eve.json"),
 	SET_STR("state_dir", state_dir, NW_STATE_DIR, "directory for persistent state"),
 	SET_STR("queues", queues, "0", "NFQUEUE numbers: N or N-M"),
+	SET_STR("metrics", metrics, "127.0.0.1:9771", "Prometheus address, empty = off"),
+	SET_STR("user", user, "", "run as this user after setup"),
 	{"fail_open", NW_CONF_BOOL, SET_OFF(fail_open), 0, "yes", NULL, "let traffic pass on overload"},
 	{"malformed", NW_CONF_CUSTOM, SET_OFF(malformed_verdict), 0, "drop", settings_parse_verdict, "verdict for undecodable packets"},
 	{"flow_max", NW_CONF_UINT, SET_OFF(flow_max), 0, "65536", NULL, "flows per worker"},

@@ -130,6 +130,8 @@ struct nw_settings {
 	char cpu_affinity[64];
 	uint64_t bypass_mark, reject_mark;
 	char log_level[16];
+	char metrics[64];       /* Prometheus listen address, "" = off */
+	char user[32];          /* drop to this user after setup, "" = stay root */
 };
 
 struct nw_engine {

@@ -17,6 +17,9 @@
 #include <sys/wait.h>
 #include <event2/event.h>
 #include "live.h"
+#include "metrics.h"
+#include "privdrop.h"
+#include "sdnotify.h"
 #include "control.h"
 #include "gateway.h"
 #include "log.h"
@@ -389,12 +392,24 @@ static int live_reload(struct live *lv, char *msg, size_t msglen)
 	return 0;
 }
 
+/* Reopen the EVE file by name (after logrotate moved it away). */
+static int live_reopen(struct live *lv, char *out, size_t outlen)
+{
+	int r = lv->opts->log_dir ? nw_engine_open_eve(lv->eng, lv->opts->log_dir) : 0;
+
+	if (r < 0)
+		snprintf(out, outlen, "cannot reopen %s: %s\n", lv->eng->eve_path, strerror(-r));
+	else
+		snprintf(out, outlen, "reopened %s\n", lv->eng->eve_path);
+	return r;
+}
+
 static int live_help(struct live *lv, char *out, size_t outlen)
 {
 	struct live_buf b = {out, 0, outlen};
 	struct nw_engine *eng = lv->eng;
 
-	lb_printf(&b, "status [--json]\nstats [--json]\nreload\nhelp\n");
+	lb_printf(&b, "status [--json]\nstats [--json]\nreload\nreopen\nhelp\n");
 	for (unsigned i = 0; i < eng->n_cmds; i++)
 		lb_printf(&b, "%s\t%s (%s)\n", eng->cmds[i].name, eng->cmds[i].help,
 			  eng->cmds[i].p->name);
@@ -412,6 +427,8 @@ static int live_command(void *ctx, int argc, const char *const *argv, int json, 
 		return live_cmd_status(lv, json, out, outlen);
 	if (!strcmp(argv[0], "reload") && argc == 1)
 		return live_reload(lv, out, outlen);
+	if (!strcmp(argv[0], "reopen") && argc == 1)
+		return live_reopen(lv, out, outlen);
 	if (!strcmp(argv[0], "help"))
 		return live_help(lv, out, outlen);
 	return nw_engine_command(lv->eng, argc, argv, json, out, outlen);
@@ -426,6 +443,8 @@ static void live_on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
+		/* logrotate's signal as well as a reload */
+		live_reopen(lv, msg, sizeof(msg));
 		live_reload(lv, msg, sizeof(msg));
 		return;
 	}
@@ -486,6 +505,7 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	struct live *lv;
 	struct event *sig_term = NULL, *sig_int = NULL, *sig_hup = NULL, *tick = NULL;
 	struct timeval tv = {0, LIVE_TICK_US};
+	struct nw_metrics *mx = NULL;
 	int r = 0;
 
 	if (opts->q_last < opts->q_first || opts->q_last - opts->q_first + 1 > NW_MAX_WORKERS)
@@ -542,6 +562,16 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 		nw_log(NW_LOG_ERR, "control socket %s: %s", eng->set.control_socket, strerror(-r));
 		goto out;
 	}
+	if (eng->set.metrics[0]) {
+		r = nw_metrics_start(eng, lv->base, eng->set.metrics, &mx);
+		if (r) {
+			nw_log(NW_LOG_ERR, "metrics %s: %s", eng->set.metrics, strerror(-r));
+			goto out;
+		}
+	}
+	/* everything privileged is open: drop before the first other thread exists */
+	if (eng->set.user[0] && (r = nw_privdrop(eng->set.user, NW_PRIVDROP_NET_ADMIN)) < 0)
+		goto out;
 	if (opts->log_dir && (r = nw_engine_open_eve(eng, opts->log_dir)) < 0)
 		goto out;
 	r = nw_engine_start(eng, lv->n_q);
@@ -571,7 +601,9 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	nw_log(NW_LOG_NOTICE, "live on NFQUEUE %u-%u (%u worker%s), control socket %s",
 	       opts->q_first, opts->q_last, lv->n_q, lv->n_q > 1 ? "s" : "",
 	       eng->set.control_socket);
+	nw_sd_notify("READY=1");
 	event_base_dispatch(lv->base);
+	nw_sd_notify("STOPPING=1");
 	r = 0;
 stop:
 	{
@@ -593,6 +625,7 @@ out:
 		event_free(sig_int);
 	if (sig_term)
 		event_free(sig_term);
+	nw_metrics_stop(mx);
 	nw_ctl_server_close(lv->ctl);
 	for (unsigned i = 0; i < lv->n_q; i++)
 		nw_nfq_close(lv->q[i].nfq);

@@ -44,6 +44,7 @@ static void main_usage(FILE *f)
 		"  -T, --test            check the configuration (and rules), list every error\n"
 		"      --set S.KEY=VAL   override a config value ([natwarden] when S. is omitted)\n"
 		"      --stats-json FILE offline: write statistics as JSON at exit\n"
+		"      --rule-report     with -T: loaded/skipped rule counts and the top skip reasons\n"
 		"  -p, --pidfile FILE    live: write the process id\n"
 		"  -v, --verbose         more logging\n"
 		"  -V, --version         print the version and plugin ABI\n");
@@ -70,6 +71,7 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 		{"test", no_argument, NULL, 'T'},
 		{"set", required_argument, NULL, 's'},
 		{"stats-json", required_argument, NULL, 'j'},
+		{"rule-report", no_argument, NULL, 'R'},
 		{"pidfile", required_argument, NULL, 'p'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
@@ -91,6 +93,10 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 				return 2;
 			break;
 		case 'j': o->stats_json = optarg; break;
+		case 'R':
+			if (main_add_set(o, (char *)"signature.rule-report=yes"))
+				return 2;
+			break;
 		case 'p': o->pidfile = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'V':

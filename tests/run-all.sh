@@ -40,6 +40,9 @@ build() { # DIR [configure args]
 	fi
 }
 
+section() { echo "== $1 (at $SECONDS s)"; }
+
+section build
 mkdir -p "$NW_SRC/build"
 if ! build "$NW_SRC/build"; then
 	result "build (gcc, -Werror)" 1
@@ -66,6 +69,7 @@ run_unit() { # BUILDDIR LABEL
 }
 
 if want unit; then
+	section unit
 	run_unit "$NW_SRC/build" "unit"
 	mkdir -p "$NW_SRC/build-asan"
 	if build "$NW_SRC/build-asan" --enable-asan; then
@@ -82,17 +86,19 @@ run_scripts() { # LABEL BUILDDIR GLOB...
 	for s in "$@"; do
 		[ -f "$s" ] || continue
 		case $s in *_lib.sh | */lib.sh) continue ;; esac
-		local log
+		local log t0
 		log=$(mktemp /tmp/nwtest-log.XXXXXX)
+		t0=$SECONDS
 		NW_BUILD=$b timeout 300 bash "$s" >"$log" 2>&1
 		local st=$?
-		result "$label ${s#"$NW_SRC"/}" "$st"
+		result "$label ${s#"$NW_SRC"/} ($((SECONDS - t0)) s)" "$st"
 		[ "$st" = 0 ] || [ "$st" = 77 ] || tail -25 "$log"
 		rm -f "$log"
 	done
 }
 
 if want offline; then
+	section offline
 	run_scripts offline "$NW_SRC/build" "$NW_SRC"/tests/offline/*.sh
 	if [ -x "$NW_SRC/build-asan/natwarden" ]; then
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
@@ -101,6 +107,7 @@ if want offline; then
 fi
 
 if want e2e; then
+	section e2e
 	if [ "$(id -u)" = 0 ]; then
 		run_scripts e2e "$NW_SRC/build" "$NW_SRC"/tests/e2e/*.sh
 	else
@@ -110,6 +117,7 @@ if want e2e; then
 fi
 
 if want fuzz; then
+	section fuzz
 	mkdir -p "$NW_SRC/build-fuzz"
 	if build "$NW_SRC/build-fuzz" CC=clang --enable-fuzz --disable-tests; then
 		for f in "$NW_SRC"/build-fuzz/tests/fuzz/fuzz_*; do
@@ -138,5 +146,6 @@ if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed:"
 	printf '  %s\n' "${failures[@]}"
 fi
+echo "== done in $SECONDS s"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
