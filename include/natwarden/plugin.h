@@ -49,11 +49,11 @@ extern "C" {
  * Threading contract
  * ------------------
  * MAIN thread (the libevent loop; in offline mode the only thread):
- *   configure, check, start, stop, reload, timer callbacks, event subscribers,
- *   worker_start/worker_stop are called on the worker's own thread before/after its first/last
- *   packet.
+ *   configure, check, start, stop, reload, timer callbacks, event subscribers, control
+ *   commands, keyword parse callbacks.
  * WORKER threads (one per NFQUEUE queue; in offline mode the main thread acts as worker 0):
- *   packet, flow_end, keyword match callbacks.
+ *   worker_start (before the worker's first packet), packet, flow_end, keyword match
+ *   callbacks, worker_stop (after its last packet; its flows have ended).
  * A worker hook must not block, allocate memory, make syscalls or log without a rate limit
  * (svc->log_ratelimited exists for that). Shared state a worker reads and the main thread
  * changes must be swapped atomically (build aside, publish with an atomic pointer store) and
@@ -258,7 +258,7 @@ struct nw_directive {
 struct nw_keyword {
 	uint32_t size;           /* sizeof(struct nw_keyword) */
 	const char *name;        /* as written in rules: name:arg; */
-	const char *description; /* one line, shown by `natwarden --list-keywords` */
+	const char *description; /* one line: what the keyword matches */
 	/* Parse the argument (NULL when the keyword has none). Store the result in *ctx. */
 	int (*parse)(void *plugin_priv, const char *arg, void **ctx, char *err, size_t errlen);
 	/* Worker: return 1 on match, 0 otherwise. buf/len: the buffer being inspected. */
