@@ -220,9 +220,14 @@ bl_sink_count() {
 bench_udp() {
 	local before after out sent secs
 	before=$(bl_sink_count)
+	# new source ports every run: no conntrack entry (and no bypass connmark) carries over
+	# (a file, as this runs in a command substitution's subshell)
+	BL_SPORT=$(($(cat "$BL_DIR/sport" 2>/dev/null || echo 20000) + 16))
+	[ "$BL_SPORT" -lt 60000 ] || BL_SPORT=20016
+	echo "$BL_SPORT" >"$BL_DIR/sport"
 	[ -n "$BL_GWMAC" ] || BL_GWMAC=$(ip -n "$NS_GW" -br link show pub0 | awk '{print $3}')
 	out=$(ip netns exec "$NS_INET" $(bl_pin 0) "$NW_BUILD/bench/udpblast" send -d 198.51.100.1:9000 \
-		-b "$BL_SRCS" -n 20000000 -t "$1" -s 22 -I eth0 -m "$BL_GWMAC" ${2:+-r "$2"} 2>/dev/null)
+		-b "$BL_SRCS" -n 20000000 -t "$1" -s 22 -I eth0 -m "$BL_GWMAC" -p "$BL_SPORT" ${2:+-r "$2"} 2>/dev/null)
 	sleep 0.2
 	after=$(bl_sink_count)
 	sent=$(echo "$out" | awk '{print $2}')

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # bench/report.py: turns bench/run's results.tsv into the markdown tables of doc/performance.md.
-# usage: report.py RESULTS.tsv RUNS UDP_SECS TCP_SECS RTT_COUNT MIX_SESSIONS CG_SESSIONS CPU_PPS
+# usage: report.py RESULTS.tsv RUNS UDP_SECS TCP_SECS RTT_COUNT MIX_SESSIONS CG_SESSIONS
 import os
 import platform
 import re
@@ -8,7 +8,7 @@ import statistics
 import sys
 import time
 
-res, runs, udp_s, tcp_s, rtt_n, mix_n, cg_n, cpu_pps = sys.argv[1:9]
+res, runs, udp_s, tcp_s, rtt_n, mix_n, cg_n = sys.argv[1:8]
 rows = [line.rstrip("\n").split("\t") for line in open(res) if line.strip()]
 
 meta, na = {}, {}
@@ -27,11 +27,13 @@ for r in rows:
         if what == "na":
             na[("live", name)] = r[3]
             continue
-        d = live.setdefault(name, {"udp": [], "tcp": [], "rtt": [], "cpu": [], "nw": None})
+        d = live.setdefault(name, {"udp": [], "tcp": [], "rtt": [], "cpu": [], "busy": [],
+                                   "nw": None})
         if what == "udp":
             d["udp"].append((float(r[3]), float(r[4])))
         elif what == "cpu" and float(r[4]) > 0:
             d["cpu"].append(float(r[3]) / float(r[4]))
+            d["busy"].append(100.0 * float(r[3]) / float(r[5]))
         elif what == "tcp":
             d["tcp"].append(float(r[3]))
         elif what == "rtt" and r[3] != "nan":
@@ -136,16 +138,15 @@ else:
       "namespace (forwarded pps); TCP: one iperf3 stream for %s s through the DNAT port forward. "
       "\"generator pps\" is what the sender managed: when forwarded ≈ generator, the generator "
       "saturated, not the gateway (the kernel forwards and queues in the sender's softirq, on "
-      "the sender's CPU). \"reader ns/pkt\" is the CPU time of the queue reader (nfq_acceptall "
+      "the sender's CPU). \"reader\" columns: the CPU time of the queue reader (nfq_acceptall "
       "or natwarden, all threads, its syscalls and the kernel's reinjection after the verdict "
-      "included) per packet during a second run paced at %s pps (the same offered load in every "
-      "case), and \"capacity\" = 10⁹ / that: a lower bound of the rate at which the reader's CPU "
-      "would saturate (batches fill up under load, so the cost per packet falls). The pps "
-      "targets are checked against capacity." % (udp_s, tcp_s, cpu_pps))
+      "included) over the same UDP run, as %% of one CPU and per forwarded packet; "
+      "\"capacity\" = 10⁹ / ns per packet, the rate at which the reader's CPU would saturate at "
+      "this batching. The pps targets are checked against capacity." % (udp_s, tcp_s))
     p("")
-    p("| path | UDP pps | ×A | ×B | generator pps | reader ns/pkt | capacity pps | ×B "
-      "| TCP Mbit/s | ×A | ×B | target |")
-    p("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    p("| path | UDP pps | ×A | ×B | generator pps | reader CPU % | reader ns/pkt | capacity pps "
+      "| ×B | TCP Mbit/s | ×A | ×B | target |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     A_pps, B_pps = lv("A", "pps"), lv("B", "pps")
     A_tcp, B_tcp = lv("A", "tcp"), lv("B", "tcp")
     B_cap = lv("B", "cap")
@@ -153,13 +154,13 @@ else:
         if name == "nw_2q":
             continue
         if ("live", name) in na:
-            p("| %s | n/a (%s) | | | | | | | | | | |" % (label, na[("live", name)]))
+            p("| %s | n/a (%s) | | | | | | | | | | | |" % (label, na[("live", name)]))
             if name in TARGET:
                 targets.append((label, "n/a (%s)" % na[("live", name)]))
             continue
         d = live.get(name)
         if not d:
-            p("| %s | n/a (not run) | | | | | | | | | | |" % label)
+            p("| %s | n/a (not run) | | | | | | | | | | | |" % label)
             continue
         pps, tcp, cap = lv(name, "pps"), lv(name, "tcp"), lv(name, "cap")
         tg = ""
@@ -176,9 +177,10 @@ else:
             else:
                 tg = "n/a (no measurement)"
             targets.append((label, tg))
-        p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             label, span([x[0] for x in d["udp"]]), ratio(pps, A_pps), ratio(pps, B_pps),
-            fmt(med([x[1] for x in d["udp"]])), span(d["cpu"]) if d["cpu"] else "–",
+            fmt(med([x[1] for x in d["udp"]])), fmt(med(d["busy"])) if d["busy"] else "–",
+            span(d["cpu"]) if d["cpu"] else "–",
             fmt(cap) if cap else "–", ratio(cap, B_cap), span(d["tcp"]), ratio(tcp, A_tcp),
             ratio(tcp, B_tcp), tg))
     nwrows = [(label, live[n]["nw"]) for n, label in LIVE if n in live and live[n]["nw"]]

@@ -8,7 +8,8 @@
  *     With -I IFACE -m DSTMAC it writes ready-made Ethernet frames to IFACE through a packet
  *     socket (like trafgen: the sender's own UDP/IP stack is skipped, so the generator goes
  *     faster than the socket path), source addresses rotating per frame; -r PPS paces it
- *     (bursts of 16 on a fixed schedule) for measurements at a fixed offered load.
+ *     (bursts of 16 on a fixed schedule) for measurements at a fixed offered load; source
+ *     ports are SPORT, SPORT+1, ... one per source address (default 40000).
  * udpblast echo -l ADDR:PORT [-t SECONDS]
  *     Echoes every datagram back to its sender, for at most SECONDS (default 600).
  * udpblast ping -d ADDR:PORT [-n COUNT] [-t SECONDS] [-i GAP_US]
@@ -190,7 +191,8 @@ static uint16_t ub_csum(const void *p, size_t len)
 
 /* frames: Ethernet + IPv4 + UDP (checksum 0) + payload, one per source address */
 static int ub_send_raw(struct sockaddr_in *dst, char *srcs, const char *ifname, const char *mac,
-		       unsigned long long count, double secs, size_t payload, double rate)
+		       unsigned long long count, double secs, size_t payload, double rate,
+		       unsigned sport)
 {
 	static uint8_t frames[UB_MAX_SRC][2048];
 	struct mmsghdr msgs[UB_BATCH];
@@ -250,7 +252,7 @@ static int ub_send_raw(struct sockaddr_in *dst, char *srcs, const char *ifname, 
 		ip->saddr = src.sin_addr.s_addr;
 		ip->daddr = dst->sin_addr.s_addr;
 		ip->check = ub_csum(ip, 20);
-		udp->source = htons((uint16_t)(40000 + nsrc));
+		udp->source = htons((uint16_t)(sport + (unsigned)nsrc));
 		udp->dest = dst->sin_port;
 		udp->len = htons((uint16_t)(8 + payload));
 		for (size_t i = 0; i < payload; i++)
@@ -390,7 +392,7 @@ static int ub_ping(struct sockaddr_in *dst, unsigned long long count, double sec
 static void ub_usage(void)
 {
 	fprintf(stderr, "usage: udpblast send -d ADDR:PORT [-b SRC,...] [-n COUNT] [-t SECS] [-s BYTES]\n"
-			"                     [-I IFACE -m DSTMAC [-r PPS]]\n"
+			"                     [-I IFACE -m DSTMAC [-r PPS] [-p SPORT]]\n"
 			"       udpblast echo -l ADDR:PORT [-t SECS]\n"
 			"       udpblast ping -d ADDR:PORT [-n COUNT] [-t SECS] [-i GAP_US]\n");
 }
@@ -403,7 +405,7 @@ int main(int argc, char **argv)
 	unsigned long long count = 0;
 	double secs = 0, rate = 0;
 	size_t payload = 22;
-	unsigned gap = 200;
+	unsigned gap = 200, sport = 40000;
 	struct sigaction sa = {0};
 	int opt, r;
 
@@ -413,7 +415,7 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "d:l:b:n:t:s:i:I:m:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:l:b:n:t:s:i:I:m:r:p:")) != -1) {
 		switch (opt) {
 		case 'd': case 'l': a_addr = optarg; break;
 		case 'b': srcs = optarg; break;
@@ -423,6 +425,7 @@ int main(int argc, char **argv)
 		case 'I': ifname = optarg; break;
 		case 'm': mac = optarg; break;
 		case 'r': rate = strtod(optarg, NULL); break;
+		case 'p': sport = (unsigned)strtoul(optarg, NULL, 10) & 0xffff; break;
 		case 'i': gap = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: ub_usage(); return 2;
 		}
@@ -436,7 +439,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	if (!strcmp(mode, "send") && ifname && mac)
 		r = ub_send_raw(&addr, srcs, ifname, mac, count ? count : 10000000ull,
-				secs > 0 ? secs : 1, payload, rate);
+				secs > 0 ? secs : 1, payload, rate, sport);
 	else if (!strcmp(mode, "send"))
 		r = ub_send(&addr, srcs, count ? count : 10000000ull, secs > 0 ? secs : 1, payload);
 	else if (!strcmp(mode, "echo"))
