@@ -664,6 +664,33 @@ int nw_engine_command(struct nw_engine *eng, int argc, const char *const *argv, 
 	return -ENOENT;
 }
 
+/* Do two configs give a plugin the same sections ([name] and its kinds), key for key? */
+static int engine_plugin_sections_equal(const struct nw_plugin *p, const struct nw_config *a,
+					const struct nw_config *b)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		const struct nw_config *x = pass ? b : a, *y = pass ? a : b;
+		for (unsigned i = 0; i < x->n_sec; i++) {
+			const struct nw_section *sx = &x->sec[i], *sy;
+			int owned = !strcmp(sx->kind, p->name);
+			if (p->desc->section_kinds)
+				for (const char *const *k = p->desc->section_kinds; *k; k++)
+					owned |= !strcmp(sx->kind, *k);
+			if (!owned)
+				continue;
+			sy = nw_config_section(y, sx->kind, sx->name);
+			if (!sy || sy->n_kv != sx->n_kv)
+				return 0;
+			for (unsigned j = 0; j < sx->n_kv; j++) {
+				const char *v = nw_section_get(sy, sx->kv[j].key, NULL);
+				if (!v || strcmp(v, sx->kv[j].value))
+					return 0;
+			}
+		}
+	}
+	return 1;
+}
+
 int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 {
 	struct nw_settings set;
@@ -689,6 +716,11 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 		if (p->desc->section_kinds)
 			for (const char *const *k = p->desc->section_kinds; *k; k++)
 				nw_config_claim(newcfg, *k);
+		/* a plugin that cannot reload must not be told its new settings took effect */
+		if (!p->desc->reload && !engine_plugin_sections_equal(p, eng->cfg, newcfg))
+			ret = nw_config_error(newcfg, nw_config_section(newcfg, p->name, ""), 0,
+					      "plugin '%s' cannot reload its configuration: restart "
+					      "natwarden to apply the change", p->name);
 	}
 	if (nw_config_check_unclaimed(newcfg) || newcfg->n_errors)
 		ret = -EINVAL;
@@ -714,6 +746,12 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 	/* engine settings that are safe to change at run time */
 	eng->set.malformed_verdict = set.malformed_verdict;
 	eng->set.payload_printable = set.payload_printable;
+	/* keep the new file when every part took it: the next reload compares against it */
+	if (ret == 0) {
+		nw_config_free(eng->cfg_adopted);
+		eng->cfg_adopted = newcfg;
+		eng->cfg = newcfg;
+	}
 	return ret;
 }
 
@@ -746,6 +784,7 @@ void nw_engine_destroy(struct nw_engine *eng)
 	nw_evring_free(engine_main_ring);
 	engine_main_ring = NULL;
 	nw_gateway_free(atomic_load(&eng->gw));
+	nw_config_free(eng->cfg_adopted);
 	engine_flush_eve(eng);
 	if (eng->eve_fd >= 0)
 		close(eng->eve_fd);

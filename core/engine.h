@@ -135,7 +135,8 @@ struct nw_settings {
 };
 
 struct nw_engine {
-	struct nw_config *cfg;
+	struct nw_config *cfg;       /* the configuration in force (from main, or a reload) */
+	struct nw_config *cfg_adopted; /* the last reloaded config, owned by the engine */
 	struct nw_settings set;
 	struct nw_plugin *plugins[NW_MAX_PLUGINS];
 	unsigned n_plugins;
@@ -203,7 +204,9 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 unsigned nw_engine_drain_events(struct nw_engine *eng);
 /* Main thread: run due timers at engine time now_ns. */
 void nw_engine_run_timers(struct nw_engine *eng, uint64_t now_ns);
-/* Main thread: reload config into a new set of plugin states; keeps the old on failure. */
+/* Main thread: reload config into a new set of plugin states; keeps the old on failure.
+ * On success (0) the engine owns newcfg; on failure the caller still does. A plugin without a
+ * reload hook whose sections changed makes the reload fail. */
 int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg);
 /* Stop plugins, end flows, free everything. */
 void nw_engine_destroy(struct nw_engine *eng);

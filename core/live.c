@@ -375,16 +375,18 @@ static int live_reload(struct live *lv, char *msg, size_t msglen)
 		size_t o = 0;
 		lv->reload_failures++;
 		o += (size_t)snprintf(msg, msglen, "reload failed, previous configuration kept\n");
-		for (unsigned i = 0; cfg && i < cfg->n_errors && o < msglen; i++)
-			o += (size_t)snprintf(msg + o, msglen - o, "%s\n", cfg->errors[i]);
+		for (unsigned i = 0; cfg && i < cfg->n_errors; i++) {
+			nw_log(NW_LOG_ERR, "%s", cfg->errors[i]);
+			if (o < msglen)
+				o += (size_t)snprintf(msg + o, msglen - o, "%s\n", cfg->errors[i]);
+		}
 		nw_log(NW_LOG_ERR, "reload of %s failed; previous configuration kept",
 		       lv->opts->conf_path ? lv->opts->conf_path : "(none)");
 		/* on failure the engine kept the old config; free the rejected one */
 		nw_config_free(cfg);
 		return r < 0 ? r : -EINVAL;
 	}
-	/* the engine and plugins copied what they need: the new file text is not kept */
-	nw_config_free(cfg);
+	/* the engine keeps the new config (the next reload compares against it) */
 	live_learn_ifindex(lv);
 	lv->reloads++;
 	snprintf(msg, msglen, "reloaded %s\n", lv->opts->conf_path ? lv->opts->conf_path : "");

@@ -110,7 +110,7 @@ int nw_plugin_open(const char *name, const char *dirs, struct nw_plugin **out, c
 	}
 	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
-		snprintf(err, errlen, "%s: %s", path, dlerror());
+		snprintf(err, errlen, "%s", dlerror()); /* it names the file already */
 		return -ELIBBAD;
 	}
 	d = dlsym(dl, NW_PLUGIN_SYMBOL);

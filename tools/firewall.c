@@ -19,6 +19,7 @@
  *   nat PREROUTING -> NW-PREROUTING: DNAT of each [forward].
  *   nat POSTROUTING -> NW-POSTROUTING: MASQUERADE of the private networks out of public_if.
  *   filter FORWARD (policy DROP) -> NW-FORWARD:
+ *       conntrack INVALID -> DROP (never NATed: forwarding it would leak private addresses)
  *       reject mark -> REJECT (tcp-reset / icmp unreachable)   [NF_REPEAT verdicts land here]
  *       source in a ban ipset -> DROP
  *       allowed traffic (ESTABLISHED,RELATED; private->public; DNATed forwards) -> NW-INSPECT
@@ -115,6 +116,8 @@ int nw_fw_render(FILE *out, const struct nw_gateway *gw, int family,
 	fprintf(out, "*filter\n:FORWARD DROP [0:0]\n:NW-FORWARD - [0:0]\n:NW-INSPECT - [0:0]\n");
 	if (!jumps->forward)
 		fprintf(out, "-I FORWARD 1 -j NW-FORWARD\n");
+	/* conntrack gives INVALID packets no NAT: forwarded, they would leave with a private source */
+	fprintf(out, "-A NW-FORWARD -m conntrack --ctstate INVALID -j DROP\n");
 	fprintf(out, "-A NW-FORWARD -p tcp -m mark --mark 0x%x/0x%x -j REJECT --reject-with "
 		     "tcp-reset\n", rm, rm);
 	fprintf(out, "-A NW-FORWARD -m mark --mark 0x%x/0x%x -j REJECT --reject-with %s\n", rm, rm,

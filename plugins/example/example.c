@@ -1,5 +1,6 @@
 /* example: the template plugin — counts packets, drops/rejects/bypasses configured ports. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,17 @@ struct ex_ports {
 	uint16_t port[EX_MAX_PORTS];
 };
 
+/* What [example] configures; workers read it through ex_priv.cur. */
+struct ex_conf {
+	struct ex_ports drop, reject, bypass; /* [example] drop_port / reject_port / bypass_port */
+	int log_alerts;                        /* [example] log_alerts = yes: log alert events */
+};
+
 /* Instance state (the core allocates priv_size bytes, zeroed). */
 struct ex_priv {
 	nw_plugin *self;                       /* our handle, for services that need it */
-	struct ex_ports drop, reject, bypass; /* [example] drop_port / reject_port / bypass_port */
-	int log_alerts;                        /* [example] log_alerts = yes: log alert events */
+	struct ex_conf conf[2];                /* the running configuration and the spare slot */
+	const struct ex_conf *_Atomic cur;     /* the running one: swapped on reload */
 	unsigned c_packets, c_dropped, c_alerts_seen; /* counter ids */
 	unsigned r_port;                       /* verdict reason id "port" */
 	uint64_t alerts_seen;                  /* main thread only */
@@ -50,13 +57,13 @@ static int ex_parse_ports(void *target, const char *value, char *err, size_t err
 
 /* Directives, nginx style: name, type, offset of the field; CUSTOM parsers get that field. */
 static const struct nw_directive ex_directives[] = {
-	{"drop_port", NW_CONF_CUSTOM, offsetof(struct ex_priv, drop), 0, NULL, ex_parse_ports,
+	{"drop_port", NW_CONF_CUSTOM, offsetof(struct ex_conf, drop), 0, NULL, ex_parse_ports,
 	 "destination ports to drop"},
-	{"reject_port", NW_CONF_CUSTOM, offsetof(struct ex_priv, reject), 0, NULL, ex_parse_ports,
+	{"reject_port", NW_CONF_CUSTOM, offsetof(struct ex_conf, reject), 0, NULL, ex_parse_ports,
 	 "destination ports to reject"},
-	{"bypass_port", NW_CONF_CUSTOM, offsetof(struct ex_priv, bypass), 0, NULL, ex_parse_ports,
+	{"bypass_port", NW_CONF_CUSTOM, offsetof(struct ex_conf, bypass), 0, NULL, ex_parse_ports,
 	 "destination ports to bypass"},
-	{"log_alerts", NW_CONF_BOOL, offsetof(struct ex_priv, log_alerts), 0, "no", NULL,
+	{"log_alerts", NW_CONF_BOOL, offsetof(struct ex_conf, log_alerts), 0, "no", NULL,
 	 "log every alert event"},
 	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
 };
@@ -110,7 +117,7 @@ static void ex_on_alert(void *priv, const struct nw_event *ev)
 
 	ex->alerts_seen++;
 	svc->counter_add(ex->self, NULL, ex->c_alerts_seen, 1);
-	if (ex->log_alerts)
+	if (atomic_load_explicit(&ex->cur, memory_order_relaxed)->log_alerts)
 		svc->log(ex->self, NW_LOG_INFO, "alert sid %u: %.*s", ev->sid, (int)sizeof(ev->msg),
 			 ev->msg);
 }
@@ -132,9 +139,10 @@ static int ex_cmd(void *priv, int argc, const char *const *argv, int json, char 
 static int ex_configure(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
 {
 	struct ex_priv *ex = priv;
-	int r = svc->conf_parse(cfg, sec, ex_directives, ex);
+	int r = svc->conf_parse(cfg, sec, ex_directives, &ex->conf[0]);
 
 	ex->self = self;
+	atomic_store_explicit(&ex->cur, &ex->conf[0], memory_order_release);
 	if (r)
 		return r;
 	if (svc->counter_register(self, "packets", "packets seen", &ex->c_packets) ||
@@ -153,20 +161,40 @@ static int ex_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 {
 	struct ex_priv *ex = priv;
 	const struct nw_pkt_info *pi = svc->pkt_info(pkt);
+	const struct ex_conf *c = atomic_load_explicit(&ex->cur, memory_order_acquire);
 
 	(void)wpriv, (void)flow;
 	svc->counter_add(ex->self, pkt, ex->c_packets, 1);
 	if (!(pi->flags & NW_PKT_L4) || (pi->ip_proto != 6 && pi->ip_proto != 17))
 		return NW_CONTINUE;
-	if (ex_has(&ex->drop, pi->dport)) {
+	if (ex_has(&c->drop, pi->dport)) {
 		svc->counter_add(ex->self, pkt, ex->c_dropped, 1);
 		return NW_RESULT(NW_DROP, ex->r_port);
 	}
-	if (ex_has(&ex->reject, pi->dport))
+	if (ex_has(&c->reject, pi->dport))
 		return NW_RESULT(NW_REJECT, ex->r_port);
-	if (ex_has(&ex->bypass, pi->dport))
+	if (ex_has(&c->bypass, pi->dport))
 		return NW_RESULT(NW_BYPASS, ex->r_port);
 	return NW_CONTINUE;
+}
+
+/* Main thread: parse [example] into the spare slot; on success swap it in and wait until no
+ * worker still reads the old one (it becomes the spare). On error the running one stays. */
+static int ex_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
+{
+	struct ex_priv *ex = priv;
+	const struct ex_conf *old = atomic_load_explicit(&ex->cur, memory_order_relaxed);
+	struct ex_conf *next = old == &ex->conf[0] ? &ex->conf[1] : &ex->conf[0];
+	int r;
+
+	(void)self;
+	memset(next, 0, sizeof(*next));
+	r = svc->conf_parse(cfg, sec, ex_directives, next);
+	if (r)
+		return r;
+	atomic_store_explicit(&ex->cur, next, memory_order_release);
+	svc->quiesce();
+	return 0;
 }
 
 NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
@@ -178,4 +206,5 @@ NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	.services = &svc,
 	.configure = ex_configure,
 	.packet = ex_packet,
+	.reload = ex_reload,
 };

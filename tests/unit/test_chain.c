@@ -162,10 +162,47 @@ static void test_chain(void **state)
 	nw_config_free(cfg);
 }
 
+/* A plugin without a reload hook: a reload that changes its section is refused, one that
+ * leaves it alone goes through (and the new file becomes the one in force). */
+static void test_reload_without_hook(void **state)
+{
+	struct nw_config *cfg, *same, *changed;
+	struct nw_engine *eng;
+	struct nw_plugin *pb;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(nw_config_load_string("r.conf", "[natwarden]\nflow_max = 64\n[b]\nx = 1\n",
+					       &cfg), 0);
+	assert_int_equal(nw_engine_new(cfg, 1, &eng), 0);
+	assert_int_equal(nw_plugin_from_desc(&desc_b, &pb, err, sizeof(err)), 0);
+	assert_int_equal(nw_engine_add_plugin(eng, pb), 0);
+	assert_int_equal(nw_engine_configure_all(eng), 0);
+	assert_int_equal(nw_engine_start(eng, 1), 0);
+
+	nw_config_load_string("r2.conf", "[natwarden]\nflow_max = 64\n[b]\nx = 2\n", &changed);
+	assert_int_not_equal(nw_engine_reload(eng, changed), 0);
+	int found = 0;
+	for (unsigned i = 0; i < changed->n_errors; i++)
+		found |= strstr(changed->errors[i], "plugin 'b' cannot reload") != NULL;
+	assert_true(found);
+	assert_ptr_equal(eng->cfg, cfg);
+	nw_config_free(changed);
+
+	nw_config_load_string("r3.conf", "[natwarden]\nflow_max = 64\nmalformed = accept\n[b]\nx = 1\n",
+			      &same);
+	assert_int_equal(nw_engine_reload(eng, same), 0);
+	assert_ptr_equal(eng->cfg, same); /* adopted by the engine */
+	assert_int_equal(eng->set.malformed_verdict, NW_ACCEPT);
+	nw_engine_destroy(eng);
+	nw_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_reload_without_hook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
