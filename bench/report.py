@@ -14,7 +14,7 @@ rows = [line.rstrip("\n").split("\t") for line in open(res) if line.strip()]
 meta, na = {}, {}
 live = {}      # name -> {"udp": [(recv, sent)], "tcp": [mbps], "rtt": [(p50, p99)], "nw": [...]}
 offline = {}   # rules -> [(packets, bytes, wall, alerts)]
-cg, cgtop, pbench = {}, {}, []
+cg, cgtop, pbench, prof = {}, {}, [], {}
 for r in rows:
     kind = r[0]
     if kind == "meta":
@@ -52,6 +52,8 @@ for r in rows:
             cg[r[1]] = (int(r[2]), int(r[3]))
     elif kind == "cgtop":
         cgtop[r[1]] = r[2].split("|") if r[2] else []
+    elif kind == "prof":
+        prof[(r[1], r[2])] = r[3]
     elif kind == "pbench":
         pbench.append(r[1:])
 
@@ -190,6 +192,17 @@ else:
           "bypass verdicts, packets the kernel let through uninspected): " +
           "; ".join("%s: %s" % (label, " / ".join(v)) for label, v in nwrows) + ".")
     p("")
+
+    if prof:
+        p("Where natwarden's CPU goes (`perf record -e cpu-clock -p PID`, kernel included) with "
+          "ban + ratelimit + signature (10k rules):")
+        p("")
+        for (name, kind), v in sorted(prof.items()):
+            if kind == "na":
+                p("- n/a (%s)" % v)
+            else:
+                p("- %s run: %s" % (kind.upper(), ", ".join(x for x in v.split("|") if x)))
+        p("")
 
     p("### 2. Added latency")
     p("")
