@@ -372,7 +372,10 @@ static int fw_ipsets(const struct nw_gateway *gw)
 	for (unsigned i = 0; i < 4; i++) {
 		char *argv[] = {(char *)"ipset", (char *)"create", (char *)"-exist",
 				(char *)sets[i][0], (char *)sets[i][1], (char *)"family",
-				(char *)sets[i][2], (char *)"timeout", (char *)"0", NULL};
+				(char *)sets[i][2], (char *)"timeout", (char *)"0",
+				/* as the ban plugin creates them (plugins/ban/ban_ipset.c): the
+				 * default maxelem 65536 would refuse bans beyond it */
+				(char *)"maxelem", (char *)"4194304", NULL};
 		if (i >= 2 && !gw->ipv6)
 			break;
 		if (fw_run(argv, NULL, 0, NULL)) {

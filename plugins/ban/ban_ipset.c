@@ -15,6 +15,10 @@
 #define svc ban_svc
 #define BI_BATCH 400      /* lines per ipset run: stays below the pipe buffer, never blocks */
 #define BI_QUEUE_MAX 200000
+/* Same type and options as natwardenctl firewall apply creates (tools/firewall.c), so that
+ * `create -exist` of an existing set is a no-op. maxelem: the default (65536) would make the
+ * kernel refuse bans beyond it, and one refused add aborts the rest of its restore run. */
+#define BI_CREATE_OPTS "timeout 0 maxelem 4194304"
 
 extern char **environ;
 
@@ -23,6 +27,7 @@ struct ban_ipset {
 	size_t nq, capq;
 	pid_t child;
 	unsigned failures;
+	unsigned solo; /* leading queued lines that run alone (the creates: one may fail) */
 };
 
 static void bi_push(struct ban_priv *p, const char *line)
@@ -126,6 +131,10 @@ void ban_ipset_flush_queue(struct ban_priv *p)
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);
 	n = b->nq < BI_BATCH ? b->nq : BI_BATCH;
+	if (b->solo) {
+		n = 1;
+		b->solo--;
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(b->q[i]);
 		b->q[i][l] = '\n';
@@ -139,19 +148,23 @@ void ban_ipset_flush_queue(struct ban_priv *p)
 
 int ban_ipset_start(struct ban_priv *p)
 {
+	static const char *const types[4][2] = {
+		{"hash:ip", "inet"}, {"hash:ip", "inet6"}, {"hash:net", "inet"}, {"hash:net", "inet6"}};
+	const char *names[4] = {p->c.ipset_v4, p->c.ipset_v6, p->c.ipset_net4, p->c.ipset_net6};
 	char line[160];
 
 	p->ipset = calloc(1, sizeof(*p->ipset));
 	if (!p->ipset)
 		return -ENOMEM;
-	snprintf(line, sizeof(line), "create %s hash:ip family inet timeout 0", p->c.ipset_v4);
-	bi_push(p, line);
-	snprintf(line, sizeof(line), "create %s hash:ip family inet6 timeout 0", p->c.ipset_v6);
-	bi_push(p, line);
-	snprintf(line, sizeof(line), "create %s hash:net family inet timeout 0", p->c.ipset_net4);
-	bi_push(p, line);
-	snprintf(line, sizeof(line), "create %s hash:net family inet6 timeout 0", p->c.ipset_net6);
-	bi_push(p, line);
+
+	/* each create runs alone: a set that exists with other options (made by hand or by an
+	 * older version) fails its create, is logged, and does not stop the others */
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(line, sizeof(line), "create %s %s family %s " BI_CREATE_OPTS, names[i],
+			 types[i][0], types[i][1]);
+		bi_push(p, line);
+	}
+	p->ipset->solo = 4;
 	/* start from what we know: bans restored later are added as they are applied */
 	snprintf(line, sizeof(line), "flush %s", p->c.ipset_v4);
 	bi_push(p, line);
