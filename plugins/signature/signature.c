@@ -15,6 +15,7 @@ static const struct nw_services *svc;
 struct sig_conf {
 	char **rules;               /* resolved rule file paths */
 	unsigned n_rules;
+	unsigned rules_line;        /* config line of `rules` (0: default or absent) */
 	char *classification;       /* resolved path or NULL */
 	int strict;                 /* a bad rule fails check/reload */
 	int payload_printable;      /* alerts carry the payload */
@@ -166,6 +167,7 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 		if (!strcmp(key, "rules")) {
 			rules_val = val; /* the last one wins (--set / -S override) */
 			rules_line = line;
+			c->rules_line = line;
 		} else if (!strcmp(key, "classification")) {
 			free(c->classification);
 			c->classification = sig_resolve(cfg, val);
@@ -325,7 +327,14 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 struct sig_errctx {
 	struct sig_priv *p;
 	unsigned n;
+	/* a strict reload also records each bad rule as a config error, so that the reload reply
+	 * (natwardenctl) names the rule file:line; NULL otherwise */
+	const nw_config *cfg;
+	const nw_section *sec;
+	unsigned line;
 };
+
+#define SIG_MAX_RECORDED 20
 
 /* the reason of a skipped rule without its place and values ("keyword 'x' not supported") */
 static void sig_reason_key(const char *msg, char *out, size_t outlen)
@@ -379,6 +388,10 @@ static void sig_load_error(void *opaque, const char *msg)
 	struct sig_errctx *e = opaque;
 
 	e->n++;
+	if (e->cfg && e->n <= SIG_MAX_RECORDED)
+		svc->conf_error(e->cfg, e->sec, e->line, "%s", msg);
+	if (e->cfg && e->n == SIG_MAX_RECORDED + 1)
+		svc->conf_error(e->cfg, e->sec, e->line, "... more bad rules (see the log)");
 	if (e->p->conf.rule_report)
 		sig_reason_count(e->p, msg);
 	if (!e->p->conf.rule_report || e->p->bad_reported++ < 20)
@@ -419,10 +432,12 @@ static const struct nw_keyword *sig_ext_find(const char *name, void **ppriv)
 	return svc->keyword_find ? svc->keyword_find(name, ppriv) : NULL;
 }
 
-/* build a rule set from conf; returns 0 (maybe with bad rules counted) or -errno */
-static int sig_build(struct sig_priv *p, const struct sig_conf *c, struct sig_ruleset **out)
+/* build a rule set from conf; returns 0 (maybe with bad rules counted) or -errno. With cfg, bad
+ * rules are also recorded as errors of cfg (a strict reload). */
+static int sig_build(struct sig_priv *p, const struct sig_conf *c, const nw_config *cfg,
+		     const nw_section *sec, struct sig_ruleset **out)
 {
-	struct sig_errctx e = { p, 0 };
+	struct sig_errctx e = { p, 0, cfg, sec, c->rules_line };
 	struct sig_load l = {
 		.files = (const char *const *)c->rules,
 		.n_files = c->n_rules,
@@ -516,7 +531,7 @@ static int sig_check(nw_plugin *self, void *priv)
 {
 	struct sig_priv *p = priv;
 	struct sig_ruleset *rs = NULL, *old;
-	int rc = sig_build(p, &p->conf, &rs);
+	int rc = sig_build(p, &p->conf, NULL, NULL, &rs);
 
 	if (rc) {
 		svc->log(self, NW_LOG_ERR, "rules not loaded: %s", strerror(-rc));
@@ -994,7 +1009,7 @@ static int sig_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 		svc->log(self, NW_LOG_ERR, "reload: bad configuration, keeping the old rules");
 		return rc;
 	}
-	rc = sig_build(p, &nc, &rs);
+	rc = sig_build(p, &nc, nc.strict ? cfg : NULL, sec, &rs);
 	if (rc || (nc.strict && rs->n_bad)) {
 		svc->log(self, NW_LOG_ERR, "reload failed (%s), keeping the old %u rules",
 			 rc ? strerror(-rc) : "bad rules and strict = yes",
