@@ -80,21 +80,38 @@ if want unit; then
 	fi
 fi
 
-run_scripts() { # LABEL BUILDDIR GLOB...
-	local label=$1 b=$2 s
+# run_scripts LABEL BUILDDIR SCRIPT...: NW_JOBS (default 2) at a time; results in order
+run_scripts() {
+	local label=$1 b=$2 s i=0 n=0
 	shift 2
+	local dir
+	dir=$(mktemp -d /tmp/nwtest-run.XXXXXX)
+	local list=()
 	for s in "$@"; do
 		[ -f "$s" ] || continue
 		case $s in *_lib.sh | */lib.sh) continue ;; esac
-		local log t0
-		log=$(mktemp /tmp/nwtest-log.XXXXXX)
-		t0=$SECONDS
-		NW_BUILD=$b timeout 300 bash "$s" >"$log" 2>&1
-		local st=$?
-		result "$label ${s#"$NW_SRC"/} ($((SECONDS - t0)) s)" "$st"
-		[ "$st" = 0 ] || [ "$st" = 77 ] || tail -25 "$log"
-		rm -f "$log"
+		list+=("$s")
 	done
+	for s in "${list[@]}"; do
+		while [ "$(jobs -rp | wc -l)" -ge "${NW_JOBS:-2}" ]; do
+			wait -n 2>/dev/null || sleep 0.2
+		done
+		(
+			t0=$SECONDS
+			NW_BUILD=$b timeout 300 bash "$s" >"$dir/$n.log" 2>&1
+			echo "$? $((SECONDS - t0))" >"$dir/$n.st"
+		) &
+		n=$((n + 1))
+	done
+	wait
+	for s in "${list[@]}"; do
+		local st secs
+		read -r st secs <"$dir/$i.st"
+		result "$label ${s#"$NW_SRC"/} ($secs s)" "$st"
+		[ "$st" = 0 ] || [ "$st" = 77 ] || tail -25 "$dir/$i.log"
+		i=$((i + 1))
+	done
+	rm -rf "$dir"
 }
 
 if want offline; then
@@ -120,23 +137,33 @@ if want fuzz; then
 	section fuzz
 	mkdir -p "$NW_SRC/build-fuzz"
 	if build "$NW_SRC/build-fuzz" CC=clang --enable-fuzz --disable-tests; then
+		fdir=$(mktemp -d /tmp/nwfuzz.XXXXXX)
+		fl=()
 		for f in "$NW_SRC"/build-fuzz/tests/fuzz/fuzz_*; do
-			[ -x "$f" ] || continue
-			name=$(basename "$f")
-			corpus="$NW_SRC/tests/fuzz/corpus/${name#fuzz_}"
-			work=$(mktemp -d /tmp/nwfuzz.XXXXXX)
-			if [ -d "$corpus" ]; then
-				"$f" -max_total_time="${NW_FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 \
-					-print_final_stats=1 "$work" "$corpus" >"$work.log" 2>&1
-			else
-				"$f" -max_total_time="${NW_FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 \
-					-print_final_stats=1 "$work" >"$work.log" 2>&1
-			fi
-			st=$?
-			result "fuzz-smoke $name ($(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log") execs)" "$st"
-			[ "$st" = 0 ] || tail -30 "$work.log"
-			rm -rf "$work" "$work.log"
+			[ -x "$f" ] && fl+=("$f")
 		done
+		for f in "${fl[@]}"; do
+			while [ "$(jobs -rp | wc -l)" -ge "${NW_JOBS:-2}" ]; do
+				wait -n 2>/dev/null || sleep 0.2
+			done
+			name=$(basename "$f")
+			(
+				corpus="$NW_SRC/tests/fuzz/corpus/${name#fuzz_}"
+				mkdir -p "$fdir/$name.work"
+				"$f" -max_total_time="${NW_FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 \
+					-print_final_stats=1 "$fdir/$name.work" \
+					$([ -d "$corpus" ] && echo "$corpus") >"$fdir/$name.log" 2>&1
+				echo $? >"$fdir/$name.st"
+			) &
+		done
+		wait
+		for f in "${fl[@]}"; do
+			name=$(basename "$f")
+			st=$(cat "$fdir/$name.st")
+			result "fuzz-smoke $name ($(sed -n 's/^stat::number_of_executed_units: *//p' "$fdir/$name.log") execs)" "$st"
+			[ "$st" = 0 ] || tail -30 "$fdir/$name.log"
+		done
+		rm -rf "$fdir"
 	else
 		result "build (clang, libFuzzer)" 1
 	fi
