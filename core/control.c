@@ -1,6 +1,7 @@
 /* Control socket: request parsing/encoding (protocol in control.h), libevent server, client. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,12 +230,163 @@ struct nw_ctl_server {
 	nw_ctl_handler handler;
 	void *ctx;
 	unsigned n_clients;
+	struct nw_ctl_access acc;
+	unsigned long long refused;
+	uint64_t refuse_logged_ns;       /* last refusal log line, 0 = none yet */
+	unsigned long long refuse_quiet; /* refusals not logged since */
 };
 
 struct ctl_conn {
 	struct nw_ctl_server *srv;
 	int replied;
+	int refused;        /* peer not authorised: every request gets -EACCES */
 };
+
+int nw_ctl_peer_allowed(const struct nw_ctl_access *acc, uid_t self, uid_t uid, gid_t gid,
+			const gid_t *groups, size_t n_groups)
+{
+	if (uid == 0 || uid == self)
+		return 1;
+	if (!acc || !acc->has_group)
+		return 0;
+	if (gid == acc->group)
+		return 1;
+	for (size_t i = 0; i < n_groups; i++)
+		if (groups[i] == acc->group)
+			return 1;
+	return 0;
+}
+
+/* Supplementary groups from the "Groups:" line of /proc/PID/status (kernels without
+ * SO_PEERGROUPS). *out is malloc'd. Returns the count or -errno. */
+static int ctl_proc_groups(pid_t pid, gid_t **out)
+{
+	char path[64], *line = NULL, *p, *end;
+	size_t cap = 0, n = 0, max = 0;
+	gid_t *g = NULL;
+	FILE *f;
+	int r = -ENOENT;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "Groups:", 7))
+			continue;
+		r = 0;
+		for (p = line + 7;; p = end) {
+			unsigned long v;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p < '0' || *p > '9')
+				break;
+			errno = 0;
+			v = strtoul(p, &end, 10);
+			if (errno || end == p || v > UINT32_MAX)
+				break;
+			if (n == max) {
+				gid_t *ng = max < 65536 ? realloc(g, (max ? max * 2 : 32) * sizeof(*g))
+							: NULL;
+				if (!ng) {
+					r = -ENOMEM;
+					break;
+				}
+				g = ng;
+				max = max ? max * 2 : 32;
+			}
+			g[n++] = (gid_t)v;
+		}
+		break;
+	}
+	free(line);
+	fclose(f);
+	if (r) {
+		free(g);
+		return r;
+	}
+	*out = g;
+	return (int)n;
+}
+
+/* The peer's supplementary groups as of connect(): SO_PEERGROUPS, else /proc/PID/status. */
+static int ctl_peer_groups(int fd, pid_t pid, gid_t **out)
+{
+#ifdef SO_PEERGROUPS
+	socklen_t len = 0;
+
+	*out = NULL;
+	/* a zero-sized buffer: success means no groups, ERANGE tells the size */
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len))
+		return 0;
+	if (errno == ERANGE && len <= 65536 * sizeof(gid_t)) {
+		gid_t *g = malloc(len ? len : sizeof(gid_t));
+		if (!g)
+			return -ENOMEM;
+		if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len)) {
+			*out = g;
+			return (int)(len / sizeof(gid_t));
+		}
+		free(g);
+	}
+#endif
+	return ctl_proc_groups(pid, out);
+}
+
+/* SO_PEERCRED (+ groups) against the access rule. Fills why with who was refused. */
+static int ctl_peer_check(const struct nw_ctl_server *srv, int fd, char *why, size_t whylen)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	gid_t *groups = NULL;
+	int n = 0, ok;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || len != sizeof(uc)) {
+		snprintf(why, whylen, "a peer without credentials (%s)", strerror(errno));
+		return 0;
+	}
+	if (nw_ctl_peer_allowed(&srv->acc, geteuid(), uc.uid, uc.gid, NULL, 0))
+		return 1;
+	if (srv->acc.has_group) {
+		n = ctl_peer_groups(fd, uc.pid, &groups);
+		if (n < 0)
+			n = 0;
+	}
+	ok = nw_ctl_peer_allowed(&srv->acc, geteuid(), uc.uid, uc.gid, groups, (size_t)n);
+	free(groups);
+	if (!ok)
+		snprintf(why, whylen, "pid %ld uid %lu gid %lu: not root, not natwarden's user%s%s",
+			 (long)uc.pid, (unsigned long)uc.uid, (unsigned long)uc.gid,
+			 srv->acc.has_group ? " and not in group " : "",
+			 srv->acc.has_group ? srv->acc.group_name : "");
+	return ok;
+}
+
+/* One log line per NW_CTL_REFUSE_LOG_S seconds at most; the rest are counted into the next. */
+static void ctl_log_refusal(struct nw_ctl_server *srv, const char *why)
+{
+	uint64_t now = nw_time_mono_ns();
+
+	srv->refused++;
+	if (srv->refuse_logged_ns &&
+	    now - srv->refuse_logged_ns < (uint64_t)NW_CTL_REFUSE_LOG_S * 1000000000ull) {
+		srv->refuse_quiet++;
+		return;
+	}
+	if (srv->refuse_quiet)
+		nw_log(NW_LOG_WARNING, "control socket: refused %s (and %llu more not logged)", why,
+		       srv->refuse_quiet);
+	else
+		nw_log(NW_LOG_WARNING, "control socket: refused %s", why);
+	srv->refuse_logged_ns = now;
+	srv->refuse_quiet = 0;
+}
+
+unsigned long long nw_ctl_server_refused(const struct nw_ctl_server *s)
+{
+	return s ? s->refused : 0;
+}
 
 static void ctl_conn_free(struct bufferevent *bev, struct ctl_conn *c)
 {
@@ -279,6 +431,16 @@ static void ctl_on_read(struct bufferevent *bev, void *arg)
 	if (n > NW_CTL_MAX_REQ) {
 		static const char msg[] = "request too long\n";
 		ctl_reply(bev, c, -E2BIG, msg, sizeof(msg) - 1);
+		return;
+	}
+	if (c->refused) {
+		/* the request is read (so the peer sees the answer, not a reset) but never parsed */
+		char msg[160];
+		int len = snprintf(msg, sizeof(msg), "permission denied: natwardenctl needs root or "
+				   "membership of group %s\n",
+				   c->srv->acc.has_group ? c->srv->acc.group_name : "(none: root only)");
+		evbuffer_drain(in, n);
+		ctl_reply(bev, c, -EACCES, msg, (size_t)len);
 		return;
 	}
 	line = malloc(n);
@@ -329,12 +491,18 @@ static void ctl_on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct
 	struct ctl_conn *c;
 	struct timeval tv = {CTL_TIMEOUT_S, 0};
 
+	char why[192];
+	int allowed;
+
 	(void)sa;
 	(void)salen;
 	if (srv->n_clients >= CTL_MAX_CLIENTS) {
 		close(fd);
 		return;
 	}
+	allowed = ctl_peer_check(srv, fd, why, sizeof(why));
+	if (!allowed)
+		ctl_log_refusal(srv, why);
 	c = calloc(1, sizeof(*c));
 	bev = c ? bufferevent_socket_new(evconnlistener_get_base(lis), fd, BEV_OPT_CLOSE_ON_FREE)
 		: NULL;
@@ -344,6 +512,7 @@ static void ctl_on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct
 		return;
 	}
 	c->srv = srv;
+	c->refused = !allowed;
 	srv->n_clients++;
 	bufferevent_setcb(bev, ctl_on_read, ctl_on_write, ctl_on_event, c);
 	bufferevent_set_timeouts(bev, &tv, &tv);
@@ -351,8 +520,9 @@ static void ctl_on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct
 	bufferevent_enable(bev, EV_READ);
 }
 
-/* mkdir -p for the socket's parent, mode 0750. */
-static int ctl_mkdir_parent(const char *path)
+/* mkdir -p for the socket's parent, mode 0750; a directory it creates gets the control group
+ * (so members can reach the socket). An existing directory is left as it is. */
+static int ctl_mkdir_parent(const char *path, const struct nw_ctl_access *acc)
 {
 	char dir[108], *p;
 
@@ -369,16 +539,24 @@ static int ctl_mkdir_parent(const char *path)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(dir, 0750) && errno != EEXIST)
-		return -errno;
+	if (mkdir(dir, 0750)) {
+		if (errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	if (acc && acc->has_group && chown(dir, (uid_t)-1, acc->group))
+		nw_log(NW_LOG_WARNING, "control socket directory %s: cannot give it group %s: %s",
+		       dir, acc->group_name, strerror(errno));
 	return 0;
 }
 
-int nw_ctl_server_open(struct event_base *base, const char *path, nw_ctl_handler h, void *ctx,
+int nw_ctl_server_open(struct event_base *base, const char *path,
+		       const struct nw_ctl_access *acc, nw_ctl_handler h, void *ctx,
 		       struct nw_ctl_server **out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct nw_ctl_server *srv;
+	mode_t um;
 	int fd = -1, r;
 
 	*out = NULL;
@@ -386,7 +564,7 @@ int nw_ctl_server_open(struct event_base *base, const char *path, nw_ctl_handler
 		path = NW_CTL_DEFAULT_SOCKET;
 	if (nw_strlcpy(sa.sun_path, path, sizeof(sa.sun_path)) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	r = ctl_mkdir_parent(path);
+	r = ctl_mkdir_parent(path, acc);
 	if (r)
 		return r;
 	/* a socket file left by a dead daemon is replaced; a live one is not */
@@ -402,9 +580,23 @@ int nw_ctl_server_open(struct event_base *base, const char *path, nw_ctl_handler
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0660) || listen(fd, 16)) {
+	/* never more than 0660, not even between bind and chmod */
+	um = umask(0117);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(um);
+	if (!r && acc && acc->has_group && chown(path, (uid_t)-1, acc->group)) {
+		/* fail closed: without the group only root and our own uid can connect */
+		nw_log(NW_LOG_WARNING, "control socket %s: cannot give it group %s: %s", path,
+		       acc->group_name, strerror(errno));
+	}
+	if (r) {
+		close(fd);
+		return r;
+	}
+	if (chmod(path, 0660) || listen(fd, 16)) {
 		r = -errno;
 		close(fd);
+		unlink(path);
 		return r;
 	}
 	srv = calloc(1, sizeof(*srv));
@@ -416,6 +608,8 @@ int nw_ctl_server_open(struct event_base *base, const char *path, nw_ctl_handler
 	nw_strlcpy(srv->path, path, sizeof(srv->path));
 	srv->handler = h;
 	srv->ctx = ctx;
+	if (acc)
+		srv->acc = *acc;
 	srv->lis = evconnlistener_new(base, ctl_on_accept, srv, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	if (!srv->lis) {
 		close(fd);

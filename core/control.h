@@ -3,6 +3,7 @@
 #define NW_CONTROL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Protocol version 1, over a unix stream socket (one request per connection):
@@ -47,10 +48,32 @@ struct nw_ctl_server;
 typedef int (*nw_ctl_handler)(void *ctx, int argc, const char *const *argv, int json, char *out,
 			      size_t outlen);
 
-/* Create the socket (its directory with mode 0750 if missing; the socket 0660), refusing to
- * replace a socket a live daemon still answers on. Returns 0 or -errno. */
-int nw_ctl_server_open(struct event_base *base, const char *path, nw_ctl_handler h, void *ctx,
+/*
+ * Who may use the socket. The socket file is owner:group mode 0660 (its directory, when the
+ * server creates it, 0750 with the same group), and every connection is checked with
+ * SO_PEERCRED: root, the daemon's own (current) uid, and members of `group` (primary or
+ * supplementary, from SO_PEERGROUPS or /proc/PID/status) are served; anyone else gets a reply
+ * of status -EACCES and is logged (at most one line per NW_CTL_REFUSE_LOG_S seconds).
+ */
+#define NW_CTL_REFUSE_LOG_S 10
+struct nw_ctl_access {
+	int has_group;          /* 0: root and the daemon's uid only */
+	gid_t group;
+	char group_name[64];    /* for messages */
+};
+
+/* The rule above, as a pure function: 1 allowed, 0 refused. */
+int nw_ctl_peer_allowed(const struct nw_ctl_access *acc, uid_t self, uid_t uid, gid_t gid,
+			const gid_t *groups, size_t n_groups);
+
+/* Create the socket (its directory with mode 0750 if missing; the socket 0660, group
+ * acc->group), refusing to replace a socket a live daemon still answers on. acc NULL: root and
+ * the daemon's uid only. Returns 0 or -errno. */
+int nw_ctl_server_open(struct event_base *base, const char *path,
+		       const struct nw_ctl_access *acc, nw_ctl_handler h, void *ctx,
 		       struct nw_ctl_server **out);
+/* Connections refused so far. */
+unsigned long long nw_ctl_server_refused(const struct nw_ctl_server *s);
 void nw_ctl_server_close(struct nw_ctl_server *s);
 
 #endif

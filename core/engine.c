@@ -61,6 +61,23 @@ static int settings_parse_eve_drops(void *target, const char *value, char *err, 
 	return 0;
 }
 
+static int settings_parse_log_to(void *target, const char *value, char *err, size_t errlen)
+{
+	int *to = target;
+
+	if (!strcasecmp(value, "auto"))
+		*to = NW_LOG_TO_AUTO;
+	else if (!strcasecmp(value, "stderr"))
+		*to = NW_LOG_TO_STDERR;
+	else if (!strcasecmp(value, "syslog"))
+		*to = NW_LOG_TO_SYSLOG;
+	else {
+		snprintf(err, errlen, "expected auto, stderr or syslog");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 #define SET_OFF(f) offsetof(struct nw_settings, f)
 #define SET_STR(n, f, d, h) {n, NW_CONF_STRING, SET_OFF(f), sizeof(((struct nw_settings *)0)->f), d, NULL, h}
 static const struct nw_directive settings_table[] = {
@@ -94,6 +111,11 @@ static const struct nw_directive settings_table[] = {
 	{"bypass_mark", NW_CONF_UINT, SET_OFF(bypass_mark), 0, "1", NULL, NULL},
 	{"reject_mark", NW_CONF_UINT, SET_OFF(reject_mark), 0, "2", NULL, NULL},
 	SET_STR("log_level", log_level, "info", NULL),
+	SET_STR("control_group", control_group, "", "control socket group (default natwarden)"),
+	{"log", NW_CONF_CUSTOM, SET_OFF(log_to), 0, "auto", settings_parse_log_to,
+	 "live log destination: auto, stderr, syslog"},
+	{"stats_interval", NW_CONF_DURATION, SET_OFF(stats_interval), 0, "60s", NULL,
+	 "EVE stats event interval (live), 0 = off"},
 	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
 };
 

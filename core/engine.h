@@ -132,7 +132,13 @@ struct nw_settings {
 	char log_level[16];
 	char metrics[64];       /* Prometheus listen address, "" = off */
 	char user[32];          /* drop to this user after setup, "" = stay root */
+	char control_group[32]; /* control socket group, "" = natwarden if it exists, else root */
+	int log_to;             /* NW_LOG_TO_*: live-mode log destination */
+	uint64_t stats_interval; /* seconds between EVE "stats" events (live), 0 = off */
 };
+#define NW_LOG_TO_AUTO 0   /* syslog unless stderr is a terminal, the journal, a file or a pipe */
+#define NW_LOG_TO_STDERR 1
+#define NW_LOG_TO_SYSLOG 2
 
 struct nw_engine {
 	struct nw_config *cfg;       /* the configuration in force (from main, or a reload) */

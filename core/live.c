@@ -1,6 +1,8 @@
 /* Live mode: one NFQUEUE worker thread per queue, the libevent main loop, signals, control. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -13,14 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <sys/wait.h>
 #include <event2/event.h>
+#include "nw_build.h"
 #include "live.h"
 #include "metrics.h"
 #include "privdrop.h"
 #include "sdnotify.h"
 #include "control.h"
+#include "eve.h"
 #include "gateway.h"
 #include "log.h"
 #include "nfq.h"
@@ -55,6 +60,9 @@ struct live {
 	uint64_t start_mono_ns;
 	uint64_t reloads, reload_failures;
 	long long rule_hits0;                   /* NFQUEUE rule packets at start, -1 = unknown */
+	struct nw_ctl_access acc;               /* who may use the control socket */
+	int log_syslog;                         /* 1: logging to syslog, 0: stderr */
+	uint64_t next_stats_ns;                 /* next EVE "stats" event, 0 = off */
 };
 
 /* ---- packet path (worker threads) ---- */
@@ -311,6 +319,44 @@ static int live_cmd_stats(struct live *lv, int json, char *out, size_t outlen)
 	return 0;
 }
 
+/* A plugin gauge or counter by name, summed over the chain ("rules_loaded" of the signature
+ * plugin). Returns 1 and *v when some plugin has it. */
+static int live_plugin_value(const struct nw_engine *eng, const char *name, uint64_t *v)
+{
+	struct nw_wcounters sum;
+	int found = 0, summed = 0;
+
+	*v = 0;
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		const struct nw_plugin *p = eng->plugins[i];
+		for (unsigned c = 0; c < p->n_counters; c++) {
+			if (strcmp(p->counter_name[c], name))
+				continue;
+			found = 1;
+			if (p->counter_gauge[c]) {
+				*v += atomic_load_explicit(&((struct nw_plugin *)p)->gauge[c],
+							   memory_order_relaxed);
+			} else {
+				if (!summed)
+					nw_engine_sum_counters(eng, &sum);
+				summed = 1;
+				*v += sum.plugin_ctr[p->index][c];
+			}
+		}
+	}
+	return found;
+}
+
+/* JSON string (quoted) of s into b. */
+static void lb_json_str(struct live_buf *b, const char *s)
+{
+	char esc[1100];
+
+	if (nw_json_escape(esc, sizeof(esc), s ? s : "", s ? strlen(s) : 0) < 0)
+		esc[0] = '\0';
+	lb_printf(b, "\"%s\"", esc);
+}
+
 static int live_cmd_status(struct live *lv, int json, char *out, size_t outlen)
 {
 	struct nw_engine *eng = lv->eng;
@@ -318,32 +364,191 @@ static int live_cmd_status(struct live *lv, int json, char *out, size_t outlen)
 	double up = (double)(nw_time_mono_ns() - lv->start_mono_ns) / 1e9;
 	int ct = lv->n_q && nw_nfq_has_conntrack(lv->q[0].nfq);
 	int fo = lv->n_q && nw_nfq_has_fail_open(lv->q[0].nfq);
+	uint64_t rules = 0, rules_bad = 0;
+	int has_rules = live_plugin_value(eng, "rules_loaded", &rules);
+	int has_bad = live_plugin_value(eng, "rules_failed", &rules_bad);
+	const char *conf = lv->opts->conf_path ? lv->opts->conf_path : "";
+	char conf_abs[PATH_MAX];
+
+	if (*conf && realpath(conf, conf_abs))
+		conf = conf_abs;
 
 	if (json) {
-		lb_printf(&b, "{\"state\":\"running\",\"pid\":%ld,\"uptime_s\":%.3f,\"queues\":[",
-			  (long)getpid(), up);
+		lb_printf(&b, "{\"state\":\"running\",\"version\":");
+		lb_json_str(&b, PACKAGE_VERSION);
+		lb_printf(&b, ",\"abi\":\"%d.%d\",\"pid\":%ld,\"uptime_s\":%.3f,\"config\":",
+			  NW_ABI_MAJOR, NW_ABI_MINOR, (long)getpid(), up);
+		lb_json_str(&b, conf);
+		lb_printf(&b, ",\"sets\":[");
+		for (unsigned i = 0; i < lv->opts->n_sets; i++) {
+			lb_printf(&b, "%s", i ? "," : "");
+			lb_json_str(&b, lv->opts->sets[i]);
+		}
+		lb_printf(&b, "],\"queues\":[");
 		for (unsigned i = 0; i < lv->n_q; i++)
 			lb_printf(&b, "%s%u", i ? "," : "", lv->q[i].queue);
 		lb_printf(&b, "],\"fail_open\":%s,\"conntrack\":%s,\"reloads\":%llu,"
-			  "\"reload_failures\":%llu,\"plugins\":[",
+			  "\"reload_failures\":%llu,\"rules_loaded\":",
 			  fo ? "true" : "false", ct ? "true" : "false",
 			  (unsigned long long)lv->reloads, (unsigned long long)lv->reload_failures);
-		for (unsigned i = 0; i < eng->n_plugins; i++)
-			lb_printf(&b, "%s\"%s\"", i ? "," : "", eng->plugins[i]->name);
+		if (has_rules)
+			lb_printf(&b, "%llu", (unsigned long long)rules);
+		else
+			lb_printf(&b, "null");
+		lb_printf(&b, ",\"rules_failed\":");
+		if (has_bad)
+			lb_printf(&b, "%llu", (unsigned long long)rules_bad);
+		else
+			lb_printf(&b, "null");
+		lb_printf(&b, ",\"eve\":");
+		lb_json_str(&b, eng->eve_fd >= 0 ? eng->eve_path : "");
+		lb_printf(&b, ",\"metrics\":");
+		lb_json_str(&b, eng->set.metrics);
+		lb_printf(&b, ",\"log\":\"%s\",\"control\":{\"socket\":",
+			  lv->log_syslog ? "syslog" : "stderr");
+		lb_json_str(&b, eng->set.control_socket);
+		lb_printf(&b, ",\"group\":");
+		if (lv->acc.has_group)
+			lb_json_str(&b, lv->acc.group_name);
+		else
+			lb_printf(&b, "null");
+		lb_printf(&b, ",\"refused\":%llu},\"plugins\":[", nw_ctl_server_refused(lv->ctl));
+		for (unsigned i = 0; i < eng->n_plugins; i++) {
+			const struct nw_plugin *p = eng->plugins[i];
+			lb_printf(&b, "%s{\"name\":", i ? "," : "");
+			lb_json_str(&b, p->name);
+			lb_printf(&b, ",\"version\":");
+			lb_json_str(&b, p->desc->version ? p->desc->version : "");
+			lb_printf(&b, ",\"abi\":\"%u.%u\",\"path\":", (unsigned)p->desc->abi_major,
+				  (unsigned)p->desc->abi_minor);
+			lb_json_str(&b, p->path);
+			lb_printf(&b, "}");
+		}
 		lb_printf(&b, "]}");
 		return 0;
 	}
-	lb_printf(&b, "natwarden running, pid %ld, up %.0f s\nqueues:", (long)getpid(), up);
+	lb_printf(&b, "natwarden %s running, pid %ld, up %.0f s (plugin ABI %d.%d)\n"
+		  "config:    %s\nqueues:   ", PACKAGE_VERSION, (long)getpid(), up, NW_ABI_MAJOR,
+		  NW_ABI_MINOR, *conf ? conf : "(none)");
 	for (unsigned i = 0; i < lv->n_q; i++)
 		lb_printf(&b, " %u", lv->q[i].queue);
-	lb_printf(&b, "\nfail-open: %s\noriginal destination: %s\nreloads: %llu (%llu failed)\n"
-		  "plugins:", fo ? "yes" : "no",
-		  ct ? "kernel conntrack (NFQA_CT)" : "[forward] table",
+	lb_printf(&b, "\nfail-open: %s\noriginal destination: %s\nreloads:   %llu (%llu failed)\n",
+		  fo ? "yes" : "no", ct ? "kernel conntrack (NFQA_CT)" : "[forward] table",
 		  (unsigned long long)lv->reloads, (unsigned long long)lv->reload_failures);
-	for (unsigned i = 0; i < eng->n_plugins; i++)
-		lb_printf(&b, " %s", eng->plugins[i]->name);
-	lb_printf(&b, "\n");
+	if (has_rules) {
+		lb_printf(&b, "rules:     %llu loaded", (unsigned long long)rules);
+		if (has_bad)
+			lb_printf(&b, ", %llu failed", (unsigned long long)rules_bad);
+		lb_printf(&b, "\n");
+	}
+	lb_printf(&b, "eve:       %s\nmetrics:   %s\nlog:       %s\n",
+		  eng->eve_fd >= 0 ? eng->eve_path : "(off)",
+		  eng->set.metrics[0] ? eng->set.metrics : "(off)",
+		  lv->log_syslog ? "syslog" : "stderr");
+	lb_printf(&b, "control:   %s (group %s, %llu refused)\nplugins:\n",
+		  eng->set.control_socket, lv->acc.has_group ? lv->acc.group_name : "root only",
+		  nw_ctl_server_refused(lv->ctl));
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		const struct nw_plugin *p = eng->plugins[i];
+		lb_printf(&b, "  %-12s %-10s ABI %u.%u  %s\n", p->name,
+			  p->desc->version ? p->desc->version : "-", (unsigned)p->desc->abi_major,
+			  (unsigned)p->desc->abi_minor, p->path[0] ? p->path : "(built in)");
+	}
 	return 0;
+}
+
+/* [natwarden] control_group: a name or number; "" = natwarden when that group exists, else
+ * nobody but root and the daemon's own user. Main thread, before the privilege drop. */
+static int live_ctl_access(struct live *lv)
+{
+	const char *name = lv->eng->set.control_group;
+	int explicit = name[0] != '\0';
+	struct group gr, *res = NULL;
+	char buf[16384], *end;
+	unsigned long num;
+
+	memset(&lv->acc, 0, sizeof(lv->acc));
+	if (!explicit)
+		name = "natwarden";
+	errno = 0;
+	num = strtoul(name, &end, 10);
+	if (explicit && *name >= '0' && *name <= '9' && !*end && !errno && num < 0xffffffffUL)
+		getgrgid_r((gid_t)num, &gr, buf, sizeof(buf), &res);
+	else
+		getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (!res) {
+		if (explicit && !(*name >= '0' && *name <= '9' && !*end)) {
+			nw_log(NW_LOG_ERR, "control_group = %s: no such group", name);
+			return -ENOENT;
+		}
+		if (explicit) { /* a bare number without a group entry */
+			lv->acc.has_group = 1;
+			lv->acc.group = (gid_t)num;
+			nw_strlcpy(lv->acc.group_name, name, sizeof(lv->acc.group_name));
+		}
+		return 0;
+	}
+	lv->acc.has_group = 1;
+	lv->acc.group = gr.gr_gid;
+	nw_strlcpy(lv->acc.group_name, gr.gr_name, sizeof(lv->acc.group_name));
+	return 0;
+}
+
+/* [natwarden] log = auto: stderr when it is a terminal, the journal (JOURNAL_STREAM), a file or
+ * a pipe somebody redirected it to; syslog when it is closed or /dev/null (a detached daemon). */
+static int live_log_syslog(int to)
+{
+	struct stat st;
+
+	if (to == NW_LOG_TO_STDERR)
+		return 0;
+	if (to == NW_LOG_TO_SYSLOG)
+		return 1;
+	if (isatty(2) || getenv("JOURNAL_STREAM"))
+		return 0;
+	if (fstat(2, &st))
+		return 1;
+	return !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+/* The periodic EVE "stats" event: the counters an operator watches, as strings. */
+static void live_emit_stats(struct live *lv, uint64_t now)
+{
+	struct nw_engine *eng = lv->eng;
+	struct nw_wcounters c;
+	struct nw_event ev;
+	uint64_t dec = 0;
+	unsigned n = 0;
+
+	nw_engine_sum_counters(eng, &c);
+	for (int e = 1; e < NW_DEC_MAX; e++)
+		if (e != NW_DEC_LINK_UNKNOWN)
+			dec += c.decode_err[e];
+	memset(&ev, 0, sizeof(ev));
+	ev.size = sizeof(ev);
+	ev.type = NW_EV_CUSTOM;
+	ev.ts_ns = now;
+	nw_strlcpy(ev.name, "stats", sizeof(ev.name));
+#define LIVE_KV(k, ...)                                                                   \
+	do {                                                                              \
+		nw_strlcpy(ev.kv[n].key, k, sizeof(ev.kv[n].key));                        \
+		snprintf(ev.kv[n].val, sizeof(ev.kv[n].val), __VA_ARGS__);                \
+		n++;                                                                      \
+	} while (0)
+	LIVE_KV("uptime_s", "%llu", (unsigned long long)((now - lv->start_mono_ns) / 1000000000ull));
+	LIVE_KV("packets", "%llu", (unsigned long long)c.packets);
+	LIVE_KV("verdicts", "accept=%llu drop=%llu reject=%llu bypass=%llu",
+		(unsigned long long)c.verdicts[NW_ACCEPT], (unsigned long long)c.verdicts[NW_DROP],
+		(unsigned long long)c.verdicts[NW_REJECT], (unsigned long long)c.verdicts[NW_BYPASS]);
+	LIVE_KV("alerts", "%llu", (unsigned long long)eng->alerts);
+	LIVE_KV("decode_errors", "%llu", (unsigned long long)dec);
+	LIVE_KV("enobufs", "%llu", (unsigned long long)c.enobufs);
+	LIVE_KV("fail_open", "%llu", (unsigned long long)c.fail_open);
+	LIVE_KV("events_dropped", "%llu", (unsigned long long)c.events_dropped);
+#undef LIVE_KV
+	ev.n_kv = n;
+	if (nw_engine_emit_main(eng, &ev) < 0)
+		nw_log(NW_LOG_DEBUG, "stats event not queued");
 }
 
 /* No public_address configured: take the public interface's first address of each family (so
@@ -411,7 +616,11 @@ static int live_help(struct live *lv, char *out, size_t outlen)
 	struct live_buf b = {out, 0, outlen};
 	struct nw_engine *eng = lv->eng;
 
-	lb_printf(&b, "status [--json]\nstats [--json]\nreload\nreopen\nhelp\n");
+	lb_printf(&b, "status\tversion, uptime, queues, plugins, config, rules [--json]\n"
+		  "stats\tpackets, verdicts, per-queue and per-plugin counters [--json]\n"
+		  "reload\tre-read the configuration (the old one stays if the new fails)\n"
+		  "reopen\treopen eve.json (logrotate)\n"
+		  "help\tthis list\n");
 	for (unsigned i = 0; i < eng->n_cmds; i++)
 		lb_printf(&b, "%s\t%s (%s)\n", eng->cmds[i].name, eng->cmds[i].help,
 			  eng->cmds[i].p->name);
@@ -458,10 +667,16 @@ static void live_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct live *lv = arg;
 
+	uint64_t now = nw_time_mono_ns();
+
 	(void)fd;
 	(void)what;
+	if (lv->next_stats_ns && now >= lv->next_stats_ns) {
+		live_emit_stats(lv, now);
+		lv->next_stats_ns = now + lv->eng->set.stats_interval * 1000000000ull;
+	}
 	nw_engine_drain_events(lv->eng);
-	nw_engine_run_timers(lv->eng, nw_time_mono_ns());
+	nw_engine_run_timers(lv->eng, now);
 }
 
 /* "0,1" / "2-3" / "" : the CPU for the i-th queue, -1 for none. */
@@ -521,6 +736,15 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	lv->start_mono_ns = nw_time_mono_ns();
 	signal(SIGPIPE, SIG_IGN);
 
+	lv->log_syslog = live_log_syslog(eng->set.log_to);
+	if (lv->log_syslog) {
+		nw_log(NW_LOG_NOTICE, "logging to syslog from now on ([natwarden] log)");
+		nw_log_set_syslog(1);
+	}
+	r = live_ctl_access(lv);
+	if (r)
+		goto out;
+
 	live_learn_ifindex(lv);
 	lv->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (lv->stop_fd < 0) {
@@ -559,7 +783,8 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = nw_ctl_server_open(lv->base, eng->set.control_socket, live_command, lv, &lv->ctl);
+	r = nw_ctl_server_open(lv->base, eng->set.control_socket, &lv->acc, live_command, lv,
+			       &lv->ctl);
 	if (r) {
 		nw_log(NW_LOG_ERR, "control socket %s: %s", eng->set.control_socket, strerror(-r));
 		goto out;
@@ -600,6 +825,8 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 		goto stop;
 	}
 	live_pidfile(opts->pidfile, 1);
+	if (eng->set.stats_interval)
+		lv->next_stats_ns = nw_time_mono_ns() + eng->set.stats_interval * 1000000000ull;
 	nw_log(NW_LOG_NOTICE, "live on NFQUEUE %u-%u (%u worker%s), control socket %s",
 	       opts->q_first, opts->q_last, lv->n_q, lv->n_q > 1 ? "s" : "",
 	       eng->set.control_socket);

@@ -18,6 +18,13 @@ void nw_log_init(const char *ident, int use_syslog, int max_level)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+void nw_log_set_syslog(int use_syslog)
+{
+	if (use_syslog && !log_syslog)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog = use_syslog;
+}
+
 static const char *log_level_name(int level)
 {
 	switch (level) {
