@@ -51,6 +51,8 @@ struct rl_limit {
 	unsigned c_acc, c_lim, c_evict, c_keys; /* counter ids or RL_NO_ID */
 	struct rl_table *table;    /* allocated at start; shared by every worker */
 	int table_owned;           /* this state frees the table */
+	int rescale;               /* reload: the table came from a limit with rate prev_rate */
+	struct rl_rate prev_rate;
 };
 
 /* A whole configuration, swapped atomically on reload. */
@@ -508,10 +510,13 @@ static int rl_state_tables(struct rl_priv *p, struct rl_state *st, struct rl_sta
 			struct rl_limit *o = &old->lim[j];
 			if (!strcmp(o->name, l->name) && o->table && o->table_owned &&
 			    !memcmp(&o->key, &l->key, sizeof(l->key)) &&
-			    o->max_keys == l->max_keys && o->rate.den == l->rate.den) {
+			    o->max_keys == l->max_keys) {
 				l->table = o->table;
 				l->table_owned = 1;
 				o->table_owned = 0;
+				/* a changed rate or burst: the keys' state is rescaled after the swap */
+				l->rescale = memcmp(&o->rate, &l->rate, sizeof(l->rate)) != 0;
+				l->prev_rate = o->rate;
 				break;
 			}
 		}
@@ -601,6 +606,14 @@ static int rl_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw
 	}
 	atomic_store_explicit(&p->cur, st, memory_order_release);
 	svc->quiesce();
+	/* every worker now charges the new rates: re-express what the kept keys owe in them */
+	for (unsigned i = 0; i < st->n; i++) {
+		if (st->lim[i].rescale) {
+			rl_table_rescale(st->lim[i].table, &st->lim[i].prev_rate, &st->lim[i].rate,
+					 svc->now_ns());
+			st->lim[i].rescale = 0;
+		}
+	}
 	rl_state_free(old);
 	return 0;
 }

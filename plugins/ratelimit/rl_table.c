@@ -257,3 +257,31 @@ int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_
 	rl_bucket_unlock(b);
 	return 0;
 }
+
+void rl_table_rescale(struct rl_table *t, const struct rl_rate *from, const struct rl_rate *to,
+		      uint64_t now_ns)
+{
+	long double t_from = (long double)from->q + (long double)from->r / from->den;
+	long double t_to = (long double)to->q + (long double)to->r / to->den;
+
+	for (uint64_t i = 0; i < t->n_buckets; i++) {
+		struct rl_bucket *b = &t->b[i];
+		rl_bucket_lock(b);
+		for (int j = 0; j < RL_BUCKET_WAYS; j++) {
+			struct rl_entry *e = &b->e[j];
+			if (!b->tag[j])
+				continue;
+			if (rl_entry_idle(e, now_ns)) {
+				e->tat_frac = 0; /* a fraction of the old denominator means nothing now */
+				continue;
+			}
+			long double lead = (long double)(e->tat_ns - now_ns) +
+					   (long double)e->tat_frac / from->den;
+			long double scaled = lead * t_to / t_from;
+			uint64_t ns = scaled >= (long double)to->tau_ns ? to->tau_ns : (uint64_t)scaled;
+			e->tat_ns = now_ns + ns;
+			e->tat_frac = 0;
+		}
+		rl_bucket_unlock(b);
+	}
+}

@@ -101,6 +101,15 @@ uint64_t rl_key_hash(const struct rl_key *k, const uint64_t seed[4]);
 int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_key *k,
 		  uint64_t now_ns, uint64_t cost, uint64_t event_interval_ns, struct rl_take *out);
 
+/*
+ * Carry every key of a table over to a new rate (reload; main thread, any time: takes each
+ * bucket's lock). A key keeps what it owes in units of cost: its lead over the schedule
+ * (tat - now) is re-expressed in the new emission interval and capped at the new tolerance, so
+ * raising a rate frees a limited key at once and lowering it does not hand out a fresh burst.
+ */
+void rl_table_rescale(struct rl_table *t, const struct rl_rate *from, const struct rl_rate *to,
+		      uint64_t now_ns);
+
 /* GCRA on one entry's (tat_ns, tat_frac) without a table (exposed for tests). */
 int rl_gcra_take(const struct rl_rate *rt, uint64_t *tat_ns, uint32_t *tat_frac, uint64_t now_ns,
 		 uint64_t cost);

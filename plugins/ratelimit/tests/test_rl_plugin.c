@@ -106,9 +106,10 @@ static int fk_reason_register(nw_plugin *self, const char *name, unsigned *id)
 	return 0;
 }
 
+static uint64_t fk_now_val = 1; /* what svc->now_ns says (the main thread's engine time) */
 static uint64_t fk_now(void)
 {
-	return 1;
+	return fk_now_val;
 }
 
 static int fk_emit(nw_plugin *self, const nw_packet *pkt, const struct nw_event *ev)
@@ -207,6 +208,7 @@ static unsigned drops(nw_packet *p, unsigned n, uint64_t gap)
 }
 
 #define SEC UINT64_C(1000000000)
+#define MS_ UINT64_C(1000000)
 
 /* port = public matches the pre-NAT port; port = private the post-NAT one. */
 static void test_public_private_port(void **state)
@@ -325,6 +327,7 @@ static void test_reload_keeps_state(void **state)
 	assert_int_equal(start(&cfg, NULL), 0);
 	nw_packet p = syn(1, 22, 22, SEC, 1);
 	assert_int_equal(drops(&p, 3, 0), 0); /* burst used up */
+	fk_now_val = SEC;
 	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &cfg2, NULL), 0);
 	assert_int_equal(n_quiesce, 1);
 	/* same table: the key is still at its limit; the larger burst lets exactly one more */
@@ -336,6 +339,40 @@ static void test_reload_keeps_state(void **state)
 	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &cfg3, NULL), 0);
 	assert_int_equal(drops(&p, 6, 0), 1);
 	nw_plugin_descriptor.stop(SELF, &priv);
+	fk_now_val = 1;
+}
+
+/*
+ * A reload that changes the rate re-expresses what each kept key owes in the new rate: raising
+ * it frees a limited key at once (it is not held to the old rate's debt), lowering it does not
+ * hand a key that just used its burst a fresh one.
+ */
+static void test_reload_rescales(void **state)
+{
+	nw_config slow = { .n = 1,
+			   .sec = { { "limit", "r", { { "rate", "1/s" }, { "burst", "3" } } } } };
+	nw_config fast = { .n = 1,
+			   .sec = { { "limit", "r", { { "rate", "100/s" }, { "burst", "3" } } } } };
+	reset();
+	assert_int_equal(start(&slow, NULL), 0);
+	nw_packet p = syn(1, 22, 22, SEC, 1);
+	assert_int_equal(drops(&p, 4, 0), 1); /* burst 3 used up: 3 s ahead of the schedule */
+	fk_now_val = SEC;
+	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &fast, NULL), 0);
+	/* under 100/s burst 3 the key owes at most 30 ms: 10 ms later it may send again */
+	p.pi.ts_ns = SEC + 10 * MS_;
+	assert_int_equal(drops(&p, 1, 0), 0);
+	/* a fresh burst at 100/s, then back to 1/s: the 3 packets now weigh 3 s */
+	p.pi.ts_ns = 100 * SEC;
+	assert_int_equal(drops(&p, 3, 0), 0);
+	fk_now_val = 100 * SEC;
+	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &slow, NULL), 0);
+	p.pi.ts_ns = 100 * SEC + MS_;
+	assert_int_equal(drops(&p, 1, 0), 1);
+	p.pi.ts_ns = 101 * SEC + 2 * MS_; /* one emission interval (1 s) later: one more */
+	assert_int_equal(drops(&p, 2, 0), 1);
+	nw_plugin_descriptor.stop(SELF, &priv);
+	fk_now_val = 1;
 }
 
 int main(void)
@@ -346,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_actions_and_events),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_reload_keeps_state),
+		cmocka_unit_test(test_reload_rescales),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
