@@ -89,11 +89,12 @@ rl_polite() {
 	done
 }
 
-# rl_eve_wait PYEXPR [TRIES]: until an EVE line matches PYEXPR (on e), every 0.1 s.
+# rl_eve_count PYEXPR: EVE lines (so far) for which PYEXPR (on e) is true.
 rl_eve_count() {
 	[ -f "$LIVE_DIR/log/eve.json" ] || { echo 0; return; }
 	nw_eve_count "$LIVE_DIR/log/eve.json" "$1"
 }
+# rl_eve_wait PYEXPR [TRIES]: until an EVE line matches PYEXPR, every 0.1 s (default 50 tries).
 rl_eve_wait() {
 	local i
 	for ((i = 0; i < ${2:-50}; i++)); do
