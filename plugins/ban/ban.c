@@ -240,6 +240,10 @@ static int ban_configure(nw_plugin *self, void *priv, const nw_config *cfg,
 	CNT(c_redis_sent, "redis_sent", "bans/unbans written to Redis");
 	CNT(c_redis_errors, "redis_errors", "Redis connection or command errors");
 	CNT(c_ipset_errors, "ipset_errors", "ipset commands that failed");
+	CNT(c_log_lines, "log_lines", "lines read from jail log files");
+	CNT(c_log_matches, "log_matches", "log lines that matched a failregex (offenses)");
+	CNT(c_log_skipped, "log_lines_too_long", "log lines longer than 4096 bytes, skipped");
+	CNT(c_log_errors, "log_errors", "log files that could not be read");
 	CNT(g_active, "active_bans", "bans in force (gauge)");
 	CNT(g_mem, "table_bytes", "bytes used by the ban tables (gauge)");
 	CNT(g_tracked, "tracked_addresses", "addresses with pending offenses (gauge)");
@@ -648,6 +652,90 @@ static void ban_fast_tick(void *priv, uint64_t now_ns)
 		ban_ipset_flush_queue(p);
 }
 
+/* ---- log watcher (failregex) ---- */
+
+#define BAN_LOG_BUDGET (256u << 10) /* bytes per file per tick: the main thread stays responsive */
+
+struct ban_log_ctx {
+	struct ban_priv *p;
+	struct ban_jail *j;
+	const char *path;
+	unsigned offenses;
+};
+
+static void ban_log_line(void *ctx, const char *line, size_t len)
+{
+	struct ban_log_ctx *c = ctx;
+	struct nw_addr a;
+	char why[300];
+
+	if (ban_fre_match(c->j->fre, line, len, &a) != 1)
+		return;
+	svc->counter_add(c->p->self, NULL, c->p->c_log_matches, 1);
+	snprintf(why, sizeof(why), "failregex match in %s", c->path);
+	ban_offense(c->p, c->j, &a, a.family == 4 ? 32 : 128, why);
+	c->offenses++;
+}
+
+/* Open the watchers of every jail with a logpath; a watcher of the same jail and path in
+ * old[] hands over its file and offset (reload). */
+static void ban_log_open(struct ban_priv *p, struct ban_jail *old, unsigned n_old)
+{
+	for (unsigned i = 0; i < p->n_jails; i++) {
+		struct ban_jail *j = &p->jails[i];
+		const char *s = j->logpath_raw;
+
+		while (s && *s && j->n_logw < BAN_LOGW_MAX) {
+			char path[256];
+			size_t k;
+			struct ban_logw *w;
+
+			s += strspn(s, " \t");
+			k = strcspn(s, " \t");
+			if (!k)
+				break;
+			snprintf(path, sizeof(path), "%.*s", (int)(k < 255 ? k : 255), s);
+			s += k;
+			w = ban_logw_open(path, 0);
+			if (!w)
+				continue;
+			for (unsigned o = 0; o < n_old; o++)
+				if (!strcmp(old[o].name, j->name))
+					for (unsigned m = 0; m < old[o].n_logw; m++)
+						ban_logw_take(w, old[o].logw[m]);
+			j->logw[j->n_logw++] = w;
+		}
+	}
+}
+
+static void ban_log_tick(void *priv, uint64_t now_ns)
+{
+	struct ban_priv *p = priv;
+	unsigned offenses = 0;
+
+	(void)now_ns;
+	for (unsigned i = 0; i < p->n_jails; i++) {
+		struct ban_jail *j = &p->jails[i];
+		for (unsigned k = 0; k < j->n_logw; k++) {
+			struct ban_log_ctx c = {.p = p, .j = j, .path = ban_logw_path(j->logw[k])};
+			struct ban_logw_stats st = {0};
+			ban_logw_poll(j->logw[k], BAN_LOG_BUDGET, &st, ban_log_line, &c);
+			offenses += c.offenses;
+			if (st.lines)
+				svc->counter_add(p->self, NULL, p->c_log_lines, st.lines);
+			if (st.too_long)
+				svc->counter_add(p->self, NULL, p->c_log_skipped, st.too_long);
+			if (st.errors) {
+				svc->counter_add(p->self, NULL, p->c_log_errors, st.errors);
+				svc->log_ratelimited(p->self, NW_LOG_WARNING, 1, "jail %s: cannot read %s",
+						     j->name, c.path);
+			}
+		}
+	}
+	if (offenses)
+		ban_gauges(p);
+}
+
 /* ---- packet path ---- */
 
 static int ban_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
@@ -1031,6 +1119,9 @@ static int ban_start(nw_plugin *self, void *priv)
 		return r;
 	if ((r = svc->timer_add(self, 1000, ban_tick)) < 0)
 		return r;
+	ban_log_open(p, NULL, 0);
+	if ((r = svc->timer_add(self, 250, ban_log_tick)) < 0)
+		return r;
 	if ((p->redis || p->ipset) && (r = svc->timer_add(self, 5, ban_fast_tick)) < 0)
 		return r;
 	p->started = 1;
@@ -1110,12 +1201,18 @@ static int ban_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 	}
 	if (strcmp(tmp.c.store, p->c.store) || strcmp(tmp.c.redis, p->c.redis))
 		svc->log(self, NW_LOG_WARNING, "store/redis changes take effect at restart");
-	/* swap jails; old offense counts are dropped (the jail parameters may have changed) */
-	for (unsigned i = 0; i < p->n_jails; i++)
-		ban_jail_free(&p->jails[i]);
-	free(p->jails);
-	p->jails = tmp.jails;
-	p->n_jails = tmp.n_jails;
+	/* swap jails; old offense counts are dropped (the jail parameters may have changed); log
+	 * files go on from where they were */
+	{
+		struct ban_jail *old = p->jails;
+		unsigned n_old = p->n_jails;
+		p->jails = tmp.jails;
+		p->n_jails = tmp.n_jails;
+		ban_log_open(p, old, n_old);
+		for (unsigned i = 0; i < n_old; i++)
+			ban_jail_free(&old[i]);
+		free(old);
+	}
 	free(p->c.ignore);
 	p->c.ignore = tmp.c.ignore;
 	p->c.dbpurgeage = tmp.c.dbpurgeage;

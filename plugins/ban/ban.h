@@ -119,6 +119,9 @@ size_t ban_set_mem(const struct ban_set *s);
 #define BAN_MAX_MULT 20
 
 struct ban_offenses; /* per jail: address -> recent offense times */
+struct ban_fre;       /* compiled failregex/ignoreregex (ban_logwatch.c) */
+struct ban_logw;      /* a polled log file (ban_logwatch.c) */
+#define BAN_LOGW_MAX 8 /* log files per jail */
 
 struct ban_jail {
 	char name[32];
@@ -139,6 +142,11 @@ struct ban_jail {
 	uint64_t maxentries;   /* addresses tracked for counting */
 	struct ban_iplist *ignore;
 	struct ban_offenses *off;
+	/* log watcher: logpath/failregex/ignoreregex as written (malloc'ed), compiled */
+	char *logpath_raw, *failregex_raw, *ignoreregex_raw;
+	struct ban_fre *fre;
+	struct ban_logw *logw[BAN_LOGW_MAX];
+	unsigned n_logw;
 };
 
 /* Parse one [jail NAME] section into j (defaults applied). 0 or -EINVAL (errors recorded). */
@@ -176,6 +184,44 @@ int ban_hist_foreach(const struct ban_hist *h,
 			       uint32_t count, uint64_t last_wall),
 		     void *ctx);
 size_t ban_hist_size(const struct ban_hist *h);
+
+/* ---- failregex log watcher (ban_logwatch.c), main thread ---- */
+
+/* Copy a fail2ban regex into out with its one <HOST> (or <ADDR>) replaced by a named group
+ * "host" matching an IPv4 or IPv6 address. 0, -EINVAL (not exactly one <HOST>), -ENAMETOOLONG. */
+int ban_fre_expand(const char *re, char *out, size_t outlen);
+struct ban_fre *ban_fre_new(void);
+void ban_fre_free(struct ban_fre *f);
+/* Compile and add a failregex (ignore = 0; <HOST> expanded) or an ignoreregex (ignore = 1). */
+int ban_fre_add(struct ban_fre *f, const char *re, int ignore, char *err, size_t errlen);
+unsigned ban_fre_count(const struct ban_fre *f, int ignore);
+/* 1 when a failregex matches the line with a valid address (in *out) and no ignoreregex does. */
+int ban_fre_match(struct ban_fre *f, const char *line, size_t len, struct nw_addr *out);
+
+/* The values of a multi-line key, one per line. The core joins continuation lines with a
+ * space; the lines are read back from the config file (key at `line`) and used only when they
+ * join to exactly `value`, else value is taken whole. A value holding newlines is split on them.
+ * Returns the count (at most max; out[i] malloc'ed) or -ENOMEM. */
+int ban_conf_lines(const char *path, unsigned line, const char *value, char **out,
+		   unsigned max);
+
+#define BAN_LOGW_LINE_MAX 4096 /* longer lines are skipped (counted) */
+struct ban_logw_stats {
+	uint64_t lines, bytes, too_long, rotations, errors;
+};
+typedef void (*ban_logw_cb)(void *ctx, const char *line, size_t len);
+/* Watch path. from_start = 0: what the file holds now is skipped (tail); a file created or
+ * rotated in later is read from its start. */
+struct ban_logw *ban_logw_open(const char *path, int from_start);
+void ban_logw_close(struct ban_logw *w);
+const char *ban_logw_path(const struct ban_logw *w);
+/* Read appended complete lines (at most budget bytes) and call cb for each. Handles truncation
+ * (size below the offset: from the start) and rotation (another inode at the path: the old
+ * file is read to its end, then the new one from its start). 1 when the budget ran out. */
+int ban_logw_poll(struct ban_logw *w, size_t budget, struct ban_logw_stats *st, ban_logw_cb cb,
+		  void *ctx);
+/* Carry the open file and offset of old over to w when both watch the same path (reload). */
+int ban_logw_take(struct ban_logw *w, struct ban_logw *old);
 
 /* ---- local store (ban_store.c) ---- */
 

@@ -154,6 +154,24 @@ static int ban_parse_ignore(void *target, const char *value, char *err, size_t e
 	return ban_iplist_parse(&((struct ban_jail *)target)->ignore, value, err, errlen);
 }
 
+/* logpath, failregex, ignoreregex: kept as written, compiled after the section is parsed */
+static int ban_parse_raw(void *target, const char *value, char *err, size_t errlen)
+{
+	char **raw = target;
+
+	if (!*value) {
+		snprintf(err, errlen, "empty value");
+		return -EINVAL;
+	}
+	free(*raw);
+	*raw = strdup(value);
+	if (!*raw) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 #define JOFF(f) offsetof(struct ban_jail, f)
 static const struct nw_directive ban_jail_directives[] = {
 	{"enabled", NW_CONF_BOOL, JOFF(enabled), 0, "yes", NULL, "use this jail"},
@@ -176,8 +194,52 @@ static const struct nw_directive ban_jail_directives[] = {
 	 NULL, "drop | reject"},
 	{"maxentries", NW_CONF_UINT, JOFF(maxentries), 0, "100000", NULL,
 	 "addresses tracked at once"},
+	{"logpath", NW_CONF_CUSTOM, JOFF(logpath_raw), 0, NULL, ban_parse_raw,
+	 "log files to watch (space separated)"},
+	{"failregex", NW_CONF_CUSTOM, JOFF(failregex_raw), 0, NULL, ban_parse_raw,
+	 "PCRE2 with <HOST>, one per line"},
+	{"ignoreregex", NW_CONF_CUSTOM, JOFF(ignoreregex_raw), 0, NULL, ban_parse_raw,
+	 "PCRE2, one per line: matching lines are not offenses"},
 	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
 };
+
+/* Compile failregex/ignoreregex (one regex per line) for a jail with a logpath. */
+static int ban_jail_regex_setup(struct ban_jail *j, const struct nw_services *svc,
+				const nw_config *cfg, const nw_section *sec)
+{
+	const char *raws[2] = {j->failregex_raw, j->ignoreregex_raw};
+	const char *keys[2] = {"failregex", "ignoreregex"};
+	char *lines[32], err[256];
+	int r = 0;
+
+	if (!j->logpath_raw && !j->failregex_raw && !j->ignoreregex_raw)
+		return 0;
+	if (!j->logpath_raw || !j->failregex_raw)
+		return svc->conf_error(cfg, sec, 0, "logpath and failregex go together");
+	j->fre = ban_fre_new();
+	if (!j->fre)
+		return -ENOMEM;
+	for (int k = 0; k < 2 && r == 0; k++) {
+		unsigned line = 0, kl;
+		const char *key, *val;
+		int n;
+
+		if (!raws[k])
+			continue;
+		for (unsigned i = 0; (key = svc->conf_kv(sec, i, &val, &kl)) != NULL; i++)
+			if (!strcmp(key, keys[k]))
+				line = kl;
+		n = ban_conf_lines(svc->conf_path(cfg), line, raws[k], lines, 32);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			if (r == 0 && ban_fre_add(j->fre, lines[i], k, err, sizeof(err)) < 0)
+				r = svc->conf_error(cfg, sec, line, "%s", err);
+			free(lines[i]);
+		}
+	}
+	return r;
+}
 
 int ban_jail_configure(struct ban_jail *j, const struct nw_services *svc, const nw_config *cfg,
 		       const nw_section *sec)
@@ -202,6 +264,9 @@ int ban_jail_configure(struct ban_jail *j, const struct nw_services *svc, const 
 		return svc->conf_error(cfg, sec, 0, "prefix4 must be 8..32, prefix6 16..128");
 	if (strcmp(j->action, "drop") && strcmp(j->action, "reject"))
 		return svc->conf_error(cfg, sec, 0, "action must be drop or reject");
+	r = ban_jail_regex_setup(j, svc, cfg, sec);
+	if (r < 0)
+		return r;
 	return ban_jail_init_tracker(j);
 }
 
@@ -218,6 +283,15 @@ void ban_jail_free(struct ban_jail *j)
 	free(j->ignore);
 	j->off = NULL;
 	j->ignore = NULL;
+	free(j->logpath_raw);
+	free(j->failregex_raw);
+	free(j->ignoreregex_raw);
+	j->logpath_raw = j->failregex_raw = j->ignoreregex_raw = NULL;
+	ban_fre_free(j->fre);
+	j->fre = NULL;
+	for (unsigned i = 0; i < j->n_logw; i++)
+		ban_logw_close(j->logw[i]);
+	j->n_logw = 0;
 }
 
 void ban_jail_scope(const struct ban_jail *j, const struct nw_addr *a, unsigned prefix,

@@ -60,7 +60,7 @@ struct ban_priv {
 	/* counters */
 	unsigned c_pkts, c_bans, c_unbans, c_expired, c_offenses, c_off_unknown, c_ignored,
 		c_full, c_store_bad, c_redis_bad, c_redis_applied, c_redis_sent, c_redis_errors,
-		c_ipset_errors;
+		c_ipset_errors, c_log_lines, c_log_matches, c_log_skipped, c_log_errors;
 	unsigned g_active, g_mem, g_tracked, g_redis_up, g_queue;
 	unsigned reason_banned;
 	struct ban_redis *redis;

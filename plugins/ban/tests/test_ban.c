@@ -574,6 +574,195 @@ static void test_hist(void **state)
 	ban_hist_free(h);
 }
 
+/* <HOST> becomes an address group; lines match as fail2ban's sshd filter would. */
+static void test_failregex(void **state)
+{
+	struct ban_fre *f = ban_fre_new();
+	struct nw_addr a, want;
+	char out[1024], err[256];
+	const char *l;
+
+	(void)state;
+	assert_int_equal(ban_fre_expand("from <HOST> port", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "(?<host>"));
+	assert_null(strstr(out, "<HOST>"));
+	assert_int_equal(ban_fre_expand("no host here", out, sizeof(out)), -EINVAL);
+	assert_int_equal(ban_fre_expand("<HOST> and <HOST>", out, sizeof(out)), -EINVAL);
+	assert_int_equal(ban_fre_expand("<HOST>", out, 20), -ENAMETOOLONG);
+	assert_int_equal(ban_fre_add(f, "no host", 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ban_fre_add(f, "bad ( <HOST>", 0, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bad failregex"));
+	assert_int_equal(ban_fre_add(f, "Failed password for .* from <HOST>( port \\d+)?", 0, err,
+				     sizeof(err)), 0);
+	assert_int_equal(ban_fre_add(f, "^Invalid user \\S+ from <HOST>$", 0, err, sizeof(err)), 0);
+	assert_int_equal(ban_fre_add(f, "for root from 203\\.0\\.113\\.", 1, err, sizeof(err)), 0);
+	assert_int_equal(ban_fre_count(f, 0), 2);
+	assert_int_equal(ban_fre_count(f, 1), 1);
+
+	l = "Nov 26 10:00:01 gw sshd[1]: Failed password for root from 198.51.100.10 port 4242 ssh2";
+	assert_int_equal(ban_fre_match(f, l, strlen(l), &a), 1);
+	want = addr_of("198.51.100.10");
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.a, want.a, 4);
+	l = "Invalid user admin from 2001:db8::7";
+	assert_int_equal(ban_fre_match(f, l, strlen(l), &a), 1);
+	want = addr_of("2001:db8::7");
+	assert_int_equal(a.family, 6);
+	assert_memory_equal(a.a, want.a, 16);
+	/* an IPv4-mapped client is its IPv4 address */
+	l = "Failed password for bob from ::ffff:198.51.100.12 port 1";
+	assert_int_equal(ban_fre_match(f, l, strlen(l), &a), 1);
+	want = addr_of("198.51.100.12");
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.a, want.a, 4);
+	/* not addresses, not failures, ignored */
+	l = "Failed password for root from 999.1.2.3 port 22";
+	assert_int_equal(ban_fre_match(f, l, strlen(l), &a), 0);
+	l = "Accepted password for root from 198.51.100.10 port 22";
+	assert_int_equal(ban_fre_match(f, l, strlen(l), &a), 0);
+	l = "Failed password for root from 203.0.113.5 port 22";
+	assert_int_equal(ban_fre_match(f, l, strlen(l), &a), 0);
+	/* the match covers only len bytes */
+	l = "Invalid user x from 198.51.100.10 trailing";
+	assert_int_equal(ban_fre_match(f, l, strlen("Invalid user x from 198.51.100.10"), &a), 1);
+	assert_int_equal(ban_fre_match(f, l, strlen(l), &a), 0);
+	ban_fre_free(f);
+}
+
+struct logw_seen {
+	char lines[16][128];
+	unsigned n;
+};
+
+static void logw_cb(void *ctx, const char *line, size_t len)
+{
+	struct logw_seen *s = ctx;
+	assert_int_equal(strlen(line), len);
+	if (s->n < 16)
+		snprintf(s->lines[s->n++], sizeof(s->lines[0]), "%s", line);
+}
+
+static void append(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The tail: existing content skipped, appended lines read once, partial lines held until their
+ * newline, over-long lines skipped, truncation and rotation followed. */
+static void test_logwatch(void **state)
+{
+	char dir[] = "/tmp/nwbantest.XXXXXX", path[256], rot[256], big[BAN_LOGW_LINE_MAX + 100];
+	struct ban_logw_stats st = {0};
+	struct logw_seen seen = {0};
+	struct ban_logw *w;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/auth.log", dir);
+	snprintf(rot, sizeof(rot), "%s/auth.log.1", dir);
+	append(path, "old line 1\nold line 2\n");
+	w = ban_logw_open(path, 0);
+	assert_non_null(w);
+	assert_int_equal(ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	append(path, "new 1\nnew 2\npart");
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.lines[0], "new 1");
+	assert_string_equal(seen.lines[1], "new 2");
+	append(path, "ial\r\n");
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.lines[2], "partial");
+	/* over-long line */
+	memset(big, 'x', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	append(path, big);
+	append(path, "after long\n");
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	assert_int_equal(st.too_long, 1);
+	assert_int_equal(seen.n, 4);
+	assert_string_equal(seen.lines[3], "after long");
+	/* budget: a poll reads at most that many bytes; the rest comes next time */
+	append(path, "b1\nb2\n");
+	assert_int_equal(ban_logw_poll(w, 3, &st, logw_cb, &seen), 1);
+	assert_int_equal(seen.n, 5);
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	assert_int_equal(seen.n, 6);
+	assert_string_equal(seen.lines[5], "b2");
+	/* copytruncate */
+	assert_int_equal(truncate(path, 0), 0);
+	append(path, "t1\n");
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	assert_int_equal(seen.n, 7);
+	assert_string_equal(seen.lines[6], "t1");
+	/* rotation: the rest of the old file, then all of the new one */
+	append(path, "last of old\n");
+	assert_int_equal(rename(path, rot), 0);
+	append(path, "first of new\n");
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	assert_int_equal(seen.n, 9);
+	assert_string_equal(seen.lines[7], "last of old");
+	assert_string_equal(seen.lines[8], "first of new");
+	assert_true(st.rotations >= 2);
+	/* removed, then created again */
+	unlink(path);
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	append(path, "again\n");
+	ban_logw_poll(w, 1 << 20, &st, logw_cb, &seen);
+	assert_int_equal(seen.n, 10);
+	assert_string_equal(seen.lines[9], "again");
+	ban_logw_close(w);
+	unlink(path);
+	unlink(rot);
+	rmdir(dir);
+}
+
+/* Multi-line values: one entry per continuation line when the file agrees with the value. */
+static void test_conf_lines(void **state)
+{
+	char path[] = "/tmp/nwbanconf.XXXXXX";
+	char *out[8];
+	int fd, n;
+	FILE *f;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[jail sshd]\n"
+	      "failregex = ^Failed .* from <HOST>\n"
+	      "            ^Invalid user \\S+ from <HOST> ; comment\n"
+	      "; a comment line\n"
+	      "\n"
+	      "    x <HOST> y\n"
+	      "maxretry = 3\n", f);
+	fclose(f);
+	n = ban_conf_lines(path, 2, "^Failed .* from <HOST> ^Invalid user \\S+ from <HOST> x <HOST> y",
+			   out, 8);
+	assert_int_equal(n, 3);
+	assert_string_equal(out[0], "^Failed .* from <HOST>");
+	assert_string_equal(out[1], "^Invalid user \\S+ from <HOST>");
+	assert_string_equal(out[2], "x <HOST> y");
+	for (int i = 0; i < n; i++)
+		free(out[i]);
+	/* the value came from elsewhere (--set): taken whole */
+	n = ban_conf_lines(path, 2, "a <HOST> b", out, 8);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0], "a <HOST> b");
+	free(out[0]);
+	n = ban_conf_lines(NULL, 0, "one\ntwo\n", out, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[1], "two");
+	free(out[0]);
+	free(out[1]);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,7 +772,8 @@ int main(void)
 		cmocka_unit_test(test_set_lookup),     cmocka_unit_test(test_set_memory),
 		cmocka_unit_test(test_store_roundtrip), cmocka_unit_test(test_redis_member_parse),
 		cmocka_unit_test(test_redis_event_parse), cmocka_unit_test(test_sha256_hmac),
-		cmocka_unit_test(test_hist),
+		cmocka_unit_test(test_hist),           cmocka_unit_test(test_failregex),
+		cmocka_unit_test(test_logwatch),       cmocka_unit_test(test_conf_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
