@@ -1,7 +1,8 @@
 #!/bin/bash
 # ops_live: a live daemon configured with `metrics = ADDR` and `user = USER` serves Prometheus
 # metrics that match its traffic, runs as USER with only CAP_NET_ADMIN (all threads), and still
-# forwards, answers natwardenctl and reloads after the drop. Skips until both keys exist.
+# forwards, answers natwardenctl (socket root:control_group 0660) and reloads after the drop.
+# Skips until both keys exist.
 source "$(dirname "$0")/live_lib.sh"
 live_require
 command -v useradd >/dev/null || live_skip "no useradd"
@@ -12,7 +13,8 @@ METRICS_PORT=$((20000 + RANDOM % 20000))
 live_topology
 live_conf
 # the two operations keys go into [natwarden]
-sed -i "/^\[natwarden\]\$/a metrics = 127.0.0.1:$METRICS_PORT\nuser = $TEST_USER" "$LIVE_DIR/nw.conf"
+sed -i "/^\[natwarden\]\$/a metrics = 127.0.0.1:$METRICS_PORT\nuser = $TEST_USER\ncontrol_group = $TEST_USER" \
+	"$LIVE_DIR/nw.conf"
 
 useradd --system --no-create-home --shell /usr/sbin/nologin --user-group "$TEST_USER" ||
 	nw_fail "useradd $TEST_USER"
@@ -38,6 +40,12 @@ for st in /proc/"$NW_PID"/task/*/status; do
 	nw_expect_eq "$(awk '$1 == "CapEff:" { print $2 }' "$st")" 0000000000001000 "CapEff of $st"
 	nw_expect_eq "$(awk '$1 == "CapPrm:" { print $2 }' "$st")" 0000000000001000 "CapPrm of $st"
 done
+
+# --- the control socket: made as root before the drop, group control_group; the daemon's own
+#     user (here also the group) is served
+nw_expect_eq "$(stat -c '%U %G %a' "$LIVE_SOCK")" "root $TEST_USER 660" "control socket owner, group, mode"
+setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups "$NATWARDENCTL" -s "$LIVE_SOCK" status \
+	>"$LIVE_DIR/st-user.txt" 2>&1 || nw_fail "the daemon's user was refused: $(cat "$LIVE_DIR/st-user.txt")"
 
 # --- traffic still judged (worker verdicts need CAP_NET_ADMIN) and control still answers
 for i in 1 2 3; do
