@@ -515,6 +515,8 @@ static void ctl_on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct
 	c->refused = !allowed;
 	srv->n_clients++;
 	bufferevent_setcb(bev, ctl_on_read, ctl_on_write, ctl_on_event, c);
+	if (!allowed)
+		tv.tv_sec = 1; /* a refused peer holds a client slot briefly */
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_setwatermark(bev, EV_READ, 0, NW_CTL_MAX_REQ + 1);
 	bufferevent_enable(bev, EV_READ);

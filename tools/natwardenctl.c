@@ -23,7 +23,7 @@ static void ctl_usage(FILE *f)
 	fprintf(f,
 		"usage: natwardenctl [-s SOCKET] [-c CONF] [--set section.key=value]... COMMAND [ARGS]\n"
 		"commands (daemon):\n"
-		"  status [--json]          daemon state, queues, plugins\n"
+		"  status [--json]          version, uptime, config, queues, rule count, plugins\n"
 		"  stats [--json]           packets, verdicts, per-queue and per-plugin counters\n"
 		"  reload                   re-read the config (the old one stays if the new fails)\n"
 		"  reopen                   reopen eve.json (after logrotate moved it)\n"
@@ -36,7 +36,8 @@ static void ctl_usage(FILE *f)
 		"  firewall apply [--persist]  apply it atomically (--persist: /etc/iptables/rules.v4,\n"
 		"                           /etc/sysctl.d/60-natwarden.conf)\n"
 		"  firewall remove          remove natwarden's chains and the jumps into them\n"
-		"default socket: [natwarden] control_socket of CONF, else %s\n",
+		"default socket: [natwarden] control_socket of CONF, else %s\n"
+		"(daemon commands: root, natwarden's user or the [natwarden] control_group only)\n",
 		NW_CTL_DEFAULT_SOCKET);
 }
 
