@@ -59,6 +59,13 @@ for f in ./usr/sbin/natwarden ./usr/sbin/natwardenctl ./lib/systemd/system/natwa
 	echo "$contents" | grep -q " $f\$" || nw_fail "$f missing from the package"
 done
 echo "$contents" | grep -q '/natwarden/signature\.so$' || nw_fail "plugins missing from the package"
+# the libraries configure requires are runtime dependencies (through ${shlibs:Depends})
+depends=$(dpkg-deb -f "$DEB" Depends)
+for lib in libhtp libcap2 libnetfilter-queue libevent libpcre2 libvectorscan libinih; do
+	echo "$depends" | grep -q "$lib" || nw_fail "Depends lacks $lib: $depends"
+done
+dpkg-deb -I "$DEB" >/dev/null && [ -n "$(dpkg-deb --fsys-tarfile "$DEB" | tar -xOf - ./usr/share/doc/natwarden/copyright 2>/dev/null | grep -x 'License: MIT')" ] ||
+	nw_fail "the package's copyright file does not name the MIT license"
 
 dpkg -i "$DEB" >"$NW_TMP/install.log" 2>&1 || nw_fail "dpkg -i failed: $(cat "$NW_TMP/install.log")"
 out=$(/usr/sbin/natwarden --version) || nw_fail "natwarden --version failed"
