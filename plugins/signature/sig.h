@@ -87,7 +87,8 @@ enum sig_buf {
 	SIG_BUF_HTTP_REQ_HEADER, SIG_BUF_HTTP_RESP_HEADER,
 	SIG_BUF_DNS_QUERY, SIG_BUF_DNS_ANSWER_NAME,
 	SIG_BUF_TLS_SNI, SIG_BUF_JA3_HASH, SIG_BUF_JA3_STRING, SIG_BUF_JA3S_HASH,
-	SIG_BUF_JA3S_STRING,
+	SIG_BUF_JA3S_STRING, SIG_BUF_TLS_CERT_SUBJECT, SIG_BUF_TLS_CERT_ISSUER,
+	SIG_BUF_TLS_CERT_SERIAL, SIG_BUF_TLS_CERT_FINGERPRINT,
 	SIG_BUF_MAX
 };
 
@@ -109,7 +110,7 @@ struct sig_list {
 
 /* when an application rule is evaluated (at most once per transaction / message) */
 enum sig_stage { SIG_ST_NONE = 0, SIG_ST_REQ_HEADERS, SIG_ST_REQ_BODY, SIG_ST_RESP_HEADERS,
-		 SIG_ST_RESP_BODY, SIG_ST_DNS, SIG_ST_TLS_CH, SIG_ST_TLS_SH, SIG_ST_MAX };
+		 SIG_ST_RESP_BODY, SIG_ST_DNS, SIG_ST_TLS_CH, SIG_ST_TLS_SH, SIG_ST_TLS_CERT, SIG_ST_MAX };
 
 struct sig_appctx;
 struct sig_http_flow;
@@ -463,6 +464,7 @@ struct sig_stream {
 #define SIG_FP_TLS_CH 0x8                  /* ClientHello seen (parsed or given up) */
 #define SIG_FP_TLS_SH 0x10                 /* ServerHello seen */
 #define SIG_FP_HTTP_CAP 0x20               /* HTTP flow without a parser (cap hit) */
+#define SIG_FP_TLS_CERT 0x40               /* server certificate parsed, given up or not expected */
 struct sig_flowpriv {
 	uint8_t flags;                      /* SIG_FP_* */
 	uint8_t app;                        /* enum sig_app */

@@ -45,6 +45,10 @@ static const struct sig_bufinfo sig_bufs[SIG_BUF_MAX] = {
 	[SIG_BUF_JA3_STRING] = { "ja3.string", SIG_APP_TLS, SIG_ST_TLS_CH, SIG_ST_TLS_CH, 0, 0 },
 	[SIG_BUF_JA3S_HASH] = { "ja3s.hash", SIG_APP_TLS, SIG_ST_TLS_SH, SIG_ST_TLS_SH, 0, 0 },
 	[SIG_BUF_JA3S_STRING] = { "ja3s.string", SIG_APP_TLS, SIG_ST_TLS_SH, SIG_ST_TLS_SH, 0, 0 },
+	[SIG_BUF_TLS_CERT_SUBJECT] = { "tls.cert_subject", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 0 },
+	[SIG_BUF_TLS_CERT_ISSUER] = { "tls.cert_issuer", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 0 },
+	[SIG_BUF_TLS_CERT_SERIAL] = { "tls.cert_serial", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 0 },
+	[SIG_BUF_TLS_CERT_FINGERPRINT] = { "tls.cert_fingerprint", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 0 },
 };
 #undef RQ
 #undef RB
@@ -168,6 +172,21 @@ int sig_app_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 		*p = (const uint8_t *)ac->tls->ja3;
 		*len = ac->tls->ja3_len;
 		return 1;
+	case SIG_BUF_TLS_CERT_SUBJECT:
+	case SIG_BUF_TLS_CERT_ISSUER:
+	case SIG_BUF_TLS_CERT_SERIAL:
+	case SIG_BUF_TLS_CERT_FINGERPRINT:
+		if (!ac->cert || idx)
+			return 0;
+		if (buf == SIG_BUF_TLS_CERT_SUBJECT)
+			*p = (const uint8_t *)ac->cert->subject, *len = ac->cert->subject_len;
+		else if (buf == SIG_BUF_TLS_CERT_ISSUER)
+			*p = (const uint8_t *)ac->cert->issuer, *len = ac->cert->issuer_len;
+		else if (buf == SIG_BUF_TLS_CERT_SERIAL)
+			*p = (const uint8_t *)ac->cert->serial, *len = ac->cert->serial_len;
+		else
+			*p = (const uint8_t *)ac->cert->fingerprint, *len = ac->cert->fingerprint_len;
+		return *len > 0;
 	default:
 		break;
 	}

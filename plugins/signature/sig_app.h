@@ -50,6 +50,24 @@ int sig_tls_parse(const uint8_t *p, size_t n, struct sig_tls_hello *out);
 /* 1 if p starts like a TLS handshake record (hello), 0 undecided (short), -1 no */
 int sig_tls_sane(const uint8_t *p, size_t n);
 
+/* the server's first certificate (TLS <= 1.2), as Suricata formats its fields */
+#define SIG_CERT_NAME_MAX 1024
+struct sig_tls_cert {
+	uint16_t subject_len, issuer_len, serial_len, fingerprint_len;
+	char subject[SIG_CERT_NAME_MAX]; /* "C=NL, O=Org, CN=host" in certificate order */
+	char issuer[SIG_CERT_NAME_MAX];
+	char serial[3 * 64];             /* "0A:1B:..." upper-case hex of the INTEGER's bytes */
+	char fingerprint[60];            /* "ab:cd:..." SHA-1 of the DER, lower-case hex */
+};
+/* the first certificate of the Certificate message in the server's TLS stream from its start
+ * (ServerHello first): 1 parsed, 0 incomplete (more data needed), -1 none or malformed */
+int sig_tls_cert_parse(const uint8_t *p, size_t n, struct sig_tls_cert *out);
+/* one DER certificate: 0 ok, -1 malformed (never reads past n) */
+int sig_x509_parse(const uint8_t *der, size_t n, struct sig_tls_cert *out);
+
+/* SHA-1 (FIPS 180-4), for tls.cert_fingerprint */
+void sig_sha1(const uint8_t *d, size_t n, uint8_t out[20]);
+
 /* MD5 (RFC 1321), for JA3 */
 void sig_md5(const uint8_t *d, size_t n, uint8_t out[16]);
 void sig_md5_hex(const uint8_t *d, size_t n, char out[33]);
@@ -90,6 +108,7 @@ struct sig_appctx {
 	struct sig_http_flow *hf;
 	const struct sig_dns_msg *dns;
 	const struct sig_tls_hello *tls;
+	const struct sig_tls_cert *cert; /* SIG_ST_TLS_CERT events */
 	/* per-worker scratch: composed buffers and a cache of them for this event */
 	uint8_t *arena;               /* SIG_ARENA_SIZE */
 	size_t arena_used;

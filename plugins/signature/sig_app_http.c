@@ -79,6 +79,7 @@ static void sig_hf_event(htp_tx_t *tx, uint8_t stage)
 	ac->hf = f;
 	ac->dns = NULL;
 	ac->tls = NULL;
+	ac->cert = NULL;
 	f->cb(f->opaque, ac);
 	ac->tx = NULL;
 }

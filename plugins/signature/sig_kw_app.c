@@ -32,6 +32,10 @@ static const struct {
 	{ "ja3_string", SIG_BUF_JA3_STRING },
 	{ "ja3s_hash", SIG_BUF_JA3S_HASH },
 	{ "ja3s_string", SIG_BUF_JA3S_STRING },
+	{ "tls_cert_subject", SIG_BUF_TLS_CERT_SUBJECT },
+	{ "tls_cert_issuer", SIG_BUF_TLS_CERT_ISSUER },
+	{ "tls_cert_serial", SIG_BUF_TLS_CERT_SERIAL },
+	{ "tls_cert_fingerprint", SIG_BUF_TLS_CERT_FINGERPRINT },
 };
 
 /* legacy content modifiers: move the preceding content into the buffer */

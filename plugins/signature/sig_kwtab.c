@@ -106,6 +106,14 @@ static const struct sig_kw sig_keywords[] = {
 	SIG_STICKY("ja3s.hash", "JA3S hash of the ServerHello (hex MD5)"),
 	SIG_STICKY("ja3s_hash", "legacy name of ja3s.hash"),
 	SIG_STICKY("ja3s.string", "JA3S string of the ServerHello"),
+	SIG_STICKY("tls.cert_subject", "subject of the server's first certificate (TLS <= 1.2)"),
+	SIG_STICKY("tls_cert_subject", "legacy name of tls.cert_subject"),
+	SIG_STICKY("tls.cert_issuer", "issuer of the server's first certificate (TLS <= 1.2)"),
+	SIG_STICKY("tls_cert_issuer", "legacy name of tls.cert_issuer"),
+	SIG_STICKY("tls.cert_serial", "serial number of the server's first certificate, AB:CD:.."),
+	SIG_STICKY("tls_cert_serial", "legacy name of tls.cert_serial"),
+	SIG_STICKY("tls.cert_fingerprint", "SHA-1 of the server's first certificate, ab:cd:.."),
+	SIG_STICKY("tls_cert_fingerprint", "legacy name of tls.cert_fingerprint"),
 #undef SIG_STICKY
 	/* legacy content modifiers */
 #define SIG_MOD(n) { n, "content modifier: the preceding content is in that HTTP buffer", \

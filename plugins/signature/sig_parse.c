@@ -189,7 +189,7 @@ static int sig_finalize_lists(struct sig_parse *ps)
 	}
 	if (r->app_rule && r->app == SIG_APP_HTTP && r->to_client && r->stage < SIG_ST_RESP_HEADERS)
 		r->stage = SIG_ST_RESP_HEADERS;
-	if (r->app_rule && r->app == SIG_APP_TLS && r->to_client)
+	if (r->app_rule && r->app == SIG_APP_TLS && r->to_client && r->stage < SIG_ST_TLS_SH)
 		r->stage = SIG_ST_TLS_SH;
 	return 0;
 }

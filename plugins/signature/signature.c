@@ -67,6 +67,7 @@ struct sig_wpriv {
 	struct sig_appctx ac;
 	struct sig_dns_msg *dns;
 	struct sig_tls_hello *tls;
+	struct sig_tls_cert *cert;
 };
 
 /* ---- configuration ---- */
@@ -576,7 +577,9 @@ static int sig_worker_start(void *priv, void *wpriv, unsigned worker)
 		w->ac.xf[1] = malloc(w->ac.xf_size);
 		w->dns = malloc(sizeof(*w->dns));
 		w->tls = malloc(sizeof(*w->tls));
-		if (!w->hw || !w->ac.arena || !w->ac.xf[0] || !w->ac.xf[1] || !w->dns || !w->tls)
+		w->cert = malloc(sizeof(*w->cert));
+		if (!w->hw || !w->ac.arena || !w->ac.xf[0] || !w->ac.xf[1] || !w->dns || !w->tls ||
+		    !w->cert)
 			return -ENOMEM;
 	}
 	atomic_fetch_or(&p->workers, 1ull << worker);
@@ -601,6 +604,8 @@ static void sig_worker_stop(void *priv, void *wpriv, unsigned worker)
 	free(w->ac.xf[1]);
 	free(w->dns);
 	free(w->tls);
+	free(w->cert);
+	w->cert = NULL;
 	memset(&w->ac, 0, sizeof(w->ac));
 	w->dns = NULL;
 	w->tls = NULL;
@@ -802,7 +807,8 @@ static void sig_app_setup(struct sig_pktctx *c, uint8_t app, uint8_t stage)
 	ac->tx = NULL;
 	ac->hf = NULL;
 	ac->dns = app == SIG_APP_DNS ? c->w->dns : NULL;
-	ac->tls = app == SIG_APP_TLS ? c->w->tls : NULL;
+	ac->tls = app == SIG_APP_TLS && stage != SIG_ST_TLS_CERT ? c->w->tls : NULL;
+	ac->cert = stage == SIG_ST_TLS_CERT ? c->w->cert : NULL;
 }
 
 static void sig_app_dns(struct sig_pktctx *c, const uint8_t *d, size_t n)
@@ -812,6 +818,62 @@ static void sig_app_dns(struct sig_pktctx *c, const uint8_t *d, size_t n)
 		return;
 	}
 	sig_app_setup(c, SIG_APP_DNS, SIG_ST_DNS);
+	sig_app_event(c, &c->w->ac);
+}
+
+/* TLS: the hello of each direction, then (TLS <= 1.2) the server's first certificate, all read
+ * from the start of the direction while it is in view */
+static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, size_t hn)
+{
+	struct sig_priv *p = c->p;
+	struct sig_flowpriv *fp = c->fp;
+	int to_client = c->pi->dir != NW_DIR_TO_SERVER;
+	uint8_t done = to_client ? SIG_FP_TLS_SH : SIG_FP_TLS_CH;
+	const struct sig_tls_hello *h = c->w->tls;
+	int rc;
+
+	if (!(fp->flags & done)) {
+		if (!have_head) {
+			if (!c->v.nothing_new && !c->v.ooo) {
+				/* its start left the window */
+				fp->flags |= done | (to_client ? SIG_FP_TLS_CERT : 0);
+				svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+			}
+			return;
+		}
+		rc = sig_tls_parse(hp, hn, c->w->tls);
+		if (rc == 0)
+			return;
+		fp->flags |= done;
+		if (rc < 0) {
+			fp->flags |= to_client ? SIG_FP_TLS_CERT : 0;
+			svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+			return;
+		}
+		/* TLS 1.3 encrypts the certificate */
+		if (to_client && (h->type != 2 || h->version > 0x0303))
+			fp->flags |= SIG_FP_TLS_CERT;
+		sig_app_setup(c, SIG_APP_TLS, h->type == 1 ? SIG_ST_TLS_CH : SIG_ST_TLS_SH);
+		sig_app_event(c, &c->w->ac);
+	}
+	if (!to_client || (fp->flags & SIG_FP_TLS_CERT) || c->stop)
+		return;
+	if (!have_head) {
+		if (!c->v.nothing_new && !c->v.ooo) {
+			fp->flags |= SIG_FP_TLS_CERT; /* larger than the window keeps */
+			svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+		}
+		return;
+	}
+	rc = sig_tls_cert_parse(hp, hn, c->w->cert);
+	if (rc == 0)
+		return;
+	fp->flags |= SIG_FP_TLS_CERT;
+	if (rc < 0) {
+		svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+		return;
+	}
+	sig_app_setup(c, SIG_APP_TLS, SIG_ST_TLS_CERT);
 	sig_app_event(c, &c->w->ac);
 }
 
@@ -882,30 +944,9 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 				sig_app_dns(c, pi->payload + 2, l);
 		}
 		break;
-	case SIG_APP_TLS: {
-		uint8_t done = pi->dir == NW_DIR_TO_SERVER ? SIG_FP_TLS_CH : SIG_FP_TLS_SH;
-		int rc;
-		if (fp->flags & done)
-			break;
-		if (!have_head) {
-			if (!c->v.nothing_new && !c->v.ooo) {
-				fp->flags |= done; /* its start left the window */
-				svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
-			}
-			break;
-		}
-		rc = sig_tls_parse(hp, hn, c->w->tls);
-		if (rc == 0)
-			break;
-		fp->flags |= done;
-		if (rc < 0) {
-			svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
-			break;
-		}
-		sig_app_setup(c, SIG_APP_TLS, c->w->tls->type == 1 ? SIG_ST_TLS_CH : SIG_ST_TLS_SH);
-		sig_app_event(c, &c->w->ac);
+	case SIG_APP_TLS:
+		sig_app_tls(c, have_head, hp, hn);
 		break;
-	}
 	default:
 		break;
 	}

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_app_tls.c: libFuzzer target: the bounded TLS hello parser (SNI, JA3/JA3S) on any prefix of the input. */
+/* tests/fuzz/fuzz_app_tls.c: libFuzzer target: the bounded TLS hello parser (SNI, JA3/JA3S) and certificate reader (DER walker) on any prefix of the input. */
 #include <stdint.h>
 #include <string.h>
 #include "sig_app.h"
@@ -8,6 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sig_tls_hello h;
+	static struct sig_tls_cert c;
 	int rc = sig_tls_parse(data, size, &h);
 
 	if (rc == 1) {
@@ -19,5 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * crash; every prefix is a valid input too */
 	if (size > 1)
 		(void)sig_tls_parse(data, size / 2, &h);
+	/* the server flight's first certificate, and the input as a bare DER certificate */
+	if (sig_tls_cert_parse(data, size, &c) == 1 || sig_x509_parse(data, size, &c) == 0) {
+		if (strlen(c.subject) != c.subject_len || strlen(c.issuer) != c.issuer_len ||
+		    strlen(c.serial) != c.serial_len || c.fingerprint_len != 59)
+			__builtin_trap();
+	}
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* plugins/signature/tests/test_sig_app.c: unit tests of the application parsers: DNS, TLS hellos with JA3/JA3S, MD5, detection, HTTP through the libhtp glue. */
+/* plugins/signature/tests/test_sig_app.c: unit tests of the application parsers: DNS, TLS hellos with JA3/JA3S, certificates, MD5, SHA-1, detection, HTTP through the libhtp glue. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -317,6 +317,187 @@ static void test_tls_not_tls(void **state)
 	assert_true(sig_tls_parse(r.b, r.n, &h) <= 1);
 }
 
+/* ---- SHA-1 and certificates ---- */
+static void sha1_hex(const void *d, size_t n, char out[41])
+{
+	uint8_t h[20];
+
+	sig_sha1(d, n, h);
+	for (int i = 0; i < 20; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+static void test_sha1_vectors(void **state)
+{
+	char hex[41];
+	static char million[1000000];
+
+	(void)state;
+	sha1_hex("", 0, hex);
+	assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	sha1_hex("abc", 3, hex);
+	assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+	/* 55, 56 and 64 bytes: the padding edge cases */
+	sha1_hex("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 55, hex);
+	assert_string_equal(hex, "c1c8bbdc22796e28c0e15163d20899b65621d65a");
+	sha1_hex("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64, hex);
+	assert_string_equal(hex, "0098ba824b5c16427bd7a1122a5a442a25ec644d");
+	memset(million, 'a', sizeof(million));
+	sha1_hex(million, sizeof(million), hex);
+	assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+
+static size_t load_fixture(const char *name, uint8_t *buf, size_t cap)
+{
+	char path[1024];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", SIG_TEST_DATA, name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	assert_true(n > 0 && n < cap);
+	return n;
+}
+
+static void test_x509_fields(void **state)
+{
+	uint8_t leaf[2048], ca[2048];
+	size_t nl = load_fixture("leaf.der", leaf, sizeof(leaf));
+	size_t nc = load_fixture("ca.der", ca, sizeof(ca));
+	struct sig_tls_cert c;
+
+	(void)state;
+	/* a v1 certificate (no [0] version) issued by the test CA */
+	assert_int_equal(sig_x509_parse(leaf, nl, &c), 0);
+	assert_string_equal(c.subject, "C=NL, ST=Noord-Holland, O=Natwarden Lab, OU=Tests, CN=evil.example");
+	assert_int_equal(c.subject_len, strlen(c.subject));
+	assert_string_equal(c.issuer, "C=NL, O=Natwarden Lab, CN=Natwarden Test CA");
+	assert_int_equal(c.issuer_len, strlen(c.issuer));
+	assert_string_equal(c.serial, "5C:19:B7:B1:32:3B:1C:A1");
+	assert_int_equal(c.serial_len, strlen(c.serial));
+	assert_string_equal(c.fingerprint, "a6:d9:b9:65:fa:9b:0b:52:28:fd:72:9f:dc:13:14:a2:69:02:e2:f8");
+	assert_int_equal(c.fingerprint_len, 59);
+	/* the self-signed v3 CA */
+	assert_int_equal(sig_x509_parse(ca, nc, &c), 0);
+	assert_string_equal(c.subject, "C=NL, O=Natwarden Lab, CN=Natwarden Test CA");
+	assert_string_equal(c.issuer, c.subject);
+	assert_string_equal(c.serial, "6E:FA:CF:AC:58:24:85:EF:FA:5E:BB:86:1A:EB:EA:0E:B9:40:E4:D4");
+	assert_string_equal(c.fingerprint, "39:4a:af:1c:eb:69:06:32:9f:ac:b4:1b:f9:ac:00:33:da:60:bb:27");
+	/* every truncation is malformed; never a read past the end (run under valgrind/ASan) */
+	for (size_t n = 0; n < nl; n++) {
+		uint8_t *cp = malloc(n ? n : 1);
+		memcpy(cp, leaf, n);
+		assert_int_equal(sig_x509_parse(cp, n, &c), -1);
+		free(cp);
+	}
+	/* single-byte corruptions: parsed or refused, never a crash, strings always terminated */
+	for (size_t i = 0; i < nl; i++) {
+		uint8_t cp[2048];
+		memcpy(cp, leaf, nl);
+		cp[i] ^= 0x80;
+		if (sig_x509_parse(cp, nl, &c) == 0) {
+			assert_true(strlen(c.subject) == c.subject_len);
+			assert_true(strlen(c.issuer) == c.issuer_len);
+		}
+	}
+}
+
+/* the server's flight: ServerHello, Certificate (leaf, ca), ServerHelloDone; same_record puts
+ * them in one record, else one record each */
+static void tls_server_flight(struct tb *out, int same_record, uint16_t version)
+{
+	uint8_t leaf[2048], ca[2048];
+	size_t nl = load_fixture("leaf.der", leaf, sizeof(leaf));
+	size_t nc = load_fixture("ca.der", ca, sizeof(ca));
+	struct tb sh = { .n = 0 }, cert = { .n = 0 }, msgs[3];
+	size_t chain = 3 + nl + 3 + nc;
+
+	tb_u16(&sh, version);
+	for (int i = 0; i < 32; i++)
+		tb_u8(&sh, 0x11);
+	tb_u8(&sh, 0);
+	tb_u16(&sh, 0xc02f);
+	tb_u8(&sh, 0);
+	tb_u16(&sh, 0);
+	tb_u8(&cert, (unsigned)(chain >> 16));
+	tb_u16(&cert, (unsigned)chain & 0xffff);
+	tb_u8(&cert, 0);
+	tb_u16(&cert, (unsigned)nl);
+	tb_put(&cert, leaf, nl);
+	tb_u8(&cert, 0);
+	tb_u16(&cert, (unsigned)nc);
+	tb_put(&cert, ca, nc);
+	for (int k = 0; k < 3; k++) {
+		const struct tb *b = k == 0 ? &sh : k == 1 ? &cert : NULL;
+		msgs[k].n = 0;
+		tb_u8(&msgs[k], k == 0 ? 2 : k == 1 ? 11 : 14);
+		tb_u8(&msgs[k], 0);
+		tb_u16(&msgs[k], b ? (unsigned)b->n : 0);
+		if (b)
+			tb_put(&msgs[k], b->b, b->n);
+	}
+	out->n = 0;
+	if (same_record) {
+		tb_put(out, "\x16\x03\x03", 3);
+		tb_u16(out, (unsigned)(msgs[0].n + msgs[1].n + msgs[2].n));
+		for (int k = 0; k < 3; k++)
+			tb_put(out, msgs[k].b, msgs[k].n);
+	} else {
+		for (int k = 0; k < 3; k++) {
+			tb_put(out, "\x16\x03\x03", 3);
+			tb_u16(out, (unsigned)msgs[k].n);
+			tb_put(out, msgs[k].b, msgs[k].n);
+		}
+	}
+}
+
+static void test_tls_cert_message(void **state)
+{
+	struct tb f;
+	struct sig_tls_cert c;
+	struct sig_tls_hello h;
+	size_t cert_end;
+
+	(void)state;
+	for (int same = 0; same < 2; same++) {
+		tls_server_flight(&f, same, 0x0303);
+		assert_int_equal(sig_tls_parse(f.b, f.n, &h), 1);
+		assert_int_equal(h.type, 2);
+		assert_int_equal(sig_tls_cert_parse(f.b, f.n, &c), 1);
+		assert_string_equal(c.subject, "C=NL, ST=Noord-Holland, O=Natwarden Lab, OU=Tests, CN=evil.example");
+		assert_string_equal(c.serial, "5C:19:B7:B1:32:3B:1C:A1");
+		/* every prefix that ends before the leaf certificate is complete: more data needed */
+		cert_end = (same ? 5 : 10) + 4 + 40 + 4 + 6 + 408;
+		for (size_t n = 0; n < cert_end; n++)
+			assert_int_equal(sig_tls_cert_parse(f.b, n, &c), 0);
+		assert_int_equal(sig_tls_cert_parse(f.b, cert_end, &c), 1);
+	}
+	/* no Certificate before ServerHelloDone (anonymous/PSK): none */
+	tls_server_flight(&f, 0, 0x0303);
+	{
+		struct tb g = { .n = 0 };
+		size_t shrec = 5 + 4 + 40;
+		tb_put(&g, f.b, shrec);
+		tb_put(&g, "\x16\x03\x03\x00\x04\x0e\x00\x00\x00", 9);
+		assert_int_equal(sig_tls_cert_parse(g.b, g.n, &c), -1);
+		/* TLS 1.3 style: ChangeCipherSpec then encrypted records */
+		g.n = shrec;
+		tb_put(&g, "\x14\x03\x03\x00\x01\x01\x17\x03\x03\x00\x10", 11);
+		assert_int_equal(sig_tls_cert_parse(g.b, g.n, &c), -1);
+	}
+	/* a chain length that disagrees with the message length */
+	tls_server_flight(&f, 1, 0x0303);
+	f.b[5 + 4 + 40 + 4 + 1] = 0; /* chain length 100: shorter than its first certificate */
+	f.b[5 + 4 + 40 + 4 + 2] = 100;
+	assert_int_equal(sig_tls_cert_parse(f.b, f.n, &c), -1);
+}
+
 /* ---- HTTP through libhtp ---- */
 struct http_seen {
 	unsigned n_req, n_resp, n_req_body, n_resp_body;
@@ -488,6 +669,9 @@ int main(void)
 		cmocka_unit_test(test_tls_split_records),
 		cmocka_unit_test(test_tls_server_hello_ja3s),
 		cmocka_unit_test(test_tls_not_tls),
+		cmocka_unit_test(test_sha1_vectors),
+		cmocka_unit_test(test_x509_fields),
+		cmocka_unit_test(test_tls_cert_message),
 		cmocka_unit_test_setup_teardown(test_http_request_response, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_pipelined_chunked, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_garbage_no_crash, http_setup, http_teardown),
