@@ -20,6 +20,8 @@ for r in rows:
     if kind == "meta":
         if r[1] == "note":
             meta.setdefault("notes", []).append(r[2])
+        elif r[1] == "section":
+            meta.setdefault("sections", []).append(r[2])
         else:
             meta[r[1]] = r[2]
     elif kind == "live":
@@ -99,6 +101,9 @@ p("Run %s on %d CPUs (%s), kernel %s, commit %s; load average %s at the start, %
   % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.cpu_count(), cpu_model(),
      platform.release(), meta.get("commit", "?"), meta.get("load_start", "?"),
      meta.get("load_end", "?"), meta.get("seconds", "?"), runs))
+if meta.get("sections"):
+    p("")
+    p("Time per part: " + ", ".join(meta["sections"]) + ".")
 for n in meta.get("notes", []):
     p("")
     p("Note: " + n)
