@@ -32,46 +32,10 @@ live_apply
 live_start
 nw_expect_eq "$(live_get /)" "hello from priv" "polite client before the flood"
 
-cat >"$LIVE_DIR/flood.py" <<'PY'
-# flood.py COUNT SECONDS SEED: spoofed SYNs to 198.51.100.1:80 from random sources, bounded both ways.
-import random, socket, struct, sys, time
-count, seconds = int(sys.argv[1]), float(sys.argv[2])
-rnd = random.Random(int(sys.argv[3]))
-own = {"198.51.100.1", "198.51.100.10", "198.51.100.11"}
-pool = [a for a in ["203.0.113.%d" % i for i in range(1, 255)] + ["198.51.100.%d" % i for i in range(2, 255)]
-        if a not in own]
-dst = socket.inet_aton("198.51.100.1")
-
-def csum(b):
-    if len(b) & 1:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-end = time.monotonic() + seconds
-sent = 0
-while sent < count and time.monotonic() < end:
-    src = socket.inet_aton(rnd.choice(pool))
-    sport = rnd.randrange(1024, 65536)
-    tcp = struct.pack("!HHIIBBHHH", sport, 80, rnd.getrandbits(32), 0, 5 << 4, 0x02, 64240, 0, 0)
-    tcp = tcp[:16] + struct.pack("!H", csum(src + dst + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, sent & 0xffff, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    try:
-        s.sendto(ip + tcp, ("198.51.100.1", 0))
-        sent += 1
-    except (BlockingIOError, OSError):  # a full socket buffer: retry, still bounded by time
-        time.sleep(0.001)
-print(sent)
-PY
 
 # flood SEED: one bounded flood; prints the number of packets sent
 flood() {
-	timeout 30 ip netns exec "$NS_INET" python3 "$LIVE_DIR/flood.py" "$PKTS" 20 "$1" ||
+	timeout 30 ip netns exec "$NS_INET" python3 "$NW_SRC/tests/e2e/synflood.py" spoof "$PKTS" 0 20 "$1" ||
 		nw_fail "flood generator failed"
 }
 rss0=$(hard_rss "$NW_PID")

@@ -13,7 +13,6 @@ live_require
 [ -f "$NW_BUILD/plugins/ratelimit/.libs/ratelimit.so" ] || nw_fail "ratelimit plugin not built"
 live_topology
 rl_polite_addr
-rl_write_sender
 
 RATE=20
 BURST=40

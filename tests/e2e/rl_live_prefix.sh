@@ -18,7 +18,6 @@ for i in $(seq 10 19); do
 done
 # the private host's SYN-ACKs to 203.0.113.0/24 go back to the internet host
 ip -n "$NS_GW" route add 203.0.113.0/24 via 198.51.100.10 || nw_fail "route"
-rl_write_sender
 
 RATE=50
 BURST=50

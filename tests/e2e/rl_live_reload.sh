@@ -11,7 +11,6 @@ source "$(dirname "$0")/rl_lib.sh"
 live_require
 [ -f "$NW_BUILD/plugins/ratelimit/.libs/ratelimit.so" ] || nw_fail "ratelimit plugin not built"
 live_topology
-rl_write_sender
 
 # conf RATE BURST: the lab config with limit "web" at that rate
 conf() {
