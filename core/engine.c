@@ -95,7 +95,7 @@ static const struct nw_directive settings_table[] = {
 	{"flow_timeout_udp", NW_CONF_DURATION, SET_OFF(flow_timeout_udp), 0, "60s", NULL, NULL},
 	{"flow_timeout_other", NW_CONF_DURATION, SET_OFF(flow_timeout_other), 0, "30s", NULL, NULL},
 	{"flow_timeout_closed", NW_CONF_DURATION, SET_OFF(flow_timeout_closed), 0, "10s", NULL, NULL},
-	{"event_queue", NW_CONF_UINT, SET_OFF(event_queue), 0, "4096", NULL, "events per worker queue"},
+	{"event_queue", NW_CONF_UINT, SET_OFF(event_queue), 0, "1024", NULL, "events per worker queue"},
 	{"eve", NW_CONF_BOOL, SET_OFF(eve), 0, "yes", NULL, "write eve.json"},
 	SET_STR("eve_file", eve_file, "eve.json", "EVE file name inside log_dir"),
 	{"eve_drops", NW_CONF_CUSTOM, SET_OFF(eve_drops), 0, "start", settings_parse_eve_drops,
@@ -310,7 +310,7 @@ static struct nw_worker *engine_worker_new(struct nw_engine *eng, unsigned id)
 	w->eng = eng;
 	w->flows = nw_flow_table_new((uint32_t)(eng->set.flow_max ? eng->set.flow_max : 65536),
 				     eng->flow_priv_size, &to, id, engine_flow_end, w);
-	w->events = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 4096));
+	w->events = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 1024));
 	if (!w->flows || !w->events)
 		goto fail;
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
@@ -332,7 +332,7 @@ int nw_engine_start(struct nw_engine *eng, unsigned n_workers)
 {
 	if (n_workers == 0 || n_workers > NW_MAX_WORKERS)
 		return -EINVAL;
-	engine_main_ring = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 4096));
+	engine_main_ring = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 1024));
 	if (!engine_main_ring)
 		return -ENOMEM;
 	if (!eng->offline)
