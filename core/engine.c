@@ -454,26 +454,24 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 
 	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
 	w->now_ns = meta->ts_ns;
+	/* the decoder keeps ts_ns, queue and the caller's flags; clear the last packet's flags */
 	pi->ts_ns = meta->ts_ns;
 	pi->queue = meta->queue;
 	pi->flags = 0;
 	w->ctr.packets++;
 	w->ctr.bytes += len;
 	dec = nw_decode_ip(pi, l3, len);
-	pi->ts_ns = meta->ts_ns;
-	pi->queue = meta->queue;
 	pi->flags |= meta->flags & (NW_PKT_INBOUND | NW_PKT_ORIG_DST | NW_PKT_GSO);
 	if (meta->flags & NW_PKT_ORIG_DST) {
 		pi->orig_dst = meta->orig_dst;
 		pi->orig_dport = meta->orig_dport;
 	}
-	if (dec == NW_DEC_OK)
-		engine_classify(eng, pi, meta);
 	if (dec != NW_DEC_OK) {
 		w->ctr.decode_err[dec < NW_DEC_MAX ? dec : 0]++;
 		res = NW_RESULT(eng->set.malformed_verdict, 0);
 		goto out;
 	}
+	engine_classify(eng, pi, meta);
 	if (w->now_ns >= w->next_sweep_ns) {
 		nw_flow_sweep(w->flows, w->now_ns, 64);
 		w->next_sweep_ns = w->now_ns + 100000000ull; /* every 100 ms of engine time */
