@@ -102,6 +102,8 @@ static const struct nw_directive ban_directives[] = {
 	 "reply timeout before reconnecting"},
 	{"redis_hmac_key_file", NW_CONF_STRING, COFF(redis_hmac_key_file),
 	 CSZ(redis_hmac_key_file), NULL, NULL, "shared key: sign and require signed events"},
+	{"redis_resync_chunk", NW_CONF_UINT, COFF(redis_resync_chunk), 0, "5000", NULL,
+	 "bans read per command during a resync"},
 	{"redis_stream_maxlen", NW_CONF_UINT, COFF(redis_stream_maxlen), 0, "100000", NULL,
 	 "approximate stream length"},
 	{"redis_max_ttl", NW_CONF_DURATION, COFF(redis_max_ttl), 0, "365d", NULL,
@@ -167,6 +169,8 @@ static int ban_configure(nw_plugin *self, void *priv, const nw_config *cfg,
 	if (p->c.min_prefix4 < 1 || p->c.min_prefix4 > 32 || p->c.min_prefix6 < 1 ||
 	    p->c.min_prefix6 > 128)
 		return svc->conf_error(cfg, sec, 0, "min_prefix4 must be 1..32, min_prefix6 1..128");
+	if (p->c.redis_resync_chunk < 1 || p->c.redis_resync_chunk > 100000)
+		return svc->conf_error(cfg, sec, 0, "redis_resync_chunk must be 1..100000");
 	if (!p->c.gateway_id[0]) {
 		char host[256] = "";
 		gethostname(host, sizeof(host) - 1);
@@ -282,7 +286,7 @@ static void ban_emit(struct ban_priv *p, int action, const struct ban_net *n, co
 	svc->event_emit(p->self, NULL, &ev);
 }
 
-static void ban_gauges(struct ban_priv *p)
+void ban_gauges(struct ban_priv *p)
 {
 	size_t tracked = 0;
 
@@ -369,7 +373,8 @@ int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int re
 		ban_entry_record(p, &e, &rec);
 		ban_redis_publish(p, NW_BAN_ACTION_BAN, &rec, reason);
 	}
-	ban_gauges(p);
+	if (!(flags & BAN_F_BULK))
+		ban_gauges(p);
 	return had ? 0 : 1;
 }
 
@@ -391,7 +396,8 @@ int ban_remove(struct ban_priv *p, const struct ban_net *n, const char *reason, 
 		ban_ipset_del(p, n);
 	if (p->redis && !(flags & BAN_F_NOSYNC))
 		ban_redis_publish(p, NW_BAN_ACTION_UNBAN, &rec, reason);
-	ban_gauges(p);
+	if (!(flags & BAN_F_BULK))
+		ban_gauges(p);
 	return 0;
 }
 
@@ -493,9 +499,18 @@ static int ban_save_hist(void *ctx, const char *jail, const struct ban_net *n, u
 	return ban_store_add_hist(c->w, jail, n, count, last_wall) < 0 ? -EIO : 0;
 }
 
+static uint64_t ban_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int ban_save(struct ban_priv *p)
 {
 	struct ban_save_ctx c = {.p = p, .now = ban_now_s()};
+	uint64_t t0 = ban_mono_ms(), cost;
 	int r;
 
 	r = ban_store_begin(&c.w, p->state_path);
@@ -511,6 +526,10 @@ static int ban_save(struct ban_priv *p)
 		goto fail;
 	p->dirty = 0;
 	p->last_save_s = c.now;
+	/* a save rewrites every ban (about 1 s for 1M): keep it under a tenth of the main
+	 * thread's time by spacing the saves of a large set out */
+	cost = ban_mono_ms() - t0;
+	p->next_save_ms = cost > 100 ? ban_mono_ms() + cost * 10 : 0;
 	if (p->save_err)
 		svc->log(p->self, NW_LOG_INFO, "ban state saved to %s again", p->state_path);
 	p->save_err = 0;
@@ -636,7 +655,9 @@ static void ban_tick(void *priv, uint64_t now_ns)
 		p->last_purge_s = now;
 		ban_gauges(p);
 	}
-	if (p->dirty)
+	/* not while a Redis resync is paging bans in (once it is through) */
+	if (p->dirty && !ban_redis_syncing(p) &&
+	    (!p->next_save_ms || ban_mono_ms() >= p->next_save_ms))
 		ban_save(p);
 }
 

@@ -18,6 +18,7 @@ struct ban_conf {
 	uint64_t redis_command_timeout; /* s */
 	char redis_hmac_key_file[256];
 	uint64_t redis_stream_maxlen;
+	uint64_t redis_resync_chunk; /* bans per ZSCAN page during a resync */
 	uint64_t redis_max_ttl;  /* s: longer bans read from Redis are refused */
 	int redis_allow_permanent; /* accept permanent bans from Redis */
 	int ipset;               /* kernel offload */
@@ -37,6 +38,7 @@ struct ban_ipset; /* ban_ipset.c */
 #define BAN_F_NOSYNC 0x2   /* do not publish to Redis (it came from there) */
 #define BAN_F_REPLACE 0x4  /* take the new expiry even when shorter */
 #define BAN_F_NOSAVE 0x8   /* do not mark the store dirty */
+#define BAN_F_BULK 0x10    /* one of many: the caller updates the gauges (ban_gauges) */
 #define BAN_EXP_PENDING (BAN_EXP_PERM - 1) /* see ban_priv.pending */
 
 struct ban_priv {
@@ -52,6 +54,7 @@ struct ban_priv {
 	int save_err; /* last save error (logged once) */
 	int started;
 	uint64_t last_save_s;
+	uint64_t next_save_ms;  /* monotonic: no periodic save before (0 = at the next tick) */
 	uint64_t last_purge_s;
 	uint64_t rng;
 	/* interned jail/origin names (id 0 = "") */
@@ -90,6 +93,8 @@ int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int re
 	      const char *jail, const char *origin, const char *reason, unsigned flags);
 /* Remove one ban; 0 or -ENOENT. */
 int ban_remove(struct ban_priv *p, const struct ban_net *n, const char *reason, unsigned flags);
+/* Refresh the active/table/tracked gauges. */
+void ban_gauges(struct ban_priv *p);
 /* Fill a shareable record from a set entry. */
 void ban_entry_record(const struct ban_priv *p, const struct ban_entry *e, struct ban_record *r);
 
@@ -100,6 +105,8 @@ void ban_redis_publish(struct ban_priv *p, int action, const struct ban_record *
 		       const char *reason);
 void ban_redis_poll(struct ban_priv *p);
 int ban_redis_status(struct ban_priv *p, char *out, size_t len);
+/* 1 while a resync is reading the ban list from Redis. */
+int ban_redis_syncing(const struct ban_priv *p);
 
 /* Kernel ipset offload (ban_ipset.c); main thread. */
 int ban_ipset_start(struct ban_priv *p);

@@ -5,11 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 
 #include "ban_priv.h"
 
@@ -17,8 +23,40 @@
 #define BR_QUEUE_MAX 100000
 #define BR_BLOCK_MS 2000
 #define BR_READ_COUNT 1000
+#define BR_POLL_BUDGET_MS 20 /* longest one poll runs the Redis connections (main thread) */
 
 enum br_state { BR_DOWN, BR_SYNCING, BR_UP };
+
+/* One member of the resync page being read. */
+struct br_ent {
+	struct ban_net net;
+	uint64_t expires_wall; /* the score the scan returned */
+	uint8_t mlen;
+	char member[BAN_NET_STRLEN];
+};
+
+struct br_pre;
+
+/* A page of the scan: its members, until their metadata reply has been applied. */
+struct br_page {
+	struct br_ent *ent;
+	size_t n, cap;
+};
+
+/* A paged resync in progress (see "reading: full resync" below). */
+struct br_sync {
+	char cursor[24];      /* ZSCAN cursor */
+	int scan_done;        /* the cursor came back 0 */
+	struct br_page pg[2]; /* page k in pg[k % 2]: at most two in flight */
+	uint64_t sent, done;  /* pages whose metadata was asked for / applied */
+	const char **argv;    /* page command arguments */
+	size_t *lens;
+	size_t cap_argv, cap_lens;
+	struct br_pre *pre;   /* bans held when the resync began (open addressing) */
+	size_t pre_cap;
+	size_t applied, bad, pages;
+	uint64_t replies;
+};
 
 /* A change waiting for Redis. */
 struct br_op {
@@ -51,6 +89,7 @@ struct ban_redis {
 	struct ban_rlimits lim;
 	char addr[256];
 	int stopping;
+	struct br_sync sync;
 };
 
 static uint64_t br_ms(void)
@@ -388,6 +427,8 @@ static void br_on_xread(redisAsyncContext *c, void *reply, void *priv)
 	if (!r || br_stale(r, priv))
 		return;
 	r->reading = 0;
+	if (r->state != BR_UP)
+		return; /* a resync began: the stream is read again from its resync point */
 	if (!rep) {
 		br_fail(r, "no reply to XREAD");
 		return;
@@ -472,151 +513,413 @@ static void br_on_first_entry(redisAsyncContext *c, void *reply, void *priv)
 	}
 }
 
-/* ---- reading: full resync ---- */
+/* ---- reading: full resync, paged ----
+ *
+ * A resync reads the whole ban list without one huge reply (1M bans would be ~90 MB held at
+ * once, and a reply longer than any sane timeout), in steps, each its own command:
+ *
+ *  1. MULTI XREVRANGE events + - COUNT 1, ZCOUNT bans now +inf EXEC: the stream's newest id S
+ *     becomes the resync point, before any ban is read.
+ *  2. ZSCAN bans CURSOR COUNT redis_resync_chunk until the cursor comes back 0. Redis returns
+ *     every member present for the whole scan (some maybe twice: harmless, applying is
+ *     idempotent); a member added or removed during the scan may or may not be returned.
+ *  3. Per page: HMGET meta M... (and HMGET sig M... in the same MULTI when signing), then the
+ *     page's bans are applied at once (enforced progressively) and its replies freed. The
+ *     next ZSCAN is sent before this page's HMGET, so Redis works on one while we apply the
+ *     other (two pages in flight at most).
+ *  4. After the last page, local bans that existed when the resync began and that the scan did
+ *     not return are lifted (or written back when they are ours and Redis missed them).
+ *  5. XREAD from S: every ban/unban made since step 1, in stream order, applied on top.
+ *
+ * Why nothing is lost: every writer changes the sorted set, the hashes and appends its stream
+ * event in one MULTI, so any change the scan could have missed or seen half-way has its event
+ * after S, and step 5 replays it after the snapshot. Replaying in order means the last change
+ * of an address wins: an unban made after its ban was paged in removes it again; a ban whose
+ * unban came before the scan reached it is not paged in, and the replay (ban, then unban) ends
+ * unbanned; a re-ban read half-way (new score, old signature) is skipped as invalid and then
+ * replayed. (A ban added during the scan that we already held may be lifted by step 4 and
+ * re-applied by step 5 a moment later. An entry unbanned between its ZSCAN and its HMGET reads
+ * as metadata-less and is counted invalid.) Stream replies that arrive while a resync runs are
+ * dropped: step 5 reads them again from S. If the stream was trimmed past S meanwhile, the
+ * trimming check right after the resync sees it and starts another resync.
+ *
+ * Progress-based timeout: the resync fails only when one step's reply is late
+ * (redis_command_timeout; the first one also gets redis_connect_timeout).
+ */
 
-/* A small open-addressing map of member strings (pointers into a reply). */
-struct br_map {
-	size_t cap;
-	const redisReply **k;
-	const redisReply **v;
+struct br_pre {
+	struct ban_net net;
+	uint8_t used, seen;
 };
 
-static uint64_t br_hash(const char *s, size_t n)
+static uint64_t br_hash(const void *s, size_t n)
 {
+	const uint8_t *b = s;
 	uint64_t h = 1469598103934665603ull;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+		h = (h ^ b[i]) * 1099511628211ull;
 	return h;
 }
 
-static int br_map_init(struct br_map *m, size_t n)
+static uint64_t br_net_hash(const struct ban_net *n)
 {
-	m->cap = 16;
-	while (m->cap < n * 2)
-		m->cap *= 2;
-	m->k = calloc(m->cap, sizeof(*m->k));
-	m->v = calloc(m->cap, sizeof(*m->v));
-	return m->k && m->v ? 0 : -ENOMEM;
+	return br_hash(n, 2 + (n->family == 4 ? 4u : 16u));
 }
 
-static void br_map_free(struct br_map *m)
+static int br_pre_add(void *ctx, const struct ban_entry *e)
 {
-	free(m->k);
-	free(m->v);
-}
+	struct br_sync *s = ctx;
+	size_t i = br_net_hash(&e->net) & (s->pre_cap - 1);
 
-static void br_map_put(struct br_map *m, const redisReply *k, const redisReply *v)
-{
-	size_t i = br_hash(k->str, k->len) & (m->cap - 1);
-
-	while (m->k[i]) {
-		if (m->k[i]->len == k->len && !memcmp(m->k[i]->str, k->str, k->len))
-			break;
-		i = (i + 1) & (m->cap - 1);
-	}
-	m->k[i] = k;
-	m->v[i] = v;
-}
-
-static const redisReply *br_map_get(const struct br_map *m, const char *s, size_t n)
-{
-	size_t i = br_hash(s, n) & (m->cap - 1);
-
-	while (m->k[i]) {
-		if (m->k[i]->len == n && !memcmp(m->k[i]->str, s, n))
-			return m->v[i];
-		i = (i + 1) & (m->cap - 1);
-	}
-	return NULL;
-}
-
-struct br_sweep {
-	struct ban_redis *r;
-	struct br_map *present;
-	struct ban_net *del;
-	size_t n_del, cap_del;
-	struct br_op *push;
-	size_t n_push, cap_push;
-};
-
-static int br_sweep_one(void *ctx, const struct ban_entry *e)
-{
-	struct br_sweep *s = ctx;
-	struct ban_priv *p = s->r->p;
-	char member[BAN_NET_STRLEN];
-
-	if (ban_rmember_format(&e->net, member, sizeof(member)) < 0)
-		return 0;
-	if (br_map_get(s->present, member, strlen(member)))
-		return 0;
-	for (size_t i = 0; i < s->r->nq; i++)
-		if (ban_net_eq(&s->r->q[i].rec.net, &e->net))
-			return 0; /* queued: it will be written */
-	if (s->r->repopulate ||
-	    (s->r->first_sync && !strcmp(ban_str(p, e->meta.origin), p->c.gateway_id))) {
-		/* ours, from before this start: Redis missed it */
-		if (s->n_push == s->cap_push) {
-			size_t nc = s->cap_push ? s->cap_push * 2 : 64;
-			struct br_op *np = realloc(s->push, nc * sizeof(*np));
-			if (!np)
-				return 0;
-			s->push = np;
-			s->cap_push = nc;
-		}
-		memset(&s->push[s->n_push], 0, sizeof(s->push[0]));
-		s->push[s->n_push].action = NW_BAN_ACTION_BAN;
-		ban_entry_record(p, e, &s->push[s->n_push].rec);
-		snprintf(s->push[s->n_push].reason, sizeof(s->push[0].reason), "restored");
-		s->n_push++;
-		return 0;
-	}
-	if (s->n_del == s->cap_del) {
-		size_t nc = s->cap_del ? s->cap_del * 2 : 64;
-		struct ban_net *nd = realloc(s->del, nc * sizeof(*nd));
-		if (!nd)
+	while (s->pre[i].used) {
+		if (ban_net_eq(&s->pre[i].net, &e->net))
 			return 0;
-		s->del = nd;
-		s->cap_del = nc;
+		i = (i + 1) & (s->pre_cap - 1);
 	}
-	s->del[s->n_del++] = e->net;
+	s->pre[i].used = 1;
+	s->pre[i].net = e->net;
 	return 0;
 }
 
-static void br_on_sync(redisAsyncContext *c, void *reply, void *priv)
+/* Note a paged-in ban that was held locally when the resync began. */
+static void br_pre_seen(struct br_sync *s, const struct ban_net *n)
+{
+	size_t i;
+
+	if (!s->pre_cap)
+		return;
+	i = br_net_hash(n) & (s->pre_cap - 1);
+	while (s->pre[i].used) {
+		if (ban_net_eq(&s->pre[i].net, n)) {
+			s->pre[i].seen = 1;
+			return;
+		}
+		i = (i + 1) & (s->pre_cap - 1);
+	}
+}
+
+static int br_queued(const struct ban_redis *r, const struct ban_net *n)
+{
+	for (size_t i = 0; i < r->nq; i++)
+		if (ban_net_eq(&r->q[i].rec.net, n))
+			return 1;
+	return 0;
+}
+
+static void br_sync_reset(struct ban_redis *r)
+{
+	struct br_sync *s = &r->sync;
+
+	free(s->pre);
+	free(s->pg[0].ent);
+	free(s->pg[1].ent);
+	free(s->argv);
+	free(s->lens);
+	memset(s, 0, sizeof(*s));
+}
+
+static int br_sync_reply(struct ban_redis *r, void *priv)
+{
+	if (!r || br_stale(r, priv))
+		return -1;
+	if (r->inflight)
+		r->inflight--;
+	r->last_reply_ms = br_ms();
+	r->sync.replies++;
+	return 0;
+}
+
+static void br_sync_fail(struct ban_redis *r, const redisReply *rep, const char *what)
+{
+	char why[200];
+
+	snprintf(why, sizeof(why), "resync: %s%s%.120s", what,
+		 rep && rep->type == REDIS_REPLY_ERROR ? ": " : "",
+		 rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "");
+	br_fail(r, why);
+}
+
+static void br_on_scan(redisAsyncContext *c, void *reply, void *priv);
+
+static void br_scan_next(struct ban_redis *r)
+{
+	char count[24];
+
+	snprintf(count, sizeof(count), "%" PRIu64, r->p->c.redis_resync_chunk);
+	const char *a[] = {"ZSCAN", r->zkey, r->sync.cursor, "COUNT", count};
+	if (br_cmd(r, r->ac, br_on_scan, 5, a, NULL) < 0)
+		br_fail(r, "resync: cannot send ZSCAN");
+}
+
+/* After the last page: lift what Redis no longer has, go up, stream from the resync point. */
+static void br_sync_finish(struct ban_redis *r)
+{
+	struct ban_priv *p = r->p;
+	struct br_sync *s = &r->sync;
+	size_t lifted = 0, pushed = 0;
+
+	for (size_t i = 0; i < s->pre_cap; i++) {
+		struct ban_entry e;
+		if (!s->pre[i].used || s->pre[i].seen)
+			continue;
+		if (ban_set_get(&p->set, &s->pre[i].net, &e) < 0 || br_queued(r, &e.net))
+			continue; /* gone meanwhile, or queued: it will be written */
+		if (r->repopulate ||
+		    (r->first_sync && !strcmp(ban_str(p, e.meta.origin), p->c.gateway_id))) {
+			/* ours, from before this start: Redis missed it */
+			struct br_op op;
+			memset(&op, 0, sizeof(op));
+			op.action = NW_BAN_ACTION_BAN;
+			ban_entry_record(p, &e, &op.rec);
+			snprintf(op.reason, sizeof(op.reason), "restored");
+			br_enqueue(r, &op);
+			pushed++;
+			continue;
+		}
+		ban_remove(p, &e.net, "lifted while disconnected",
+			   BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_BULK);
+		lifted++;
+	}
+	if (s->bad) {
+		svc->counter_add(p->self, NULL, p->c_redis_bad, s->bad);
+		svc->log(p->self, NW_LOG_WARNING, "redis resync: %zu invalid entries ignored", s->bad);
+	}
+	svc->log(p->self, NW_LOG_INFO,
+		 "redis %s: resynced %zu bans in %" PRIu64 " ms (%zu pages, %" PRIu64
+		 " active, %zu lifted, %zu written back, %zu queued changes), stream from %s",
+		 r->addr, s->applied, br_ms() - r->since_ms, s->pages, p->set.live, lifted, pushed,
+		 r->nq, r->last_id);
+	br_sync_reset(r);
+	ban_gauges(p);
+	r->state = BR_UP;
+	r->first_sync = 0;
+	r->repopulate = 0;
+	r->backoff_ms = 100;
+	r->last_trimcheck_ms = 0; /* was the stream trimmed past the resync point meanwhile? */
+	/* changes made while away */
+	for (size_t i = 0; i < r->nq; i++)
+		br_send_op(r, &r->q[i]);
+	r->nq = 0;
+	br_gauges(r);
+	br_read(r);
+#ifdef __GLIBC__
+	malloc_trim(0); /* the pages' replies: give the memory back */
+#endif
+}
+
+static int br_grow(void **ptr, size_t *cap, size_t want, size_t size)
+{
+	void *np;
+	size_t nc = *cap ? *cap : 64;
+
+	if (want <= *cap)
+		return 0;
+	while (nc < want)
+		nc *= 2;
+	np = realloc(*ptr, nc * size);
+	if (!np)
+		return -ENOMEM;
+	*ptr = np;
+	*cap = nc;
+	return 0;
+}
+
+/* Apply the oldest page in flight: MULTI HMGET meta (, HMGET sig) EXEC, one element per member. */
+static void br_on_page(redisAsyncContext *c, void *reply, void *priv)
+{
+	struct ban_redis *r = c->data;
+	struct ban_priv *p;
+	struct br_sync *s;
+	struct br_page *pg;
+	redisReply *rep = reply;
+	const redisReply *mh, *sh;
+	uint64_t wall = ban_wall_s();
+
+	if (br_sync_reply(r, priv) < 0)
+		return;
+	p = r->p;
+	s = &r->sync;
+	pg = &s->pg[s->done % 2];
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != (p->hmac_keylen ? 2u : 1u)) {
+		br_sync_fail(r, rep, "unexpected page reply");
+		return;
+	}
+	mh = rep->element[0];
+	sh = p->hmac_keylen ? rep->element[1] : NULL;
+	if (mh->type != REDIS_REPLY_ARRAY || mh->elements != pg->n ||
+	    (sh && (sh->type != REDIS_REPLY_ARRAY || sh->elements != pg->n))) {
+		br_sync_fail(r, rep, "unexpected page reply (wrong key types?)");
+		return;
+	}
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct br_ent *e = &pg->ent[i];
+		const redisReply *mv = mh->element[i], *sv = sh ? sh->element[i] : NULL;
+		struct ban_record rec;
+		char reason[96];
+
+		memset(&rec, 0, sizeof(rec));
+		rec.net = e->net;
+		rec.expires_wall = e->expires_wall;
+		if (!br_str(mv) || ban_rparse_meta(mv->str, mv->len, &rec, reason, sizeof(reason)) < 0) {
+			s->bad++;
+			continue;
+		}
+		if (p->hmac_keylen) {
+			char want[65];
+			ban_rentry_sign(p->hmac_key, p->hmac_keylen, e->member, rec.expires_wall,
+					mv->str, mv->len, want);
+			if (!br_str(sv) || !ban_rsig_eq(want, sv->str, sv->len)) {
+				s->bad++;
+				continue;
+			}
+		}
+		if (!strcmp(rec.jail, "-"))
+			rec.jail[0] = '\0';
+		if (!strcmp(rec.origin, "-"))
+			rec.origin[0] = '\0';
+		int64_t dur = rec.expires_wall ? (int64_t)(rec.expires_wall - wall) : -1;
+		if (ban_apply(p, &rec.net, dur, rec.reject, rec.jail, rec.origin,
+			      reason[0] ? reason : "shared ban",
+			      BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_REPLACE | BAN_F_BULK) >= 0) {
+			s->applied++;
+			br_pre_seen(s, &rec.net);
+		}
+	}
+	pg->n = 0;
+	s->done++;
+	s->pages++;
+	ban_gauges(p);
+	if (s->scan_done && s->done == s->sent)
+		br_sync_finish(r);
+}
+
+/* Ask for the metadata of the page just scanned (pg[sent % 2]). */
+static int br_page_send(struct ban_redis *r)
+{
+	struct br_sync *s = &r->sync;
+	struct br_page *pg = &s->pg[s->sent % 2];
+	const char *keys[2] = {r->mkey, r->sigkey};
+	unsigned nk = r->p->hmac_keylen ? 2 : 1;
+
+	if (br_grow((void **)&s->argv, &s->cap_argv, pg->n + 2, sizeof(*s->argv)) < 0 ||
+	    br_grow((void **)&s->lens, &s->cap_lens, pg->n + 2, sizeof(*s->lens)) < 0)
+		return -ENOMEM;
+	const char *multi[] = {"MULTI"};
+	if (br_cmd(r, r->ac, NULL, 1, multi, NULL) < 0)
+		return -EIO;
+	for (unsigned k = 0; k < nk; k++) {
+		s->argv[0] = "HMGET";
+		s->lens[0] = 5;
+		s->argv[1] = keys[k];
+		s->lens[1] = strlen(keys[k]);
+		for (size_t i = 0; i < pg->n; i++) {
+			s->argv[2 + i] = pg->ent[i].member;
+			s->lens[2 + i] = pg->ent[i].mlen;
+		}
+		if (redisAsyncCommandArgv(r->ac, NULL, NULL, (int)(pg->n + 2), s->argv, s->lens) !=
+		    REDIS_OK)
+			return -EIO;
+	}
+	const char *exec[] = {"EXEC"};
+	if (br_cmd(r, r->ac, br_on_page, 1, exec, NULL) < 0)
+		return -EIO;
+	s->sent++;
+	return 0;
+}
+
+/* One ZSCAN page: [cursor, [member, score, ...]]. */
+static void br_on_scan(redisAsyncContext *c, void *reply, void *priv)
+{
+	struct ban_redis *r = c->data;
+	struct br_sync *s;
+	struct br_page *pg;
+	redisReply *rep = reply;
+	const redisReply *cur, *arr;
+	uint64_t wall = ban_wall_s();
+
+	if (br_sync_reply(r, priv) < 0)
+		return;
+	s = &r->sync;
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    !br_str(rep->element[0]) || rep->element[0]->len == 0 ||
+	    rep->element[0]->len >= sizeof(s->cursor) ||
+	    rep->element[1]->type != REDIS_REPLY_ARRAY || rep->element[1]->elements % 2) {
+		br_sync_fail(r, rep, "unexpected ZSCAN reply (wrong key type?)");
+		return;
+	}
+	cur = rep->element[0];
+	arr = rep->element[1];
+	if (strspn(cur->str, "0123456789") != cur->len) {
+		br_sync_fail(r, NULL, "bad ZSCAN cursor");
+		return;
+	}
+	memcpy(s->cursor, cur->str, cur->len);
+	s->cursor[cur->len] = '\0';
+	s->scan_done = !strcmp(s->cursor, "0");
+	/* the buffer of page `sent`: its previous user (page sent - 2) has been applied, as its
+	 * reply came before this one */
+	pg = &s->pg[s->sent % 2];
+	if (br_grow((void **)&pg->ent, &pg->cap, arr->elements / 2 + 1, sizeof(*pg->ent)) < 0) {
+		br_fail(r, "resync: out of memory");
+		return;
+	}
+	pg->n = 0;
+	for (size_t i = 0; i + 1 < arr->elements; i += 2) {
+		const redisReply *m = arr->element[i], *sc = arr->element[i + 1];
+		struct br_ent *e = &pg->ent[pg->n];
+		int rc;
+
+		if (!br_str(m) || !br_str(sc) || m->len >= sizeof(e->member) ||
+		    ban_rparse_member(m->str, m->len, &r->lim, &e->net) < 0) {
+			s->bad++;
+			continue;
+		}
+		rc = ban_rparse_expiry(sc->str, sc->len, wall, &r->lim, &e->expires_wall);
+		if (rc == -ESTALE)
+			continue;
+		if (rc < 0) {
+			s->bad++;
+			continue;
+		}
+		memcpy(e->member, m->str, m->len);
+		e->member[m->len] = '\0';
+		e->mlen = (uint8_t)m->len;
+		pg->n++;
+	}
+	if (!s->scan_done)
+		br_scan_next(r); /* first, so Redis scans on while we apply this page */
+	if (pg->n && br_page_send(r) < 0) {
+		br_fail(r, "resync: cannot send page");
+		return;
+	}
+	if (s->scan_done && s->done == s->sent)
+		br_sync_finish(r);
+	/* else the last br_on_page finishes */
+}
+
+/* Step 1: the resync point and whether Redis lost its data. */
+static void br_on_sync_start(redisAsyncContext *c, void *reply, void *priv)
 {
 	struct ban_redis *r = c->data;
 	struct ban_priv *p;
 	redisReply *rep = reply;
-	const redisReply *xr, *zs, *mh, *sh;
-	struct br_map meta = {0}, sigs = {0}, present = {0};
-	struct br_sweep sw = {0};
-	uint64_t wall = ban_wall_s();
-	size_t applied = 0, bad = 0;
+	const redisReply *xr, *zc;
 
-	if (!r || br_stale(r, priv))
+	if (br_sync_reply(r, priv) < 0)
 		return;
 	p = r->p;
-	if (r->inflight)
-		r->inflight--;
-	r->last_reply_ms = br_ms();
-	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 4) {
-		br_fail(r, rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "bad resync reply");
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[0]->type != REDIS_REPLY_ARRAY ||
+	    rep->element[1]->type != REDIS_REPLY_INTEGER) {
+		br_sync_fail(r, rep, "unexpected reply (wrong key types?)");
 		return;
 	}
 	xr = rep->element[0];
-	zs = rep->element[1];
-	mh = rep->element[2];
-	sh = rep->element[3];
-	if (xr->type != REDIS_REPLY_ARRAY || zs->type != REDIS_REPLY_ARRAY || zs->elements % 2 ||
-	    mh->type != REDIS_REPLY_ARRAY || mh->elements % 2 || sh->type != REDIS_REPLY_ARRAY ||
-	    sh->elements % 2) {
-		br_fail(r, "unexpected resync reply (wrong key types?)");
-		return;
-	}
-	/* the resync point: the newest stream id at the snapshot. A stream gone empty while we
-	 * had read from it means Redis lost its data: push every ban we hold back. */
-	if (strcmp(r->last_id, "0-0") && xr->elements == 0 && zs->elements == 0) {
+	zc = rep->element[1];
+	/* A stream gone empty while we had read from it means Redis lost its data: push every
+	 * ban we hold back. */
+	if (strcmp(r->last_id, "0-0") && xr->elements == 0 && zc->integer == 0) {
 		svc->log(p->self, NW_LOG_WARNING,
 			 "redis %s came back empty: writing our %" PRIu64 " active bans back", r->addr,
 			 p->set.live);
@@ -629,112 +932,40 @@ static void br_on_sync(redisAsyncContext *c, void *reply, void *priv)
 		memcpy(r->last_id, xr->element[0]->element[0]->str, xr->element[0]->element[0]->len);
 		r->last_id[xr->element[0]->element[0]->len] = '\0';
 	}
-	if (br_map_init(&meta, mh->elements / 2) < 0 || br_map_init(&sigs, sh->elements / 2) < 0 ||
-	    br_map_init(&present, zs->elements / 2) < 0)
-		goto out;
-	for (size_t i = 0; i + 1 < mh->elements; i += 2)
-		if (br_str(mh->element[i]) && br_str(mh->element[i + 1]))
-			br_map_put(&meta, mh->element[i], mh->element[i + 1]);
-	for (size_t i = 0; i + 1 < sh->elements; i += 2)
-		if (br_str(sh->element[i]) && br_str(sh->element[i + 1]))
-			br_map_put(&sigs, sh->element[i], sh->element[i + 1]);
-	for (size_t i = 0; i + 1 < zs->elements; i += 2) {
-		const redisReply *m = zs->element[i], *sc = zs->element[i + 1], *mv, *sv;
-		struct ban_record rec;
-		char reason[96];
-		int rc;
-
-		if (!br_str(m) || !br_str(sc)) {
-			bad++;
-			continue;
-		}
-		memset(&rec, 0, sizeof(rec));
-		if (ban_rparse_member(m->str, m->len, &r->lim, &rec.net) < 0) {
-			bad++;
-			continue;
-		}
-		rc = ban_rparse_expiry(sc->str, sc->len, wall, &r->lim, &rec.expires_wall);
-		if (rc == -ESTALE)
-			continue;
-		mv = br_map_get(&meta, m->str, m->len);
-		if (rc < 0 || !mv || ban_rparse_meta(mv->str, mv->len, &rec, reason, sizeof(reason)) < 0) {
-			bad++;
-			continue;
-		}
-		if (p->hmac_keylen) {
-			char want[65];
-			sv = br_map_get(&sigs, m->str, m->len);
-			ban_rentry_sign(p->hmac_key, p->hmac_keylen, m->str, rec.expires_wall, mv->str,
-					mv->len, want);
-			if (!sv || !ban_rsig_eq(want, sv->str, sv->len)) {
-				bad++;
-				continue;
-			}
-		}
-		if (!strcmp(rec.jail, "-"))
-			rec.jail[0] = '\0';
-		if (!strcmp(rec.origin, "-"))
-			rec.origin[0] = '\0';
-		int64_t dur = rec.expires_wall ? (int64_t)(rec.expires_wall - wall) : -1;
-		if (ban_apply(p, &rec.net, dur, rec.reject, rec.jail, rec.origin,
-			      reason[0] ? reason : "shared ban",
-			      BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_REPLACE) >= 0) {
-			applied++;
-			br_map_put(&present, m, m);
-		}
-	}
-	/* local bans Redis does not have: lifted elsewhere (or ours, missed: pushed back) */
-	sw.r = r;
-	sw.present = &present;
-	ban_set_foreach(&p->set, br_sweep_one, &sw);
-	for (size_t i = 0; i < sw.n_del; i++)
-		ban_remove(p, &sw.del[i], "lifted while disconnected", BAN_F_QUIET | BAN_F_NOSYNC);
-	for (size_t i = 0; i < sw.n_push; i++)
-		br_enqueue(r, &sw.push[i]);
-	if (bad) {
-		svc->counter_add(p->self, NULL, p->c_redis_bad, bad);
-		svc->log(p->self, NW_LOG_WARNING, "redis resync: %zu invalid entries ignored", bad);
-	}
-	svc->log(p->self, NW_LOG_INFO,
-		 "redis %s: resynced %zu bans (%zu lifted, %zu queued changes), stream from %s",
-		 r->addr, applied, sw.n_del, r->nq, r->last_id);
-	r->state = BR_UP;
-	r->first_sync = 0;
-	r->repopulate = 0;
-	r->backoff_ms = 100;
-	/* changes made while away */
-	for (size_t i = 0; i < r->nq; i++)
-		br_send_op(r, &r->q[i]);
-	r->nq = 0;
-	br_gauges(r);
-	br_read(r);
-out:
-	free(sw.del);
-	free(sw.push);
-	br_map_free(&meta);
-	br_map_free(&sigs);
-	br_map_free(&present);
+	snprintf(r->sync.cursor, sizeof(r->sync.cursor), "0");
+	br_scan_next(r);
 }
 
 static void br_full_resync(struct ban_redis *r)
 {
+	struct br_sync *s = &r->sync;
 	char now[24];
 
+	br_sync_reset(r);
+	r->state = BR_SYNCING;
+	r->since_ms = br_ms();
+	r->last_reply_ms = r->since_ms;
+	/* the bans held now, to lift those Redis no longer has once the scan is through */
+	if (r->p->set.live) {
+		s->pre_cap = 16;
+		while (s->pre_cap < r->p->set.live * 2)
+			s->pre_cap *= 2;
+		s->pre = calloc(s->pre_cap, sizeof(*s->pre));
+		if (!s->pre) {
+			br_fail(r, "resync: out of memory");
+			return;
+		}
+		ban_set_foreach(&r->p->set, br_pre_add, s);
+	}
 	snprintf(now, sizeof(now), "%" PRIu64, ban_wall_s());
 	const char *multi[] = {"MULTI"};
 	const char *x[] = {"XREVRANGE", r->skey, "+", "-", "COUNT", "1"};
-	const char *z[] = {"ZRANGEBYSCORE", r->zkey, now, "+inf", "WITHSCORES"};
-	const char *h[] = {"HGETALL", r->mkey};
-	const char *s[] = {"HGETALL", r->sigkey};
+	const char *z[] = {"ZCOUNT", r->zkey, now, "+inf"};
 	const char *exec[] = {"EXEC"};
-	r->state = BR_SYNCING;
-	r->since_ms = br_ms();
 	br_cmd(r, r->ac, NULL, 1, multi, NULL);
 	br_cmd(r, r->ac, NULL, 6, x, NULL);
-	br_cmd(r, r->ac, NULL, 5, z, NULL);
-	br_cmd(r, r->ac, NULL, 2, h, NULL);
-	br_cmd(r, r->ac, NULL, 2, s, NULL);
-	br_cmd(r, r->ac, br_on_sync, 1, exec, NULL);
+	br_cmd(r, r->ac, NULL, 4, z, NULL);
+	br_cmd(r, r->ac, br_on_sync_start, 1, exec, NULL);
 }
 
 /* ---- connection management ---- */
@@ -838,6 +1069,42 @@ static void br_cleanup(struct ban_redis *r)
 	br_cmd(r, r->ac, br_on_expired, 7, a, NULL);
 }
 
+/* Output not yet written, or reply bytes waiting on a connection's socket. */
+static int br_pending(const redisAsyncContext *c)
+{
+	int n = 0;
+
+	if (!c || c->c.fd < 0)
+		return 0;
+	if (c->c.obuf && sdslen(c->c.obuf))
+		return 1;
+	return ioctl(c->c.fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* Run the private event loop: once without waiting; then, while a resync is reading its
+ * pages, waiting on the command connection for up to BR_POLL_BUDGET_MS (a page is a round
+ * trip; waiting for the next tick per round trip would make 1M bans take minutes); else
+ * while output or replies are pending (hiredis moves 16 KiB per readable event). */
+static void br_run(struct ban_redis *r)
+{
+	uint64_t t0 = br_ms(), el;
+
+	event_base_loop(r->base, EVLOOP_NONBLOCK);
+	while ((el = br_ms() - t0) < BR_POLL_BUDGET_MS) {
+		if (r->state == BR_SYNCING && r->ac && r->ac->c.fd >= 0 &&
+		    (r->ac->c.flags & REDIS_CONNECTED)) {
+			struct pollfd pf = {.fd = r->ac->c.fd, .events = POLLIN};
+			if (r->ac->c.obuf && sdslen(r->ac->c.obuf))
+				pf.events |= POLLOUT;
+			if (poll(&pf, 1, (int)(BR_POLL_BUDGET_MS - el)) <= 0)
+				break;
+		} else if (!br_pending(r->ac) && !br_pending(r->sub)) {
+			break;
+		}
+		event_base_loop(r->base, EVLOOP_NONBLOCK);
+	}
+}
+
 void ban_redis_poll(struct ban_priv *p)
 {
 	struct ban_redis *r = p->redis;
@@ -845,7 +1112,7 @@ void ban_redis_poll(struct ban_priv *p)
 
 	if (!r)
 		return;
-	event_base_loop(r->base, EVLOOP_NONBLOCK);
+	br_run(r);
 	now = br_ms();
 	switch (r->state) {
 	case BR_DOWN:
@@ -853,9 +1120,12 @@ void ban_redis_poll(struct ban_priv *p)
 			br_connect(r);
 		break;
 	case BR_SYNCING:
-		if (now - r->since_ms >
-		    (p->c.redis_connect_timeout + p->c.redis_command_timeout) * 1000)
-			br_fail(r, "timed out connecting/resyncing");
+		/* progress-based: each step of the resync has its own timeout */
+		if (now - r->last_reply_ms >
+		    (p->c.redis_command_timeout + (r->sync.replies ? 0 : p->c.redis_connect_timeout)) *
+			    1000)
+			br_fail(r, r->sync.replies ? "resync step timed out"
+						   : "timed out connecting/resyncing");
 		break;
 	case BR_UP:
 		if (r->inflight && now - r->last_reply_ms > p->c.redis_command_timeout * 1000) {
@@ -934,6 +1204,7 @@ void ban_redis_stop(struct ban_priv *p)
 		redisAsyncFree(r->sub);
 	r->ac = r->sub = NULL;
 	event_base_free(r->base);
+	br_sync_reset(r);
 	free(r->q);
 	free(r);
 	p->redis = NULL;
@@ -948,4 +1219,9 @@ int ban_redis_status(struct ban_priv *p, char *out, size_t len)
 	return snprintf(out, len, "redis %s: %s, stream at %s, %zu queued", r->addr,
 			r->state == BR_UP ? "up" : r->state == BR_SYNCING ? "syncing" : "down",
 			r->last_id, r->nq);
+}
+
+int ban_redis_syncing(const struct ban_priv *p)
+{
+	return p->redis && p->redis->state == BR_SYNCING;
 }

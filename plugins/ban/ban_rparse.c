@@ -56,11 +56,50 @@ static int ban_ru64(const char *s, size_t len, uint64_t *v)
 	return 0;
 }
 
+/* The common case without formatting: "A.B.C.D/P" spelled canonically (no leading zeros,
+ * octets <= 255, prefix 1..32). 1 = parsed into out (host bits still to check), 0 = not this
+ * form (the general path decides). */
+static int ban_rparse_v4fast(const char *s, size_t len, struct ban_net *out)
+{
+	size_t i = 0;
+	unsigned v[5];
+
+	for (int k = 0; k < 5; k++) {
+		size_t st = i;
+		unsigned x = 0;
+		while (i < len && i - st < 3 && s[i] >= '0' && s[i] <= '9')
+			x = x * 10 + (unsigned)(s[i++] - '0');
+		if (i == st || (s[st] == '0' && i - st > 1) || x > (k == 4 ? 32u : 255u))
+			return 0;
+		v[k] = x;
+		if (k < 4) {
+			if (i >= len || s[i] != (k == 3 ? '/' : '.'))
+				return 0;
+			i++;
+		}
+	}
+	if (i != len)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->family = 4;
+	out->prefix = (uint8_t)v[4];
+	for (int k = 0; k < 4; k++)
+		out->a[k] = (uint8_t)v[k];
+	return 1;
+}
+
 int ban_rparse_member(const char *s, size_t len, const struct ban_rlimits *lim,
 		      struct ban_net *out)
 {
 	char buf[BAN_NET_STRLEN], canon[BAN_NET_STRLEN];
 
+	if (ban_rparse_v4fast(s, len, out)) {
+		struct ban_net m = *out;
+		ban_net_mask(&m);
+		if (out->prefix == 0 || out->prefix < lim->min_prefix4 || memcmp(m.a, out->a, 4))
+			return -EINVAL; /* /0, too short, or host bits set */
+		return 0;
+	}
 	if (ban_rcopy(buf, sizeof(buf), s, len) < 0 || !memchr(buf, '/', len))
 		return -EINVAL;
 	if (ban_net_parse(buf, out, 1) < 0)

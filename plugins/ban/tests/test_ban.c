@@ -412,11 +412,30 @@ static void test_redis_member_parse(void **state)
 		"198.51.100.7/032",  /* leading zero */
 		"",
 		"x/32",
+		"256.1.2.3/32",      /* octet out of range */
+		"1.2.3.4/33",        /* prefix out of range */
+		"1.2.3/24",          /* three octets */
+		"1.2.3.4.5/32",      /* five */
+		"1.2..4/32",         /* empty octet */
+		"1.2.3.4/",          /* empty prefix */
+		"1.2.3.4//32",
+		"+1.2.3.4/32",
+		"1.2.3.4/3a",
+		"1111.2.3.4/32",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(ban_rparse_member(bad[i], strlen(bad[i]), &lim, &n), -EINVAL);
 	assert_int_equal(ban_rparse_member("198.51.100.7/32", 15, &lim, &n), 0);
+	assert_int_equal(n.family, 4);
+	assert_int_equal(n.prefix, 32);
+	assert_memory_equal(n.a, "\xc6\x33\x64\x07", 4);
+	assert_int_equal(ban_rparse_member("203.0.113.0/24", 14, &lim, &n), 0);
+	assert_int_equal(n.prefix, 24);
+	assert_memory_equal(n.a, "\xcb\x00\x71\x00", 4);
+	assert_int_equal(ban_rparse_member("0.0.0.0/32", 10, &lim, &n), 0);
+	assert_int_equal(ban_rparse_member("255.255.255.255/32", 18, &lim, &n), 0);
+	assert_int_equal(ban_rparse_member("10.0.0.0/16", 11, &lim, &n), 0);
 	assert_int_equal(ban_rparse_member("2001:db8::/64", 13, &lim, &n), 0);
 	/* embedded NUL */
 	assert_int_equal(ban_rparse_member("1.2.3.4/32\0x", 12, &lim, &n), -EINVAL);
