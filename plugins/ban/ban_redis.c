@@ -1074,8 +1074,8 @@ static int br_pending(const redisAsyncContext *c)
 {
 	int n = 0;
 
-	if (!c || c->c.fd < 0)
-		return 0;
+	if (!c || c->c.fd < 0 || !(c->c.flags & REDIS_CONNECTED))
+		return 0; /* still connecting: nothing to hurry */
 	if (c->c.obuf && sdslen(c->c.obuf))
 		return 1;
 	return ioctl(c->c.fd, FIONREAD, &n) == 0 && n > 0;
