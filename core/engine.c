@@ -224,7 +224,7 @@ int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out)
 	eng->cfg = cfg;
 	eng->offline = offline;
 	eng->eve_fd = -1;
-	eng->start_wall_ns = nw_time_mono_ns();
+	eng->start_mono_ns = nw_time_mono_ns();
 	nw_current_engine = eng;
 	main_sec = nw_config_section(cfg, "natwarden", "");
 	if (nw_config_parse(cfg, main_sec, settings_table, &eng->set))

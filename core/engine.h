@@ -169,7 +169,7 @@ struct nw_engine {
 	uint64_t alerts;             /* alert events written */
 	uint64_t events_by_type[NW_EV_MAX];
 	struct nw_wcounters main_ctr; /* counters added from the main thread */
-	uint64_t start_wall_ns;
+	uint64_t start_mono_ns;      /* monotonic time the engine was created (uptime) */
 	uint64_t wall_offset_ns;     /* live: wall clock - monotonic clock, added to EVE times */
 };
 

@@ -57,7 +57,6 @@ struct live {
 	unsigned n_q;
 	int stop_fd;                            /* eventfd: workers leave their poll */
 	_Atomic unsigned pub_ifindex;           /* [gateway] public_interface, 0 = unknown */
-	uint64_t start_mono_ns;
 	uint64_t reloads, reload_failures;
 	long long rule_hits0;                   /* NFQUEUE rule packets at start, -1 = unknown */
 	struct nw_ctl_access acc;               /* who may use the control socket */
@@ -234,7 +233,7 @@ static int live_cmd_stats(struct live *lv, int json, char *out, size_t outlen)
 {
 	struct nw_engine *eng = lv->eng;
 	struct live_buf b = {out, 0, outlen};
-	double up = (double)(nw_time_mono_ns() - lv->start_mono_ns) / 1e9;
+	double up = (double)(nw_time_mono_ns() - lv->eng->start_mono_ns) / 1e9;
 	uint64_t queued;
 	long long unins = live_uninspected(lv, &queued);
 
@@ -361,7 +360,7 @@ static int live_cmd_status(struct live *lv, int json, char *out, size_t outlen)
 {
 	struct nw_engine *eng = lv->eng;
 	struct live_buf b = {out, 0, outlen};
-	double up = (double)(nw_time_mono_ns() - lv->start_mono_ns) / 1e9;
+	double up = (double)(nw_time_mono_ns() - lv->eng->start_mono_ns) / 1e9;
 	int ct = lv->n_q && nw_nfq_has_conntrack(lv->q[0].nfq);
 	int fo = lv->n_q && nw_nfq_has_fail_open(lv->q[0].nfq);
 	uint64_t rules = 0, rules_bad = 0;
@@ -535,7 +534,7 @@ static void live_emit_stats(struct live *lv, uint64_t now)
 		snprintf(ev.kv[n].val, sizeof(ev.kv[n].val), __VA_ARGS__);                \
 		n++;                                                                      \
 	} while (0)
-	LIVE_KV("uptime_s", "%llu", (unsigned long long)((now - lv->start_mono_ns) / 1000000000ull));
+	LIVE_KV("uptime_s", "%llu", (unsigned long long)((now - lv->eng->start_mono_ns) / 1000000000ull));
 	LIVE_KV("packets", "%llu", (unsigned long long)c.packets);
 	LIVE_KV("verdicts", "accept=%llu drop=%llu reject=%llu bypass=%llu",
 		(unsigned long long)c.verdicts[NW_ACCEPT], (unsigned long long)c.verdicts[NW_DROP],
@@ -733,7 +732,6 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	lv->eng = eng;
 	lv->opts = opts;
 	lv->stop_fd = -1;
-	lv->start_mono_ns = nw_time_mono_ns();
 	signal(SIGPIPE, SIG_IGN);
 
 	lv->log_syslog = live_log_syslog(eng->set.log_to);

@@ -106,7 +106,7 @@ static void mx_render_core(struct mx_out *o, const struct nw_engine *eng,
 			   const struct nw_wcounters *c)
 {
 	uint64_t now = nw_time_mono_ns();
-	double up = now > eng->start_wall_ns ? (double)(now - eng->start_wall_ns) / 1e9 : 0.0;
+	double up = now > eng->start_mono_ns ? (double)(now - eng->start_mono_ns) / 1e9 : 0.0;
 
 	mx_head(o, "natwarden_build_info", "gauge", "Version and plugin ABI of this natwarden.");
 	mx_printf(o, "natwarden_build_info{version=\"");
