@@ -50,4 +50,20 @@ print(n)' "$1" "$2"
 }
 
 nw_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# nw_config_check NAME ok|fail [PATTERN] (config on stdin): `natwarden -T` accepts it, or
+# rejects it with PATTERN in its output (needs NW_TMP, from nw_tmpdir).
+nw_config_check() {
+	local rc
+	cat >"$NW_TMP/$1.conf"
+	"$NATWARDEN" -T -c "$NW_TMP/$1.conf" --set "natwarden.plugin_dir=$(nw_plugin_dirs)" \
+		--set "natwarden.state_dir=$NW_TMP/state" >"$NW_TMP/$1.out" 2>&1
+	rc=$?
+	if [ "$2" = ok ]; then
+		[ $rc -eq 0 ] || nw_fail "$1: rejected: $(cat "$NW_TMP/$1.out")"
+	else
+		[ $rc -ne 0 ] || nw_fail "$1: accepted a bad config"
+		grep -q -- "$3" "$NW_TMP/$1.out" || nw_fail "$1: message lacks '$3': $(cat "$NW_TMP/$1.out")"
+	fi
+}
 nw_expect_eq() { [ "$1" = "$2" ] || nw_fail "$3: expected $2, got $1"; }

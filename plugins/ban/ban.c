@@ -110,6 +110,12 @@ static const struct nw_directive ban_directives[] = {
 	 "longest ban accepted from Redis"},
 	{"redis_allow_permanent", NW_CONF_BOOL, COFF(redis_allow_permanent), 0, "yes", NULL,
 	 "accept permanent bans from Redis"},
+	{"redis_sentinels", NW_CONF_STRING, COFF(redis_sentinels), CSZ(redis_sentinels), NULL, NULL,
+	 "Sentinel addresses host:port ...; the master's address then comes from them"},
+	{"redis_master_name", NW_CONF_STRING, COFF(redis_master_name), CSZ(redis_master_name),
+	 "mymaster", NULL, "the master's name in the sentinels' configuration"},
+	{"redis_sentinel_password", NW_CONF_STRING, COFF(redis_sentinel_password),
+	 CSZ(redis_sentinel_password), NULL, NULL, "AUTH password of the sentinels"},
 	{"ipset", NW_CONF_BOOL, COFF(ipset), 0, "no", NULL, "mirror bans into kernel ipsets"},
 	{"ipset_command", NW_CONF_STRING, COFF(ipset_bin), CSZ(ipset_bin), "ipset", NULL,
 	 "the ipset program"},
@@ -152,6 +158,71 @@ static struct ban_iplist *ban_ignore_union(const struct ban_priv *p)
 	return u;
 }
 
+/* redis_sentinels = HOST[:PORT] ... (space or comma separated; port 26379 by default; IPv6 in
+ * brackets) and redis_master_name. */
+static int ban_sentinels_parse(struct ban_priv *p, const nw_config *cfg, const nw_section *sec)
+{
+	const char *s = p->c.redis_sentinels, *k, *v;
+	unsigned line = 0, kl, name_line = 0;
+
+	for (unsigned i = 0; sec && (k = svc->conf_kv(sec, i, &v, &kl)) != NULL; i++) {
+		if (!strcmp(k, "redis_sentinels"))
+			line = kl;
+		else if (!strcmp(k, "redis_master_name"))
+			name_line = kl;
+	}
+	for (const char *c = p->c.redis_master_name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+			return svc->conf_error(cfg, sec, name_line, "redis_master_name: letters, "
+								    "digits, '.', '_' and '-' only");
+	if (!p->c.redis_master_name[0])
+		return svc->conf_error(cfg, sec, name_line, "redis_master_name is empty");
+	while (*s) {
+		const char *e, *host, *port = "26379";
+		size_t hl, pl = 5, n;
+
+		s += strspn(s, " \t,");
+		n = strcspn(s, " \t,");
+		if (!n)
+			break;
+		e = s + n;
+		host = s;
+		if (*s == '[') {
+			const char *rb = memchr(s, ']', n);
+			if (!rb || (rb + 1 != e && rb[1] != ':'))
+				goto bad;
+			host = s + 1;
+			hl = (size_t)(rb - host);
+			if (rb + 1 != e) {
+				port = rb + 2;
+				pl = (size_t)(e - port);
+			}
+		} else {
+			const char *colon = memchr(s, ':', n);
+			hl = colon ? (size_t)(colon - s) : n;
+			if (colon) {
+				port = colon + 1;
+				pl = (size_t)(e - port);
+			}
+		}
+		if (p->c.n_sentinels >= BAN_MAX_SENTINELS)
+			return svc->conf_error(cfg, sec, line, "redis_sentinels: at most %d",
+					       BAN_MAX_SENTINELS);
+		if (ban_rparse_hostport(host, hl, port, pl, p->c.sentinel[p->c.n_sentinels],
+					sizeof(p->c.sentinel[0])) < 0)
+			goto bad;
+		p->c.n_sentinels++;
+		s = e;
+		continue;
+bad:
+		return svc->conf_error(cfg, sec, line,
+				       "redis_sentinels: bad address '%.*s' (HOST[:PORT], [IPv6]:PORT)",
+				       (int)n, s);
+	}
+	return 0;
+}
+
 static int ban_configure(nw_plugin *self, void *priv, const nw_config *cfg,
 			 const nw_section *sec)
 {
@@ -171,6 +242,9 @@ static int ban_configure(nw_plugin *self, void *priv, const nw_config *cfg,
 		return svc->conf_error(cfg, sec, 0, "min_prefix4 must be 1..32, min_prefix6 1..128");
 	if (p->c.redis_resync_chunk < 1 || p->c.redis_resync_chunk > 100000)
 		return svc->conf_error(cfg, sec, 0, "redis_resync_chunk must be 1..100000");
+	r = ban_sentinels_parse(p, cfg, sec);
+	if (r < 0)
+		return r;
 	if (!p->c.gateway_id[0]) {
 		char host[256] = "";
 		gethostname(host, sizeof(host) - 1);
@@ -892,6 +966,20 @@ static int ban_cmd_bans(void *priv, int argc, const char *const *argv, int json,
 	return 0;
 }
 
+static int ban_cmd_store(void *priv, int argc, const char *const *argv, int json, char *out,
+			 size_t outlen)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json")) {
+			snprintf(out, outlen, "usage: banstore [--json]");
+			return -EINVAL;
+		}
+		json = 1;
+	}
+	ban_redis_status(priv, json, out, outlen);
+	return 0;
+}
+
 static int ban_cmd_ban(void *priv, int argc, const char *const *argv, int json, char *out,
 		       size_t outlen)
 {
@@ -1131,7 +1219,10 @@ static int ban_start(nw_plugin *self, void *priv)
 	    (r = svc->command_register(self, "offense", "offense JAIL ADDR: count one offense",
 				       ban_cmd_offense)) < 0 ||
 	    (r = svc->command_register(self, "flush", "flush --jail J | --all: lift bans",
-				       ban_cmd_flush)) < 0)
+				       ban_cmd_flush)) < 0 ||
+	    (r = svc->command_register(self, "banstore",
+				       "ban store: Redis server in use and link state [--json]",
+				       ban_cmd_store)) < 0)
 		return r;
 	if (p->c.ipset && (r = ban_ipset_start(p)) < 0)
 		return r;

@@ -303,6 +303,11 @@ struct ban_rev_buf {
 };
 size_t ban_revent_encode(const struct ban_revent *ev, const uint8_t *key, size_t keylen,
 			 struct ban_rev_buf *b);
+#define BAN_HOSTPORT_LEN 264 /* "[" + 253 + "]:" + 5 digits + NUL */
+/* A server address from a Sentinel reply or the config: host (IPv4/IPv6 literal or DNS name)
+ * and port 1..65535, written as "host:port" or "[v6]:port". 0, -EINVAL or -ENOSPC. */
+int ban_rparse_hostport(const char *host, size_t hl, const char *port, size_t pl, char *out,
+			size_t outlen);
 
 /* ---- SHA-256 / HMAC (ban_sha256.c) ---- */
 

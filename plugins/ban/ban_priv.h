@@ -4,6 +4,8 @@
 
 #include "ban.h"
 
+#define BAN_MAX_SENTINELS 8
+
 /* [ban] section */
 struct ban_conf {
 	char store[16];          /* local | redis */
@@ -21,6 +23,11 @@ struct ban_conf {
 	uint64_t redis_resync_chunk; /* bans per ZSCAN page during a resync */
 	uint64_t redis_max_ttl;  /* s: longer bans read from Redis are refused */
 	int redis_allow_permanent; /* accept permanent bans from Redis */
+	char redis_sentinels[512];  /* "host:port ..." as written; parsed into sentinel[] */
+	char redis_master_name[64];
+	char redis_sentinel_password[128];
+	char sentinel[BAN_MAX_SENTINELS][BAN_HOSTPORT_LEN];
+	unsigned n_sentinels;
 	int ipset;               /* kernel offload */
 	char ipset_bin[128];
 	char ipset_v4[32], ipset_v6[32], ipset_net4[32], ipset_net6[32];
@@ -104,9 +111,25 @@ void ban_redis_stop(struct ban_priv *p);
 void ban_redis_publish(struct ban_priv *p, int action, const struct ban_record *r,
 		       const char *reason);
 void ban_redis_poll(struct ban_priv *p);
-int ban_redis_status(struct ban_priv *p, char *out, size_t len);
+/* "banstore" command: the store, the Redis server in use and the link state */
+int ban_redis_status(struct ban_priv *p, int json, char *out, size_t len);
 /* 1 while a resync is reading the ban list from Redis. */
 int ban_redis_syncing(const struct ban_priv *p);
+/* A hiredis async context for "unix:/path", "host:port" or "[v6]:port", not yet attached to an
+ * event base; NULL with the reason in err. */
+struct redisAsyncContext *ban_redis_open_addr(const char *addr, char *err, size_t errlen);
+
+/* Sentinel master discovery (ban_sentinel.c); main thread, on the Redis event base. Asks the
+ * configured sentinels in turn; cb gets the master's "host:port", or NULL and why when every
+ * sentinel failed this round. */
+struct ban_sentinel;
+struct event_base;
+typedef void ban_sentinel_cb(void *ctx, const char *addr, const char *why);
+struct ban_sentinel *ban_sentinel_new(struct ban_priv *p, struct event_base *base,
+				      ban_sentinel_cb *cb, void *ctx);
+void ban_sentinel_ask(struct ban_sentinel *s);
+void ban_sentinel_poll(struct ban_sentinel *s); /* timeouts */
+void ban_sentinel_free(struct ban_sentinel *s);
 
 /* Kernel ipset offload (ban_ipset.c); main thread. */
 int ban_ipset_start(struct ban_priv *p);

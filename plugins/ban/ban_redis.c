@@ -25,7 +25,7 @@
 #define BR_READ_COUNT 1000
 #define BR_POLL_BUDGET_MS 20 /* longest one poll runs the Redis connections (main thread) */
 
-enum br_state { BR_DOWN, BR_SYNCING, BR_UP };
+enum br_state { BR_DOWN, BR_DISCOVER, BR_SYNCING, BR_UP };
 
 /* One member of the resync page being read. */
 struct br_ent {
@@ -72,7 +72,8 @@ struct ban_redis {
 	redisAsyncContext *sub; /* XREAD BLOCK */
 	enum br_state state;
 	unsigned gen;           /* connection generation; stale replies are ignored */
-	int first_sync;         /* the first sync since start: push our own bans Redis lacks */
+	int push_own;           /* first sync since start, or a new master after a failover:
+				 * push our own bans Redis lacks */
 	int repopulate;         /* Redis lost its data: push every ban we hold */
 	uint64_t since_ms;      /* state entered */
 	uint64_t next_try_ms;
@@ -87,7 +88,8 @@ struct ban_redis {
 	size_t nq, capq;
 	uint64_t last_cleanup_ms, last_trimcheck_ms;
 	struct ban_rlimits lim;
-	char addr[256];
+	char addr[BAN_HOSTPORT_LEN]; /* the server in use (from the sentinels when set) */
+	struct ban_sentinel *sen;    /* NULL without redis_sentinels */
 	int stopping;
 	struct br_sync sync;
 };
@@ -99,6 +101,8 @@ static uint64_t br_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+static int br_str(const redisReply *x);
 
 static void *br_gen(const struct ban_redis *r)
 {
@@ -225,7 +229,23 @@ static int br_cmd(struct ban_redis *r, redisAsyncContext *c, redisCallbackFn *cb
 	return 0;
 }
 
-/* AUTH and SELECT on a fresh connection. */
+/* A server named by the sentinels must still be the master (it may have been demoted since). */
+static void br_on_role(redisAsyncContext *c, void *reply, void *priv)
+{
+	struct ban_redis *r = c->data;
+	const redisReply *rep = reply;
+
+	if (!r || br_stale(r, priv))
+		return;
+	if (r->inflight)
+		r->inflight--;
+	r->last_reply_ms = br_ms();
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
+	    !br_str(rep->element[0]) || strcmp(rep->element[0]->str, "master"))
+		br_fail(r, "not a master (ROLE); asking the sentinels again");
+}
+
+/* AUTH and SELECT on a fresh connection (and ROLE when the sentinels named the server). */
 static void br_hello(struct ban_redis *r, redisAsyncContext *c)
 {
 	const struct ban_conf *cf = &r->p->c;
@@ -244,6 +264,10 @@ static void br_hello(struct ban_redis *r, redisAsyncContext *c)
 		snprintf(db, sizeof(db), "%" PRIu64, cf->redis_db);
 		const char *a[] = {"SELECT", db};
 		br_cmd(r, c, br_on_ok, 2, a, NULL);
+	}
+	if (r->sen && c == r->ac) {
+		const char *a[] = {"ROLE"};
+		br_cmd(r, c, br_on_role, 1, a, NULL);
 	}
 }
 
@@ -666,7 +690,7 @@ static void br_sync_finish(struct ban_redis *r)
 		if (ban_set_get(&p->set, &s->pre[i].net, &e) < 0 || br_queued(r, &e.net))
 			continue; /* gone meanwhile, or queued: it will be written */
 		if (r->repopulate ||
-		    (r->first_sync && !strcmp(ban_str(p, e.meta.origin), p->c.gateway_id))) {
+		    (r->push_own && !strcmp(ban_str(p, e.meta.origin), p->c.gateway_id))) {
 			/* ours, from before this start: Redis missed it */
 			struct br_op op;
 			memset(&op, 0, sizeof(op));
@@ -693,7 +717,7 @@ static void br_sync_finish(struct ban_redis *r)
 	br_sync_reset(r);
 	ban_gauges(p);
 	r->state = BR_UP;
-	r->first_sync = 0;
+	r->push_own = 0;
 	r->repopulate = 0;
 	r->backoff_ms = 100;
 	r->last_trimcheck_ms = 0; /* was the stream trimmed past the resync point meanwhile? */
@@ -970,9 +994,8 @@ static void br_full_resync(struct ban_redis *r)
 
 /* ---- connection management ---- */
 
-static redisAsyncContext *br_open(struct ban_redis *r)
+redisAsyncContext *ban_redis_open_addr(const char *a, char *err, size_t errlen)
 {
-	const char *a = r->p->c.redis;
 	redisAsyncContext *c;
 
 	if (!strncmp(a, "unix:", 5)) {
@@ -982,8 +1005,10 @@ static redisAsyncContext *br_open(struct ban_redis *r)
 		const char *colon = strrchr(a, ':');
 		int port = 6379;
 		size_t hl = colon ? (size_t)(colon - a) : strlen(a);
-		if (hl >= sizeof(host))
+		if (hl >= sizeof(host)) {
+			snprintf(err, errlen, "address too long");
 			return NULL;
+		}
 		memcpy(host, a, hl);
 		host[hl] = '\0';
 		if (colon)
@@ -994,11 +1019,25 @@ static redisAsyncContext *br_open(struct ban_redis *r)
 		}
 		c = redisAsyncConnect(host, port);
 	}
-	if (!c)
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
 	if (c->err) {
-		svc->log(r->p->self, NW_LOG_WARNING, "redis %s: %s", r->addr, c->errstr);
+		snprintf(err, errlen, "%s", c->errstr);
 		redisAsyncFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+static redisAsyncContext *br_open(struct ban_redis *r)
+{
+	char err[160];
+	redisAsyncContext *c = ban_redis_open_addr(r->addr, err, sizeof(err));
+
+	if (!c) {
+		svc->log(r->p->self, NW_LOG_WARNING, "redis %s: %s", r->addr, err);
 		return NULL;
 	}
 	c->data = r;
@@ -1023,6 +1062,40 @@ static void br_connect(struct ban_redis *r)
 	br_hello(r, r->ac);
 	br_hello(r, r->sub);
 	br_full_resync(r);
+}
+
+/* The sentinels answered: connect to the master they name (or retry after the backoff). */
+static void br_on_master(void *ctx, const char *addr, const char *why)
+{
+	struct ban_redis *r = ctx;
+
+	if (r->state != BR_DISCOVER || r->stopping)
+		return;
+	if (!addr) {
+		br_fail(r, why);
+		return;
+	}
+	if (strcmp(addr, r->addr)) {
+		svc->log(r->p->self, NW_LOG_NOTICE, "redis: master %s is at %s (was %s)",
+			 r->p->c.redis_master_name, addr, r->addr);
+		if (strcmp(r->addr, "unknown"))
+			r->push_own = 1; /* a failover may have lost writes the old master had */
+		snprintf(r->addr, sizeof(r->addr), "%s", addr);
+	}
+	br_connect(r);
+}
+
+/* (Re)connect: straight to the configured server, or first ask the sentinels where it is. */
+static void br_start_connect(struct ban_redis *r)
+{
+	if (!r->sen) {
+		br_connect(r);
+		return;
+	}
+	r->state = BR_DISCOVER;
+	r->last_reply_ms = br_ms();
+	br_gauges(r);
+	ban_sentinel_ask(r->sen);
 }
 
 static void br_cleanup(struct ban_redis *r);
@@ -1117,7 +1190,10 @@ void ban_redis_poll(struct ban_priv *p)
 	switch (r->state) {
 	case BR_DOWN:
 		if (now >= r->next_try_ms)
-			br_connect(r);
+			br_start_connect(r);
+		break;
+	case BR_DISCOVER:
+		ban_sentinel_poll(r->sen);
 		break;
 	case BR_SYNCING:
 		/* progress-based: each step of the resync has its own timeout */
@@ -1169,17 +1245,25 @@ int ban_redis_start(struct ban_priv *p)
 	snprintf(r->sigkey, sizeof(r->sigkey), "%s:sig", pre);
 	snprintf(r->skey, sizeof(r->skey), "%s:events", pre);
 	snprintf(r->last_id, sizeof(r->last_id), "0-0");
-	snprintf(r->addr, sizeof(r->addr), "%s", p->c.redis);
+	snprintf(r->addr, sizeof(r->addr), "%s", p->c.n_sentinels ? "unknown" : p->c.redis);
 	r->lim.min_prefix4 = (unsigned)p->c.min_prefix4;
 	r->lim.min_prefix6 = (unsigned)p->c.min_prefix6;
 	r->lim.max_ttl = p->c.redis_max_ttl;
 	r->lim.allow_perm = p->c.redis_allow_permanent;
 	r->backoff_ms = 100;
-	r->first_sync = 1;
+	r->push_own = 1;
 	r->last_cleanup_ms = br_ms();
 	r->last_trimcheck_ms = br_ms();
+	if (p->c.n_sentinels) {
+		r->sen = ban_sentinel_new(p, r->base, br_on_master, r);
+		if (!r->sen) {
+			event_base_free(r->base);
+			free(r);
+			return -ENOMEM;
+		}
+	}
 	p->redis = r;
-	br_connect(r);
+	br_start_connect(r);
 	event_base_loop(r->base, EVLOOP_NONBLOCK);
 	return 0;
 }
@@ -1203,6 +1287,7 @@ void ban_redis_stop(struct ban_priv *p)
 	if (r->sub)
 		redisAsyncFree(r->sub);
 	r->ac = r->sub = NULL;
+	ban_sentinel_free(r->sen);
 	event_base_free(r->base);
 	br_sync_reset(r);
 	free(r->q);
@@ -1210,15 +1295,27 @@ void ban_redis_stop(struct ban_priv *p)
 	p->redis = NULL;
 }
 
-int ban_redis_status(struct ban_priv *p, char *out, size_t len)
+int ban_redis_status(struct ban_priv *p, int json, char *out, size_t len)
 {
 	struct ban_redis *r = p->redis;
+	const char *st;
 
 	if (!r)
-		return snprintf(out, len, "redis: off");
-	return snprintf(out, len, "redis %s: %s, stream at %s, %zu queued", r->addr,
-			r->state == BR_UP ? "up" : r->state == BR_SYNCING ? "syncing" : "down",
-			r->last_id, r->nq);
+		return snprintf(out, len, json ? "{\"store\":\"local\"}" : "store: local (no Redis)\n");
+	st = r->state == BR_UP		 ? "up"
+	     : r->state == BR_SYNCING	 ? "syncing"
+	     : r->state == BR_DISCOVER ? "asking sentinels"
+				       : "down";
+	if (json)
+		return snprintf(out, len,
+				"{\"store\":\"redis\",\"server\":\"%s\",\"state\":\"%s\","
+				"\"master_name\":\"%s\",\"sentinels\":%u,\"stream_id\":\"%s\","
+				"\"queued\":%zu}",
+				r->addr, st, r->sen ? p->c.redis_master_name : "",
+				p->c.n_sentinels, r->last_id, r->nq);
+	return snprintf(out, len, "store: redis %s%s%s%s\nstate: %s\nstream at: %s\nqueued: %zu\n",
+			r->addr, r->sen ? " (master " : "", r->sen ? p->c.redis_master_name : "",
+			r->sen ? " via sentinels)" : "", st, r->last_id, r->nq);
 }
 
 int ban_redis_syncing(const struct ban_priv *p)

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "ban.h"
 
@@ -406,4 +407,48 @@ void ban_rentry_sign(const uint8_t *key, size_t keylen, const char *member, uint
 		n = (int)sizeof(text) - 1;
 	ban_hmac_sha256(key, keylen, text, (size_t)n, mac);
 	ban_hex(mac, 32, hex);
+}
+
+/* A DNS name: dot-separated labels of letters, digits and '-', none empty or starting with '-'. */
+static int ban_rhostname(const char *s, size_t len)
+{
+	size_t lab = 0;
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			   (c == '-' && lab > 0)) {
+			if (++lab > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return lab > 0;
+}
+
+int ban_rparse_hostport(const char *host, size_t hl, const char *port, size_t pl, char *out,
+			size_t outlen)
+{
+	char h[254];
+	uint64_t pn;
+	unsigned char bin[16];
+	int n;
+
+	if (ban_rcopy(h, sizeof(h), host, hl) < 0 || ban_ru64(port, pl, &pn) < 0 || pn < 1 ||
+	    pn > 65535)
+		return -EINVAL;
+	if (inet_pton(AF_INET6, h, bin) == 1)
+		n = snprintf(out, outlen, "[%s]:%" PRIu64, h, pn);
+	else if (inet_pton(AF_INET, h, bin) == 1 || ban_rhostname(h, hl))
+		n = snprintf(out, outlen, "%s:%" PRIu64, h, pn);
+	else
+		return -EINVAL;
+	return n > 0 && (size_t)n < outlen ? 0 : -ENOSPC;
 }

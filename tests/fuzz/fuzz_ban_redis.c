@@ -1,5 +1,6 @@
 /* fuzz target: the ban plugin's parsers for data read from Redis (stream events, members, scores,
- * metadata). Input: NUL-separated fields; byte 0 selects the parser and whether an HMAC key is on. */
+ * metadata, Sentinel master addresses). Input: NUL-separated fields; byte 0 selects the parser
+ * and whether an HMAC key is on. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n++;
 			start = i + 1;
 		}
+	}
+	if ((data[0] & 7) == 4) { /* a Sentinel reply: host, port */
+		char addr[264];
+		if (n >= 2)
+			ban_rparse_hostport(f[0], l[0], f[1], l[1], addr, sizeof(addr));
+		return 0;
 	}
 	switch (data[0] & 3) {
 	case 0:

@@ -2,18 +2,7 @@
 # ratelimit_config.sh: -T accepts a full [limit] section and reports mistakes with file:line.
 source "$NW_SRC/tests/lib.sh"
 nw_tmpdir
-check() { # NAME EXPECT(ok|fail) PATTERN  (config on stdin)
-	cat >"$NW_TMP/$1.conf"
-	"$NATWARDEN" -T -c "$NW_TMP/$1.conf" --set "natwarden.plugin_dir=$(nw_plugin_dirs)" \
-		--set "natwarden.state_dir=$NW_TMP/state" >"$NW_TMP/$1.out" 2>&1
-	rc=$?
-	if [ "$2" = ok ]; then
-		[ $rc -eq 0 ] || nw_fail "$1: rejected: $(cat "$NW_TMP/$1.out")"
-	else
-		[ $rc -ne 0 ] || nw_fail "$1: accepted a bad config"
-		grep -q -- "$3" "$NW_TMP/$1.out" || nw_fail "$1: message lacks '$3': $(cat "$NW_TMP/$1.out")"
-	fi
-}
+check() { nw_config_check "$@"; } # NAME ok|fail PATTERN (config on stdin)
 check full ok <<'EOF'
 [natwarden]
 plugins = ratelimit

@@ -475,6 +475,33 @@ static int parse_pairs(const char *const *kv, size_t n, const uint8_t *key, size
 	return ban_rparse_event(kv, lens, n, 1000000, &lim, key, keylen, ev);
 }
 
+/* Master addresses from a Sentinel reply (untrusted) and the redis_sentinels list. */
+static void test_hostport_parse(void **state)
+{
+	char out[BAN_HOSTPORT_LEN];
+	static const char *const bad[][2] = {
+		{"", "6379"},         {"10.0.0.1", "0"},       {"10.0.0.1", "65536"},
+		{"10.0.0.1", ""},      {"10.0.0.1", "+80"},     {"10.0.0.1", "06379"},
+		{"a b", "6379"},       {"-host", "6379"},       {"host..x", "6379"},
+		{"host/1", "6379"},    {"10.0.0.1\n", "6379"},  {"[::1]", "6379"},
+	};
+	(void)state;
+	assert_int_equal(ban_rparse_hostport("203.0.113.7", 11, "6379", 4, out, sizeof(out)), 0);
+	assert_string_equal(out, "203.0.113.7:6379");
+	assert_int_equal(ban_rparse_hostport("2001:db8::5", 11, "26379", 5, out, sizeof(out)), 0);
+	assert_string_equal(out, "[2001:db8::5]:26379");
+	assert_int_equal(ban_rparse_hostport("redis-a.internal", 16, "1", 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "redis-a.internal:1");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ban_rparse_hostport(bad[i][0], strlen(bad[i][0]), bad[i][1],
+						     strlen(bad[i][1]), out, sizeof(out)),
+				 -EINVAL);
+	/* an embedded NUL in a reply is refused, not truncated */
+	assert_int_equal(ban_rparse_hostport("10.0.0.1\0x", 10, "6379", 4, out, sizeof(out)),
+			 -EINVAL);
+	assert_int_equal(ban_rparse_hostport("10.0.0.1", 8, "6379", 4, out, 8), -ENOSPC);
+}
+
 static void test_redis_event_parse(void **state)
 {
 	struct ban_revent ev, back;
@@ -791,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_set_lookup),     cmocka_unit_test(test_set_memory),
 		cmocka_unit_test(test_store_roundtrip), cmocka_unit_test(test_redis_member_parse),
 		cmocka_unit_test(test_redis_event_parse), cmocka_unit_test(test_sha256_hmac),
+		cmocka_unit_test(test_hostport_parse),
 		cmocka_unit_test(test_hist),           cmocka_unit_test(test_failregex),
 		cmocka_unit_test(test_logwatch),       cmocka_unit_test(test_conf_lines),
 	};
