@@ -96,6 +96,7 @@ enum sig_buf {
 enum sig_xform {
 	SIG_XF_NONE = 0, SIG_XF_LOWER, SIG_XF_STRIP_WS, SIG_XF_COMPRESS_WS, SIG_XF_URL_DECODE,
 	SIG_XF_DOTPREFIX, SIG_XF_HEADER_LOWER, SIG_XF_STRIP_PSEUDO,
+	SIG_XF_PCRE, /* pcrexform: the buffer becomes the regex's first capture group */
 };
 #define SIG_MAX_XF 4
 #define SIG_MAX_LISTS 16
@@ -104,6 +105,7 @@ struct sig_list {
 	uint8_t buf;         /* enum sig_buf */
 	uint8_t n_xf;
 	uint8_t xf[SIG_MAX_XF];
+	pcre2_code *xf_re[SIG_MAX_XF]; /* SIG_XF_PCRE: the regex (owned) */
 	uint8_t legacy;      /* made by a content modifier (http_uri): shared by the rule */
 	unsigned start, n;
 };
@@ -389,6 +391,9 @@ int sig_kw_byte_jump(struct sig_parse *ps, const char *arg);
 int sig_kw_sticky(struct sig_parse *ps, const char *arg);
 int sig_kw_legacy_mod(struct sig_parse *ps, const char *arg);
 int sig_kw_xform(struct sig_parse *ps, const char *arg);
+int sig_kw_pcrexform(struct sig_parse *ps, const char *arg);
+int sig_kw_tag(struct sig_parse *ps, const char *arg);
+int sig_kw_target(struct sig_parse *ps, const char *arg);
 int sig_kw_bsize(struct sig_parse *ps, const char *arg);
 int sig_kw_urilen(struct sig_parse *ps, const char *arg);
 int sig_kw_dns_opcode(struct sig_parse *ps, const char *arg);

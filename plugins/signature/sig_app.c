@@ -331,7 +331,18 @@ const uint8_t *sig_xform_apply(struct sig_appctx *ac, const struct sig_list *l, 
 
 	for (unsigned k = 0; k < l->n_xf && ac->xf[0]; k++) {
 		uint8_t *o = ac->xf[k & 1];
-		len = sig_xf_one(l->xf[k], cur, len, o, ac->xf_size);
+		if (l->xf[k] == SIG_XF_PCRE) {
+			PCRE2_SIZE *ov;
+			if (!ac->md || pcre2_match(l->xf_re[k], cur, len, 0, 0, ac->md, ac->mc) < 2)
+				continue; /* no match, or group 1 unset: the buffer as it was */
+			ov = pcre2_get_ovector_pointer(ac->md);
+			if (ov[2] == PCRE2_UNSET || ov[3] < ov[2] || ov[3] > len)
+				continue;
+			len = ov[3] - ov[2] < ac->xf_size ? ov[3] - ov[2] : ac->xf_size;
+			memmove(o, cur + ov[2], len);
+		} else {
+			len = sig_xf_one(l->xf[k], cur, len, o, ac->xf_size);
+		}
 		cur = o;
 	}
 	*outlen = len;

@@ -119,6 +119,8 @@ struct sig_appctx {
 	} cache[SIG_BUF_MAX][2];
 	uint8_t *xf[2];               /* transform scratch, xf_size each */
 	size_t xf_size;
+	pcre2_match_data *md;         /* pcrexform (the worker's) */
+	pcre2_match_context *mc;
 };
 /* forget the cached buffers (a new event) */
 void sig_appctx_reset(struct sig_appctx *ac);

@@ -169,6 +169,50 @@ int sig_kw_xform(struct sig_parse *ps, const char *arg)
 	return sig_err(ps, "unknown transform");
 }
 
+/* pcrexform:"REGEX": the buffer becomes what the regex's first group captured (unchanged when
+ * it does not match), as in Suricata. */
+int sig_kw_pcrexform(struct sig_parse *ps, const char *arg)
+{
+	char re[1024];
+	struct sig_list *l;
+	pcre2_code *code;
+	uint32_t groups = 0;
+	int errcode;
+	PCRE2_SIZE erroff;
+	size_t n = strlen(arg), o = 0;
+
+	if (ps->cur_list <= 0)
+		return sig_err(ps, "a transform needs a sticky buffer before it");
+	l = &ps->r->lists[ps->cur_list];
+	if (l->n_xf >= SIG_MAX_XF)
+		return sig_err(ps, "more than %d transforms", SIG_MAX_XF);
+	if (n < 3 || n - 2 >= sizeof(re) || arg[0] != '"' || arg[n - 1] != '"')
+		return sig_err(ps, "expected \"regex\" (at most %zu bytes)", sizeof(re) - 1);
+	/* the rule syntax escapes '"' and ';' with a backslash; every other one is the regex's */
+	for (size_t i = 1; i < n - 1; i++) {
+		if (arg[i] == '\\' && (arg[i + 1] == '"' || arg[i + 1] == ';') && i + 1 < n - 1)
+			i++;
+		else if (arg[i] == '"')
+			return sig_err(ps, "unescaped '\"' in the regex");
+		re[o++] = arg[i];
+	}
+	re[o] = '\0';
+	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
+	if (!code) {
+		PCRE2_UCHAR msg[120];
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		return sig_err(ps, "regex error at offset %zu: %s", (size_t)erroff, (char *)msg);
+	}
+	if (pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups) || groups < 1) {
+		pcre2_code_free(code);
+		return sig_err(ps, "the regex needs a capture group: its first one becomes the buffer");
+	}
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	l->xf_re[l->n_xf] = code;
+	l->xf[l->n_xf++] = SIG_XF_PCRE;
+	return 0;
+}
+
 /* "N", "<N", ">N", "N<>M", "!N", "=N" */
 static int sig_range(struct sig_parse *ps, const char *arg, struct sig_appval_ctx *v, long long max)
 {

@@ -99,6 +99,37 @@ int sig_kw_metadata(struct sig_parse *ps, const char *arg)
 	return sig_append(ps, &ps->r->metadata, arg);
 }
 
+/* tag:session|host[, COUNT, packets|seconds|bytes[, src|dst]]: Suricata logs the packets that
+ * follow; natwarden has no packet log, so the rule loads and the tag does nothing. */
+int sig_kw_tag(struct sig_parse *ps, const char *arg)
+{
+	char buf[128], *f[5], *save = NULL;
+	unsigned n = 0;
+	long long v;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *t = strtok_r(buf, ",", &save); t && n < 5; t = strtok_r(NULL, ",", &save))
+		f[n++] = sig_trim(t);
+	if (n < 1 || n > 4 || n == 2 || (strcmp(f[0], "session") && strcmp(f[0], "host")))
+		return sig_err(ps, "expected session|host[, COUNT, packets|seconds|bytes[, src|dst]]");
+	if (n >= 3 && (sig_parse_int(f[1], 1, 1000000000, &v) ||
+		       (strcmp(f[2], "packets") && strcmp(f[2], "seconds") && strcmp(f[2], "bytes"))))
+		return sig_err(ps, "expected session|host[, COUNT, packets|seconds|bytes[, src|dst]]");
+	if (n == 4 && strcmp(f[3], "src") && strcmp(f[3], "dst"))
+		return sig_err(ps, "the direction is src or dst");
+	return 0;
+}
+
+int sig_kw_target(struct sig_parse *ps, const char *arg)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	if (strcmp(sig_trim(buf), "src_ip") && strcmp(sig_trim(buf), "dest_ip"))
+		return sig_err(ps, "expected src_ip or dest_ip");
+	return 0;
+}
+
 void sig_free_plain(void *ctx)
 {
 	free(ctx);

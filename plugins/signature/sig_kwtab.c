@@ -11,6 +11,9 @@ static const struct sig_kw sig_keywords[] = {
 	{ "priority", "priority 1 (high)..255, overrides the classtype's", 0, sig_kw_priority, NULL },
 	{ "reference", "external reference type,id (kept)", 0, sig_kw_reference, NULL },
 	{ "metadata", "free-form metadata (kept)", 0, sig_kw_metadata, NULL },
+	{ "tag", "checked, no effect: natwarden does not log tagged packets", 0, sig_kw_tag, NULL },
+	{ "target", "src_ip | dest_ip (checked; no effect on the EVE alert)", 0, sig_kw_target,
+	  NULL },
 	{ "content", "match bytes in the payload", 0, sig_kw_content, sig_content_free },
 	{ "nocase", "content: case-insensitive", SIG_KW_NOARG, sig_kw_nocase, NULL },
 	{ "offset", "content: start looking at byte N", 0, sig_kw_offset, NULL },
@@ -134,6 +137,8 @@ static const struct sig_kw sig_keywords[] = {
 	SIG_XF("header_lowercase", "transform: lower-case header names"),
 	SIG_XF("strip_pseudo_headers", "transform: no effect (HTTP/2 only)"),
 #undef SIG_XF
+	{ "pcrexform", "transform: the buffer becomes the first group \"regex\" captures", 0,
+	  sig_kw_pcrexform, NULL },
 	{ "bsize", "size of the sticky buffer: N, <N, >N, N<>M", 0, sig_kw_bsize, sig_free_plain },
 	{ "urilen", "length of the HTTP URI: N, <N, >N, N<>M[,norm|raw]", 0, sig_kw_urilen,
 	  sig_free_plain },

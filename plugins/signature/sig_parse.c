@@ -411,6 +411,9 @@ void sig_rule_free(struct sig_rule *r)
 	for (unsigned i = 0; i < r->n_nm; i++)
 		if (r->nm[i].kw && r->nm[i].kw->free)
 			r->nm[i].kw->free(r->nm[i].ctx);
+	for (unsigned i = 0; i < r->n_lists; i++)
+		for (unsigned k = 0; k < r->lists[i].n_xf; k++)
+			pcre2_code_free(r->lists[i].xf_re[k]);
 	free(r->pm);
 	free(r->nm);
 	free(r->fb);
@@ -441,10 +444,9 @@ struct sig_sm *sig_rule_add_pm(struct sig_parse *ps, uint8_t type, const struct 
 	v->kw = kw;
 	v->ctx = ctx;
 	v->list = (uint8_t)(ps->cur_list > 0 ? ps->cur_list : 0);
-	if (type != SIG_SM_CONTENT) {
-		ps->last_content = NULL;
-		ps->last_cpm = -1;
-	}
+	/* Other matches (bsize, pcre, byte_test, ...) leave the content modifiers' target alone,
+	 * as in Suricata: `content:"x"; bsize:5; fast_pattern;` modifies "x". A sticky buffer
+	 * resets it (sig_kw_sticky). */
 	return v;
 }
 

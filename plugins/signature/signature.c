@@ -426,6 +426,10 @@ static void sig_rule_report(struct sig_priv *p, const struct sig_ruleset *rs)
 	if (p->n_reasons > 25 || p->n_reason_other)
 		svc->log(p->self, NW_LOG_NOTICE, "rule report: ... %u more reasons",
 			 p->n_reasons > 25 ? p->n_reasons - 25 : p->n_reason_other);
+	if (rs->n_bad > 20)
+		svc->log(p->self, NW_LOG_NOTICE,
+			 "rule report: the first 20 skipped rules are listed with file:line above; "
+			 "without rule-report every one is");
 }
 
 static const struct nw_keyword *sig_ext_find(const char *name, void **ppriv)
@@ -575,6 +579,8 @@ static int sig_worker_start(void *priv, void *wpriv, unsigned worker)
 									  : SIG_ARENA_SIZE) + 16;
 		w->ac.xf[0] = malloc(w->ac.xf_size);
 		w->ac.xf[1] = malloc(w->ac.xf_size);
+		w->ac.md = w->md;
+		w->ac.mc = p->mc;
 		w->dns = malloc(sizeof(*w->dns));
 		w->tls = malloc(sizeof(*w->tls));
 		w->cert = malloc(sizeof(*w->cert));

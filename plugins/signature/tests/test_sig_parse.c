@@ -55,6 +55,42 @@ static void test_parse_errors_name_keyword(void **state)
 	ERR_HAS("alert tcp any 70000 -> any any (sid:25;)", "bad port");
 	ERR_HAS(R("sid:26; content:\"a\""), "missing ';'");
 	ERR_HAS(R("sid:27; content:\"a\"; byte_extract:1,0,x;"), "'byte_extract': not supported by natwarden");
+	ERR_HAS(R("sid:28; pcrexform:\"a(b)\";"), "keyword 'pcrexform': a transform needs a sticky buffer");
+	ERR_HAS("alert http any any -> any any (sid:29; http.uri; pcrexform:\"ab\";)",
+		"keyword 'pcrexform': the regex needs a capture group");
+	ERR_HAS("alert http any any -> any any (sid:30; http.uri; pcrexform:\"a(\";)",
+		"keyword 'pcrexform': regex error");
+	ERR_HAS("alert http any any -> any any (sid:31; http.uri; pcrexform:a(b);)",
+		"keyword 'pcrexform': expected \"regex\"");
+	ERR_HAS(R("sid:32; tag:flow,10,packets;"), "keyword 'tag': expected session|host");
+	ERR_HAS(R("sid:33; tag:session,10,minutes;"), "keyword 'tag': expected session|host");
+	ERR_HAS(R("sid:34; target:any;"), "keyword 'target': expected src_ip or dest_ip");
+}
+
+/* Keywords ET rules carry that load: fast_pattern after bsize modifies the content before it;
+ * tag and target are checked and load. */
+static void test_parse_et_forms(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = {
+		"alert http any any -> any any (sid:40; http.user_agent; content:\"Mozilla/4.0\"; "
+		"bsize:11; fast_pattern; http.uri; content:\"/x\"; tag:session,20,packets; "
+		"target:src_ip;)",
+		"alert http any any -> any any (sid:41; http.uri; pcrexform:\"[?&]id=([^&]*)\"; "
+		"url_decode; content:\"1 UNION\"; tag:host, 300, seconds, src;)",
+	};
+	struct sig_ruleset *rs = sig_test_rules(rules, 2, &errs);
+	const struct sig_rule *r;
+
+	(void)state;
+	assert_int_equal(errs.n, 0);
+	r = sig_test_rule(rs, 40);
+	assert_non_null(r);
+	assert_non_null(r->fp);
+	assert_memory_equal(r->fp->pat, "Mozilla/4.0", 11);
+	r = sig_test_rule(rs, 41);
+	assert_non_null(r);
+	sig_ruleset_free(rs);
 }
 
 static void test_parse_bad_rules_skipped_and_counted(void **state)
@@ -212,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_parse_content_forms),
 		cmocka_unit_test(test_parse_action_order),
 		cmocka_unit_test(test_parse_classification_file),
+		cmocka_unit_test(test_parse_et_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
