@@ -10,32 +10,11 @@
 #   3. the gateways resume, ask the sentinels again and move to the new master; gw1 writes back
 #      the ban the new master lacked, and both gateways end with both bans.
 # Every process is started here and stopped by its PID.
-source "$NW_SRC/tests/lib.sh"
-
-skip() { echo "SKIP: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-command -v redis-server >/dev/null && command -v redis-cli >/dev/null || skip "redis-server missing"
-[ -x "$NATWARDEN" ] && [ -x "$NATWARDENCTL" ] || nw_fail "build natwarden and natwardenctl first"
-[ -f "$NW_BUILD/plugins/ban/.libs/ban.so" ] || nw_fail "ban plugin not built"
-
-SFX=$(printf '%04x%04x' $RANDOM $RANDOM)
-NS="nwsen-$SFX"
-DIR=$(mktemp -d /tmp/nwsen.XXXXXX)
-PIDS=()
-declare -A RPID GWPID
-cleanup() {
-	local p
-	for p in "${GWPID[@]}"; do kill -CONT "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$NS" 2>/dev/null || skip "no network namespaces"
-ip -n "$NS" link set lo up
+source "$NW_SRC/tests/e2e/ban_lib.sh"
+ban_init sen redis
+NS="nwsen-$BAN_SFX"
+ban_netns "$NS"
+declare -A RPID
 inns() { ip netns exec "$NS" "$@"; }
 rc() { local port=$1; shift; inns redis-cli -p "$port" "$@"; }
 
@@ -121,24 +100,6 @@ findtime = 10m
 bantime = 1h
 CONF
 }
-ctl() { local n=$1; shift; "$NATWARDENCTL" -s "$DIR/gw$n/ctl.sock" "$@"; }
-gw_start() {
-	local i
-	ip netns exec "$NS" "$NATWARDEN" -c "$DIR/gw$1/nw.conf" -q "$1" -l "$DIR/gw$1/log" \
-		>>"$DIR/gw$1/natwarden.log" 2>&1 &
-	GWPID[$1]=$!
-	PIDS+=($!)
-	for i in $(seq 100); do
-		ctl "$1" status >/dev/null 2>&1 && return 0
-		if ! kill -0 "${GWPID[$1]}" 2>/dev/null; then
-			grep -q "live mode is not built" "$DIR/gw$1/natwarden.log" && skip "natwarden built without live mode"
-			cat "$DIR/gw$1/natwarden.log" >&2
-			nw_fail "gw$1 exited"
-		fi
-		sleep 0.1
-	done
-	nw_fail "gw$1 did not open its control socket"
-}
 store() { ctl "$1" banstore --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["server"], d["state"])'; }
 # wait_store N "SERVER up": bounded 30 s
 wait_store() {
@@ -151,20 +112,11 @@ wait_store() {
 	cat "$DIR/gw$1/natwarden.log" >&2
 	return 1
 }
-has_ban() { ctl "$1" bans --json | python3 -c 'import json,sys; sys.exit(0 if any(b["ip"] == sys.argv[1] for b in json.load(sys.stdin)) else 1)' "$2"; }
-wait_ban() {
-	local i
-	for i in $(seq 1000); do
-		has_ban "$1" "$2" && return 0
-		sleep 0.01
-	done
-	return 1
-}
 
 gw_conf 1
 gw_conf 2
-gw_start 1
-gw_start 2
+gw_start 1 "$NS" 1
+gw_start 2 "$NS" 2
 
 # 1. discovery through the second sentinel; sharing through the master it names
 wait_store 1 "127.0.0.1:6391 up" || nw_fail "gw1 did not reach the master through the sentinels"

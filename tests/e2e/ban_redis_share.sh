@@ -7,59 +7,17 @@
 #   4. garbage written into the keys and the stream (bad addresses, /0, huge ttl, unsigned event
 #      with HMAC on) is rejected and counted; nothing is banned by it.
 # Every process is started here and stopped by its PID.
-source "$NW_SRC/tests/lib.sh"
-
-skip() { echo "SKIP: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-command -v redis-server >/dev/null && command -v redis-cli >/dev/null || skip "redis-server missing"
-[ -x "$NATWARDEN" ] && [ -x "$NATWARDENCTL" ] || nw_fail "build natwarden and natwardenctl first"
-[ -f "$NW_BUILD/plugins/ban/.libs/ban.so" ] || nw_fail "ban plugin not built"
-
-SFX=$(printf '%04x%04x' $RANDOM $RANDOM)
-NS1="nwb1-$SFX"
-NS2="nwb2-$SFX"
-DIR=$(mktemp -d /tmp/nwban.XXXXXX)
-PIDS=()
-REDIS_PID=
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
-	ip netns del "$NS1" 2>/dev/null
-	ip netns del "$NS2" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$NS1" 2>/dev/null || skip "no network namespaces"
-ip netns add "$NS2" || nw_fail "netns"
-ip -n "$NS1" link set lo up
-ip -n "$NS2" link set lo up
+source "$NW_SRC/tests/e2e/ban_lib.sh"
+ban_init ban redis
+NS1="nwb1-$BAN_SFX"
+NS2="nwb2-$BAN_SFX"
+ban_netns "$NS1"
+ban_netns "$NS2"
 
 RSOCK="$DIR/redis.sock"
 KEY="$DIR/hmac.key"
 echo "0123456789abcdef-test-key" >"$KEY"
 chmod 600 "$KEY"
-
-redis_start() {
-	local i
-	redis-server --port 0 --unixsocket "$RSOCK" --unixsocketperm 700 --save '' --appendonly yes \
-		--dir "$DIR" --pidfile "$DIR/redis.pid" --daemonize yes >/dev/null || nw_fail "redis-server"
-	for i in $(seq 50); do
-		[ -s "$DIR/redis.pid" ] && redis-cli -s "$RSOCK" ping >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	REDIS_PID=$(cat "$DIR/redis.pid")
-}
-redis_stop() {
-	local i
-	kill "$REDIS_PID"
-	for i in $(seq 50); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
-	REDIS_PID=
-	rm -f "$DIR/redis.pid"
-}
 rc() { redis-cli -s "$RSOCK" "$@"; }
 
 # gw_conf N: config of gateway N
@@ -86,41 +44,6 @@ maxretry = 3
 findtime = 10m
 bantime = 1h
 CONF
-}
-declare -A GWPID
-gw_start() {
-	local i ns
-	ns=$([ "$1" = 1 ] && echo "$NS1" || echo "$NS2")
-	ip netns exec "$ns" "$NATWARDEN" -c "$DIR/gw$1/nw.conf" -q 0 -l "$DIR/gw$1/log" \
-		>>"$DIR/gw$1/natwarden.log" 2>&1 &
-	GWPID[$1]=$!
-	PIDS+=($!)
-	for i in $(seq 100); do
-		ctl "$1" status >/dev/null 2>&1 && return 0
-		if ! kill -0 "${GWPID[$1]}" 2>/dev/null; then
-			grep -q "live mode is not built" "$DIR/gw$1/natwarden.log" && skip "natwarden built without live mode"
-			cat "$DIR/gw$1/natwarden.log" >&2
-			nw_fail "gw$1 exited"
-		fi
-		sleep 0.1
-	done
-	nw_fail "gw$1 did not open its control socket"
-}
-gw_stop() {
-	kill "${GWPID[$1]}"
-	wait "${GWPID[$1]}" 2>/dev/null
-}
-ctl() { local n=$1; shift; "$NATWARDENCTL" -s "$DIR/gw$n/ctl.sock" "$@"; }
-# has_ban N IP: gateway N lists IP among its bans
-has_ban() { ctl "$1" bans --json | python3 -c 'import json,sys; sys.exit(0 if any(b["ip"] == sys.argv[1] for b in json.load(sys.stdin)) else 1)' "$2"; }
-# wait_ban N IP [absent]: until gateway N has (or no longer has) the ban; bounded 10 s
-wait_ban() {
-	local i
-	for i in $(seq 1000); do
-		if [ -z "$3" ]; then has_ban "$1" "$2" && return 0; else has_ban "$1" "$2" || return 0; fi
-		sleep 0.01
-	done
-	return 1
 }
 # eve_propagation IP: ms from gw1's EVE ban of IP (origin gw1) to gw2's (origin gw1); bounded 5 s
 eve_propagation() {
@@ -150,13 +73,12 @@ for _ in range(500):
 sys.exit(1)
 PY
 }
-counter() { ctl "$1" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["plugins"]["ban"]["counters"][sys.argv[1]])' "$2"; }
 
-redis_start
+ban_redis_start "$RSOCK"
 gw_conf 1
 gw_conf 2
-gw_start 1
-gw_start 2
+gw_start 1 "$NS1" 0
+gw_start 2 "$NS2" 0
 
 # 1. propagation
 t0=$(date +%s%N)
@@ -171,19 +93,19 @@ has_ban 1 198.51.100.77 || nw_fail "gw1 lost its own ban"
 [ "$(rc zscore nwtest:bans 198.51.100.77/32)" != "" ] || nw_fail "ban not in the sorted set"
 
 # 2. Redis away
-redis_stop
+ban_redis_stop
 ctl 1 ban 203.0.113.0/24 --time 2h >/dev/null || nw_fail "ban on gw1 while Redis is down"
 has_ban 1 203.0.113.0/24 || nw_fail "gw1 does not enforce its ban at once"
 sleep 0.3
 has_ban 2 203.0.113.0/24 && nw_fail "gw2 has a ban it cannot have received"
-redis_start
+ban_redis_start "$RSOCK"
 wait_ban 2 203.0.113.0/24 || nw_fail "gw2 did not get the ban made while Redis was down"
 echo "2. ban made while Redis was down reached gw2 after Redis came back"
 
 # 3. gw2 restart
 gw_stop 2
 ctl 1 ban 198.51.100.78 --time 1h >/dev/null || nw_fail "ban on gw1"
-gw_start 2
+gw_start 2 "$NS2" 0
 for ip in 198.51.100.77 203.0.113.0/24 198.51.100.78; do
 	wait_ban 2 "$ip" || nw_fail "gw2 came back without $ip"
 done
@@ -205,7 +127,7 @@ rc zadd nwtest:bans $((now + 600)) 198.51.100.97/32 >/dev/null          # no sig
 rc hset nwtest:meta 198.51.100.97/32 "x y drop 1 1" >/dev/null
 # a restart makes gw2 read the sorted set again
 gw_stop 2
-gw_start 2
+gw_start 2 "$NS2" 0
 wait_ban 2 198.51.100.77 || nw_fail "gw2 lost a good ban"
 sleep 0.5
 for ip in 198.51.100.99 198.51.100.98 198.51.100.97 0.0.0.0/0; do

@@ -7,39 +7,13 @@
 # others added behind its back (no stream events); its connection is killed, and the
 # reconnect's paged resync lifts the removed ones and applies the new ones.
 # Every process is started here and stopped by its PID.
-source "$NW_SRC/tests/lib.sh"
-
-skip() { echo "SKIP: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-command -v redis-server >/dev/null && command -v redis-cli >/dev/null || skip "redis-server missing"
-[ -x "$NATWARDEN" ] && [ -x "$NATWARDENCTL" ] || nw_fail "build natwarden and natwardenctl first"
-[ -f "$NW_BUILD/plugins/ban/.libs/ban.so" ] || nw_fail "ban plugin not built"
-
-SFX=$(printf '%04x%04x' $RANDOM $RANDOM)
-NS="nwbr-$SFX"
-DIR=$(mktemp -d /tmp/nwbanrs.XXXXXX)
-GW_PID=
-REDIS_PID=
-cleanup() {
-	[ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
-	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$NS" 2>/dev/null || skip "no network namespaces"
-ip -n "$NS" link set lo up
+source "$NW_SRC/tests/e2e/ban_lib.sh"
+ban_init banrs redis
+NS="nwbr-$BAN_SFX"
+ban_netns "$NS"
 
 RSOCK="$DIR/redis.sock"
-redis-server --port 0 --unixsocket "$RSOCK" --unixsocketperm 700 --save '' --appendonly no \
-	--dir "$DIR" --pidfile "$DIR/redis.pid" --daemonize yes >/dev/null || nw_fail "redis-server"
-for i in $(seq 50); do
-	[ -s "$DIR/redis.pid" ] && redis-cli -s "$RSOCK" ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
-REDIS_PID=$(cat "$DIR/redis.pid")
+ban_redis_start "$RSOCK" --appendonly no
 rc() { redis-cli -s "$RSOCK" "$@"; }
 
 # write_bans WHAT: RESP commands into Redis (no stream events, as a gateway that was away
@@ -88,13 +62,13 @@ PY
 write_bans initial
 [ "$(rc zcard rs:bans)" = 50600 ] || nw_fail "populating Redis: $(rc zcard rs:bans) members"
 
-mkdir -p "$DIR/state" "$DIR/log"
-cat >"$DIR/nw.conf" <<CONF
+mkdir -p "$DIR/gw1/state" "$DIR/gw1/log"
+cat >"$DIR/gw1/nw.conf" <<CONF
 [natwarden]
 plugins = ban
 plugin_dir = $(nw_plugin_dirs)
-state_dir = $DIR/state
-control_socket = $DIR/ctl.sock
+state_dir = $DIR/gw1/state
+control_socket = $DIR/gw1/ctl.sock
 queues = 0
 
 [ban]
@@ -104,53 +78,49 @@ redis_prefix = rs
 gateway_id = gwr
 redis_resync_chunk = 500
 CONF
-ctl() { "$NATWARDENCTL" -s "$DIR/ctl.sock" "$@"; }
-counter() { ctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["plugins"]["ban"]["counters"][sys.argv[1]])' "$1"; }
 # listed: the ban count natwardenctl bans --json reports (the full list, or its count when
 # the list does not fit in one reply)
 listed() {
-	ctl bans --json | python3 -c '
+	ctl 1 bans --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(len(d) if isinstance(d, list) else d["bans"])'
 }
-resyncs() { grep -c "resynced" "$DIR/natwarden.log"; }
+resyncs() { grep -c "resynced" "$DIR/gw1/natwarden.log"; }
 wait_resyncs() {
 	local i
 	for i in $(seq 1200); do
 		[ "$(resyncs)" -ge "$1" ] && return 0
-		kill -0 "$GW_PID" 2>/dev/null || { cat "$DIR/natwarden.log" >&2; nw_fail "gateway exited"; }
+		kill -0 "${GWPID[1]}" 2>/dev/null || { cat "$DIR/gw1/natwarden.log" >&2; nw_fail "gateway exited"; }
 		sleep 0.05
 	done
-	cat "$DIR/natwarden.log" >&2
+	cat "$DIR/gw1/natwarden.log" >&2
 	nw_fail "no resync #$1 within 60 s"
 }
 
-: >"$DIR/natwarden.log"
-ip netns exec "$NS" "$NATWARDEN" -c "$DIR/nw.conf" -q 0 -l "$DIR/log" >>"$DIR/natwarden.log" 2>&1 &
-GW_PID=$!
+gw_start 1 "$NS" 0
 wait_resyncs 1
-line=$(grep "resynced" "$DIR/natwarden.log" | head -1)
+line=$(grep "resynced" "$DIR/gw1/natwarden.log" | head -1)
 echo "first resync: ${line#*: }"
 pages=$(echo "$line" | sed -n 's/.*(\([0-9]*\) pages.*/\1/p')
 [ -n "$pages" ] && [ "$pages" -ge 50 ] || nw_fail "expected a paged resync (>= 50 pages), got '$pages'"
 n=$(listed)
 [ "$n" = 50000 ] || nw_fail "gateway lists $n bans after the resync, want 50000"
-[ "$(counter active_bans)" = 50000 ] || nw_fail "active_bans $(counter active_bans), want 50000"
-bad=$(counter redis_bad_entries)
+[ "$(counter 1 active_bans)" = 50000 ] || nw_fail "active_bans $(counter 1 active_bans), want 50000"
+bad=$(counter 1 redis_bad_entries)
 [ "$bad" = 100 ] || nw_fail "redis_bad_entries $bad, want 100 (50 malformed, 50 with host bits)"
 
 # behind the gateway's back: 1000 lifted, 1000 new; then drop its connections
 write_bans change
 rc client kill type normal >/dev/null
 wait_resyncs 2
-line=$(grep "resynced" "$DIR/natwarden.log" | sed -n 2p)
+line=$(grep "resynced" "$DIR/gw1/natwarden.log" | sed -n 2p)
 echo "after reconnect: ${line#*: }"
 echo "$line" | grep -q "1000 lifted" || nw_fail "the reconnect's resync did not lift the 1000 removed bans"
 n=$(listed)
 [ "$n" = 50000 ] || nw_fail "gateway lists $n bans after the second resync, want 50000"
 # one lifted and one new address, asked through unban (the listing is too long to print)
-ctl unban 10.0.0.7 2>&1 | grep -q "not banned" || nw_fail "10.0.0.7 (removed from Redis) still banned"
-ctl unban 10.3.13.64 2>&1 | grep -q "unbanned 10.3.13.64" || nw_fail "10.3.13.64 (added to Redis) not banned"
-ctl unban 10.0.100.1 2>&1 | grep -q "unbanned 10.0.100.1" || nw_fail "10.0.100.1 (kept) not banned"
+ctl 1 unban 10.0.0.7 2>&1 | grep -q "not banned" || nw_fail "10.0.0.7 (removed from Redis) still banned"
+ctl 1 unban 10.3.13.64 2>&1 | grep -q "unbanned 10.3.13.64" || nw_fail "10.3.13.64 (added to Redis) not banned"
+ctl 1 unban 10.0.100.1 2>&1 | grep -q "unbanned 10.0.100.1" || nw_fail "10.0.100.1 (kept) not banned"
 echo PASS
