@@ -1285,6 +1285,8 @@ static int ban_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 
 	memset(&tmp, 0, sizeof(tmp));
 	r = svc->conf_parse(cfg, sec, ban_directives, &tmp.c);
+	if (r >= 0)
+		r = ban_sentinels_parse(&tmp, cfg, sec);
 	if (r < 0) {
 		free(tmp.c.ignore);
 		return r;
@@ -1311,8 +1313,22 @@ static int ban_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 		free(tmp.c.ignore);
 		return ret;
 	}
-	if (strcmp(tmp.c.store, p->c.store) || strcmp(tmp.c.redis, p->c.redis))
-		svc->log(self, NW_LOG_WARNING, "store/redis changes take effect at restart");
+	{
+		/* what a reload applies: the jails, ignoreip, dbpurgeage, max_bans; say so when
+		 * anything else in [ban] changed (both structs are zero-filled before parsing) */
+		struct ban_conf want;
+		memcpy(&want, &tmp.c, sizeof(want));
+		want.ignore = p->c.ignore;
+		want.dbpurgeage = p->c.dbpurgeage;
+		want.max_bans = p->c.max_bans;
+		if (!want.gateway_id[0]) /* the default (the host name) is filled in at start */
+			memcpy(want.gateway_id, p->c.gateway_id, sizeof(want.gateway_id));
+		if (memcmp(&want, &p->c, sizeof(want)))
+			svc->log(self, NW_LOG_WARNING,
+				 "reload: [ban] settings other than ignoreip, dbpurgeage and max_bans "
+				 "(store, redis*, ipset*, min_prefix*, gateway_id, state_file) take "
+				 "effect at restart; the jails were reloaded");
+	}
 	/* swap jails; old offense counts are dropped (the jail parameters may have changed); log
 	 * files go on from where they were */
 	{
