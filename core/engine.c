@@ -717,6 +717,7 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 	const struct nw_section *main_sec = nw_config_section(newcfg, "natwarden", "");
 	struct nw_gateway *gw = NULL;
 	int ret = 0;
+	unsigned char built[NW_MAX_PLUGINS];
 
 	/* 1. the new file must be valid as a whole before any plugin sees it */
 	memset(&set, 0, sizeof(set));
@@ -748,14 +749,44 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 		nw_gateway_free(gw);
 		return ret;
 	}
-	/* the port-forward table workers read: publish the new one, free the old when unused */
-	gw = atomic_exchange(&eng->gw, gw);
-	nw_core_services.quiesce();
-	nw_gateway_free(gw);
-	/* 2. each plugin builds its new state aside and swaps; a failure keeps its old state */
+	/* 2. plugins with reload_finish check the file and build their new state aside (each
+	 * one, so that every error is reported); if one refuses, those that built throw it away
+	 * and nothing changes */
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
-		if (!p->desc->reload)
+		built[i] = 0;
+		if (!p->desc->reload || !p->desc->reload_finish)
+			continue;
+		if (p->desc->reload(p, p->priv, newcfg, nw_config_section(newcfg, p->name, "")) < 0) {
+			nw_log(NW_LOG_ERR, "reload: plugin '%s' refused the new configuration", p->name);
+			ret = -EINVAL;
+		} else {
+			built[i] = 1;
+		}
+	}
+	if (ret) {
+		for (unsigned i = 0; i < eng->n_plugins; i++)
+			if (built[i])
+				eng->plugins[i]->desc->reload_finish(eng->plugins[i],
+								     eng->plugins[i]->priv, 0);
+		nw_log(NW_LOG_ERR, "reload: nothing changed; the previous configuration runs on");
+		nw_gateway_free(gw);
+		return ret;
+	}
+	/* 3. all took it: switch the engine's table and settings, then every plugin */
+	gw = atomic_exchange(&eng->gw, gw); /* the port-forward table workers read */
+	nw_core_services.quiesce();
+	nw_gateway_free(gw);
+	eng->set.malformed_verdict = set.malformed_verdict;
+	eng->set.payload_printable = set.payload_printable;
+	for (unsigned i = 0; i < eng->n_plugins; i++)
+		if (built[i])
+			eng->plugins[i]->desc->reload_finish(eng->plugins[i], eng->plugins[i]->priv, 1);
+	/* 4. plugins of ABI 1.0 (reload without reload_finish) apply in one step: one that fails
+	 * keeps its old state while the others have switched */
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (!p->desc->reload || p->desc->reload_finish)
 			continue;
 		if (p->desc->reload(p, p->priv, newcfg, nw_config_section(newcfg, p->name, "")) < 0) {
 			nw_log(NW_LOG_ERR, "reload: plugin '%s' kept its previous configuration",
@@ -763,9 +794,6 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 			ret = -EINVAL;
 		}
 	}
-	/* engine settings that are safe to change at run time */
-	eng->set.malformed_verdict = set.malformed_verdict;
-	eng->set.payload_printable = set.payload_printable;
 	/* keep the new file when every part took it: the next reload compares against it */
 	if (ret == 0) {
 		nw_config_free(eng->cfg_adopted);

@@ -22,7 +22,8 @@ struct nw_evring;
 
 /* One loaded plugin instance (the opaque nw_plugin of the ABI). */
 struct nw_plugin {
-	const struct nw_plugin_desc *desc;
+	const struct nw_plugin_desc *desc; /* &desc_copy */
+	struct nw_plugin_desc desc_copy;   /* the plugin's descriptor, zero-extended */
 	void *dl;            /* dlopen handle (NULL for built-in test plugins) */
 	char name[64];       /* its config name */
 	char path[512];      /* file it came from */

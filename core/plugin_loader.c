@@ -34,9 +34,11 @@ int nw_plugin_check_desc(const struct nw_plugin_desc *d, const char *want_name, 
 			 d->abi_major, d->abi_minor, NW_ABI_MAJOR, NW_ABI_MINOR);
 		return -EPROTO;
 	}
-	if (d->size != sizeof(struct nw_plugin_desc)) {
-		snprintf(err, errlen, "descriptor size %u, expected %zu (built against another "
-			 "plugin.h?)", d->size, sizeof(struct nw_plugin_desc));
+	if (d->size != (d->abi_minor == 0 ? NW_DESC_SIZE_1_0 : sizeof(struct nw_plugin_desc))) {
+		snprintf(err, errlen, "descriptor size %u, expected %zu for ABI %u.%u (built against "
+			 "another plugin.h?)", d->size,
+			 d->abi_minor == 0 ? NW_DESC_SIZE_1_0 : sizeof(struct nw_plugin_desc),
+			 d->abi_major, d->abi_minor);
 		return -EPROTO;
 	}
 	if (!d->build_options || strcmp(d->build_options, NW_BUILD_OPTIONS)) {
@@ -74,7 +76,9 @@ int nw_plugin_from_desc(const struct nw_plugin_desc *d, struct nw_plugin **out, 
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->desc = d;
+	/* the core's own copy in the current layout: fields an older plugin lacks read as NULL */
+	memcpy(&p->desc_copy, d, d->size);
+	p->desc = &p->desc_copy;
 	nw_strlcpy(p->name, d->name, sizeof(p->name));
 	nw_strlcpy(p->path, "(built in)", sizeof(p->path));
 	p->n_reasons = 1;

@@ -15,13 +15,14 @@ extern "C" {
  * ----------
  * NW_ABI_MAJOR changes when anything a built plugin relies on changes incompatibly; the loader
  * refuses a plugin of another major. NW_ABI_MINOR grows when fields or services are appended;
- * a plugin built against a newer minor than the core is refused, an older one loads.
+ * a plugin built against a newer minor than the core is refused, an older one loads (1.1 added
+ * reload_finish to the descriptor; a 1.0 descriptor, without it, still loads).
  * Every struct that crosses the boundary carries its own size so appended fields are detectable.
  * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
  * refuses a plugin whose string differs from the core's.
  */
 #define NW_ABI_MAJOR 1
-#define NW_ABI_MINOR 0
+#define NW_ABI_MINOR 1
 
 #define NW_STR2_(x) #x
 #define NW_STR_(x) NW_STR2_(x)
@@ -379,10 +380,20 @@ struct nw_plugin_desc {
 	int (*packet)(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow);
 	/* worker: the flow is going away (idle timeout, eviction, end) */
 	void (*flow_end)(void *priv, void *wpriv, nw_flow *flow);
-	/* main thread: build new state from cfg aside, swap; on error keep the old and return <0 */
+	/* main thread: build new state from cfg aside, swap; on error keep the old and return <0.
+	 * With reload_finish: only check and build aside (nothing a worker sees may change). */
 	int (*reload)(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec);
 	void (*stop)(nw_plugin *self, void *priv);
+
+	/* ABI 1.1. Main thread. Makes a reload atomic across the chain: when every plugin's
+	 * `reload` succeeded, reload_finish(apply = 1) swaps the state it built in (this cannot
+	 * fail: `reload` did every allocation); when any plugin refused the new file,
+	 * reload_finish(apply = 0) throws it away and the old state runs on. Plugins without it
+	 * apply in `reload` itself, after the others have been finished. */
+	void (*reload_finish)(nw_plugin *self, void *priv, int apply);
 };
+/* the size of a 1.0 descriptor (without reload_finish) */
+#define NW_DESC_SIZE_1_0 offsetof(struct nw_plugin_desc, reload_finish)
 
 /*
  * A plugin defines its descriptor like this (only this symbol is exported):

@@ -1243,10 +1243,13 @@ static int ban_start(nw_plugin *self, void *priv)
 	return 0;
 }
 
+static void ban_reload_finish(nw_plugin *self, void *priv, int apply);
+
 static void ban_stop(nw_plugin *self, void *priv)
 {
 	struct ban_priv *p = priv;
 
+	ban_reload_finish(self, p, 0);
 	if (p->started)
 		ban_save(p);
 	if (p->redis)
@@ -1278,7 +1281,6 @@ static int ban_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 {
 	struct ban_priv *p = priv;
 	struct ban_priv tmp;
-	struct ban_iplist *old_ign;
 	const nw_section *js;
 	unsigned it = 0;
 	int r, ret = 0;
@@ -1327,28 +1329,53 @@ static int ban_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 			svc->log(self, NW_LOG_WARNING,
 				 "reload: [ban] settings other than ignoreip, dbpurgeage and max_bans "
 				 "(store, redis*, ipset*, min_prefix*, gateway_id, state_file) take "
-				 "effect at restart; the jails were reloaded");
+				 "effect at restart; the jails will be reloaded");
+	}
+	/* built aside; ban_reload_finish switches to it once the whole chain took the file */
+	p->staged_jails = tmp.jails;
+	p->n_staged_jails = tmp.n_jails;
+	memcpy(&p->staged_c, &tmp.c, sizeof(p->staged_c));
+	p->staged = 1;
+	return 0;
+}
+
+static void ban_reload_finish(nw_plugin *self, void *priv, int apply)
+{
+	struct ban_priv *p = priv;
+	struct ban_iplist *old_ign;
+	struct ban_jail *old = p->jails;
+	unsigned n_old = p->n_jails;
+
+	(void)self;
+	if (!p->staged)
+		return;
+	p->staged = 0;
+	if (!apply) {
+		for (unsigned i = 0; i < p->n_staged_jails; i++)
+			ban_jail_free(&p->staged_jails[i]);
+		free(p->staged_jails);
+		free(p->staged_c.ignore);
+		p->staged_jails = NULL;
+		p->n_staged_jails = 0;
+		return;
 	}
 	/* swap jails; old offense counts are dropped (the jail parameters may have changed); log
 	 * files go on from where they were */
-	{
-		struct ban_jail *old = p->jails;
-		unsigned n_old = p->n_jails;
-		p->jails = tmp.jails;
-		p->n_jails = tmp.n_jails;
-		ban_log_open(p, old, n_old);
-		for (unsigned i = 0; i < n_old; i++)
-			ban_jail_free(&old[i]);
-		free(old);
-	}
+	p->jails = p->staged_jails;
+	p->n_jails = p->n_staged_jails;
+	p->staged_jails = NULL;
+	p->n_staged_jails = 0;
+	ban_log_open(p, old, n_old);
+	for (unsigned i = 0; i < n_old; i++)
+		ban_jail_free(&old[i]);
+	free(old);
 	free(p->c.ignore);
-	p->c.ignore = tmp.c.ignore;
-	p->c.dbpurgeage = tmp.c.dbpurgeage;
-	p->c.max_bans = tmp.c.max_bans;
+	p->c.ignore = p->staged_c.ignore;
+	p->c.dbpurgeage = p->staged_c.dbpurgeage;
+	p->c.max_bans = p->staged_c.max_bans;
 	old_ign = atomic_exchange(&p->ignore, ban_ignore_union(p));
 	svc->quiesce();
 	free(old_ign);
-	return 0;
 }
 
 static const char *const ban_kinds[] = {"jail", NULL};
@@ -1365,5 +1392,6 @@ NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	.start = ban_start,
 	.packet = ban_packet,
 	.reload = ban_reload,
+	.reload_finish = ban_reload_finish,
 	.stop = ban_stop,
 };

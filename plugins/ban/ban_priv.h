@@ -53,6 +53,11 @@ struct ban_priv {
 	struct ban_conf c;
 	struct ban_jail *jails;
 	unsigned n_jails;
+	/* a reload's new jails and settings, until the engine says apply or drop them */
+	struct ban_jail *staged_jails;
+	unsigned n_staged_jails;
+	struct ban_conf staged_c;
+	int staged;
 	_Atomic(struct ban_iplist *) ignore; /* union of every ignoreip, read by workers */
 	struct ban_set set;
 	struct ban_hist *hist;

@@ -178,23 +178,33 @@ static int ex_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	return NW_CONTINUE;
 }
 
-/* Main thread: parse [example] into the spare slot; on success swap it in and wait until no
- * worker still reads the old one (it becomes the spare). On error the running one stays. */
+/* Main thread, reload step 1: parse [example] into the spare slot, which no worker reads.
+ * On error the running slot stays and nothing changed. */
 static int ex_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
 {
 	struct ex_priv *ex = priv;
 	const struct ex_conf *old = atomic_load_explicit(&ex->cur, memory_order_relaxed);
 	struct ex_conf *next = old == &ex->conf[0] ? &ex->conf[1] : &ex->conf[0];
-	int r;
 
 	(void)self;
 	memset(next, 0, sizeof(*next));
-	r = svc->conf_parse(cfg, sec, ex_directives, next);
-	if (r)
-		return r;
-	atomic_store_explicit(&ex->cur, next, memory_order_release);
+	return svc->conf_parse(cfg, sec, ex_directives, next);
+}
+
+/* Main thread, reload step 2 (only after step 1 succeeded): when every plugin took the file,
+ * switch to the spare slot and wait until no worker still reads the old one (it becomes the
+ * spare). Otherwise leave the running slot; the spare is simply overwritten next time. */
+static void ex_reload_finish(nw_plugin *self, void *priv, int apply)
+{
+	struct ex_priv *ex = priv;
+	const struct ex_conf *old = atomic_load_explicit(&ex->cur, memory_order_relaxed);
+
+	(void)self;
+	if (!apply)
+		return;
+	atomic_store_explicit(&ex->cur, old == &ex->conf[0] ? &ex->conf[1] : &ex->conf[0],
+			      memory_order_release);
 	svc->quiesce();
-	return 0;
 }
 
 NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
@@ -207,4 +217,5 @@ NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	.configure = ex_configure,
 	.packet = ex_packet,
 	.reload = ex_reload,
+	.reload_finish = ex_reload_finish,
 };

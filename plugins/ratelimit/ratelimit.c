@@ -71,6 +71,7 @@ struct rl_priv {
 	nw_plugin *self;
 	_Atomic(struct rl_state *) cur; /* what workers use */
 	struct rl_state *pending;       /* configured, not started yet */
+	struct rl_state *staged;        /* built by a reload, until applied or dropped */
 	uint64_t seed[4];               /* table hash key */
 };
 
@@ -578,6 +579,21 @@ static int rl_start(nw_plugin *self, void *priv)
 	return 0;
 }
 
+/* the tables st borrowed from old (rl_state_tables) go back to old */
+static void rl_state_return(struct rl_state *st, struct rl_state *old)
+{
+	for (unsigned i = 0; i < st->n; i++) {
+		for (unsigned j = 0; old && j < old->n; j++) {
+			if (old->lim[j].table == st->lim[i].table) {
+				old->lim[j].table_owned = 1;
+				st->lim[i].table_owned = 0;
+			}
+		}
+	}
+}
+
+/* Build the new state aside (tables of unchanged limits are taken over); rl_reload_finish
+ * switches to it. */
 static int rl_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
 {
 	struct rl_priv *p = priv;
@@ -585,25 +601,34 @@ static int rl_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw
 	int rc = rl_state_build(self, cfg, sec, old, 0, &st);
 	if (rc < 0)
 		return rc;
+	rc = rl_state_tables(p, st, old);
+	if (rc < 0) {
+		rl_state_return(st, old);
+		rl_state_free(st);
+		return rc;
+	}
+	p->staged = st;
+	return 0;
+}
+
+static void rl_reload_finish(nw_plugin *self, void *priv, int apply)
+{
+	struct rl_priv *p = priv;
+	struct rl_state *old = atomic_load(&p->cur), *st = p->staged;
+
+	if (!st)
+		return;
+	p->staged = NULL;
+	if (!apply) {
+		rl_state_return(st, old);
+		rl_state_free(st);
+		return;
+	}
 	for (unsigned i = 0; i < st->n; i++)
 		if (st->lim[i].c_acc == RL_NO_ID)
 			svc->log(self, NW_LOG_WARNING,
 				 "[limit %s] added by reload: no counters or reason until restart",
 				 st->lim[i].name);
-	rc = rl_state_tables(p, st, old);
-	if (rc < 0) {
-		/* give the borrowed tables back to the running state */
-		for (unsigned i = 0; i < st->n; i++) {
-			for (unsigned j = 0; old && j < old->n; j++) {
-				if (old->lim[j].table == st->lim[i].table) {
-					old->lim[j].table_owned = 1;
-					st->lim[i].table_owned = 0;
-				}
-			}
-		}
-		rl_state_free(st);
-		return rc;
-	}
 	atomic_store_explicit(&p->cur, st, memory_order_release);
 	svc->quiesce();
 	/* every worker now charges the new rates: re-express what the kept keys owe in them */
@@ -615,12 +640,12 @@ static int rl_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw
 		}
 	}
 	rl_state_free(old);
-	return 0;
 }
 
 static void rl_stop(nw_plugin *self, void *priv)
 {
 	struct rl_priv *p = priv;
+	rl_reload_finish(self, p, 0);
 	rl_state_free(atomic_exchange(&p->cur, NULL));
 	rl_state_free(p->pending);
 	p->pending = NULL;
@@ -849,5 +874,6 @@ NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	.start = rl_start,
 	.packet = rl_packet,
 	.reload = rl_reload,
+	.reload_finish = rl_reload_finish,
 	.stop = rl_stop,
 };

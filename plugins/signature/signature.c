@@ -57,6 +57,10 @@ struct sig_priv {
 		c_app_events, g_http_parsers;
 	struct sig_reason reasons[SIG_MAX_REASONS];
 	unsigned n_reasons, n_reason_other;
+	/* a reload's new rules and settings, until the engine says apply or drop them */
+	struct sig_ruleset *staged_rs;
+	struct sig_conf staged_conf;
+	int staged;
 };
 
 struct sig_wpriv {
@@ -1048,7 +1052,7 @@ static int sig_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 {
 	struct sig_priv *p = priv;
 	struct sig_conf nc;
-	struct sig_ruleset *rs = NULL, *old;
+	struct sig_ruleset *rs = NULL;
 	int rc = sig_conf_parse(cfg, sec, &nc);
 
 	if (rc) {
@@ -1065,20 +1069,42 @@ static int sig_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 		sig_conf_free(&nc);
 		return rc ? rc : -EINVAL;
 	}
+	/* built aside; sig_reload_finish switches to it once the whole chain took the file */
+	p->staged_rs = rs;
+	p->staged_conf = nc;
+	p->staged = 1;
+	return 0;
+}
+
+static void sig_reload_finish(nw_plugin *self, void *priv, int apply)
+{
+	struct sig_priv *p = priv;
+	struct sig_ruleset *rs = p->staged_rs, *old;
+
+	if (!p->staged)
+		return;
+	p->staged = 0;
+	p->staged_rs = NULL;
+	if (!apply) {
+		sig_ruleset_free(rs);
+		sig_conf_free(&p->staged_conf);
+		return;
+	}
 	old = atomic_exchange_explicit(&p->rs, rs, memory_order_acq_rel);
 	svc->quiesce();
 	sig_ruleset_free(old);
 	sig_conf_free(&p->conf);
-	p->conf = nc;
+	p->conf = p->staged_conf;
+	memset(&p->staged_conf, 0, sizeof(p->staged_conf));
 	sig_publish_gauges(p, rs);
 	svc->log(self, NW_LOG_NOTICE, "reloaded: %u rules, %u failed (skipped)", rs->n, rs->n_bad);
-	return 0;
 }
 
 static void sig_stop(nw_plugin *self, void *priv)
 {
 	struct sig_priv *p = priv;
 
+	sig_reload_finish(self, p, 0);
 	sig_ruleset_free(atomic_exchange(&p->rs, NULL));
 	sig_conf_free(&p->conf);
 	sig_thr_free(&p->thr);
@@ -1105,5 +1131,6 @@ NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	.packet = sig_packet,
 	.flow_end = sig_flow_end,
 	.reload = sig_reload,
+	.reload_finish = sig_reload_finish,
 	.stop = sig_stop,
 };

@@ -1,10 +1,12 @@
 #!/bin/bash
 # e2e: reloading a broken configuration keeps the running one. natwarden runs with the example
-# plugin dropping the private host's connections to port 8080 (8081 open). Broken files (an
-# unknown [natwarden] key, a bad plugin value, an incomplete [forward]) each also move drop_port
-# to 8081: `natwardenctl reload` must fail naming file:line, SIGHUP must log file:line, 8080 must
-# still be dropped and 8081 served, the stats keep growing. Then a good file moving drop_port to
-# 8081 takes effect on reload.
+# plugin dropping the private host's connections to port 8080 (8081 open), then the signature
+# plugin (strict, one good rule). Broken files (an unknown [natwarden] key, a bad plugin value,
+# an incomplete [forward], a bad rule for the signature plugin further down the chain) each also
+# move drop_port to 8081: `natwardenctl reload` must fail naming file:line, SIGHUP must log
+# file:line, 8080 must still be dropped and 8081 served (the reload is all or nothing: the
+# example plugin, which took its part of the file, does not switch either), the stats keep
+# growing. Then a good file moving drop_port to 8081 takes effect on reload.
 source "$(dirname "$0")/live_lib.sh"
 source "$(dirname "$0")/hard_lib.sh"
 live_require
@@ -15,7 +17,11 @@ LIVE_PIDS+=($!)
 live_wait_port "$NS_INET" 198.51.100.10 8081
 
 CONF="$LIVE_DIR/nw.conf"
-hard_conf example "[example]" "drop_port = 8080"
+RULES="$LIVE_DIR/local.rules"
+echo 'alert tcp any any -> any any (msg:"never"; content:"hard-reload-never-seen"; sid:9400001;)' >"$RULES"
+echo 'alert tcp any any -> any any (msg:"broken"; content:"x"; depth:0x; sid:9400002;)' >"$LIVE_DIR/bad.rules"
+hard_conf "example signature" "[example]" "drop_port = 8080" "" "[signature]" "rules = $RULES" \
+	"strict = yes"
 live_apply
 live_start
 
@@ -80,6 +86,10 @@ broken "unknown plugin key" '^drop_prot = 22'
 sed -e 's/^drop_port = 8080$/drop_port = 8081/' -e '/^to = 172.31.19.240:8000$/d' \
 	"$LIVE_DIR/good-8080.conf" >"$CONF"
 broken "incomplete forward" '^\[forward web\]'
+# 5. a bad rule file for the signature plugin; the example plugin's part (drop_port) is valid
+sed -e 's/^drop_port = 8080$/drop_port = 8081/' -e "s|^rules = .*|rules = $LIVE_DIR/bad.rules|" \
+	"$LIVE_DIR/good-8080.conf" >"$CONF"
+broken "bad rule later in the chain" '^rules = '
 
 [ -z "$SIGHUP_UNNAMED" ] || nw_fail "SIGHUP with a broken file: the log does not name file:line for:$SIGHUP_UNNAMED"
 

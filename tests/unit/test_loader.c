@@ -38,6 +38,43 @@ static void test_desc_checks(void **state)
 	assert_int_equal(nw_plugin_check_desc(&d, "other", err, sizeof(err)), -EPROTO);
 	d.flow_priv_size = 5000;
 	assert_int_equal(nw_plugin_check_desc(&d, NULL, err, sizeof(err)), -EPROTO);
+	d.flow_priv_size = 0;
+	/* ABI 1.0 descriptors are shorter (no reload_finish): that size only with minor 0 */
+	d.abi_minor = 0;
+	assert_int_equal(nw_plugin_check_desc(&d, NULL, err, sizeof(err)), -EPROTO);
+	d.size = NW_DESC_SIZE_1_0;
+	assert_int_equal(nw_plugin_check_desc(&d, NULL, err, sizeof(err)), 0);
+	d.abi_minor = 1;
+	assert_int_equal(nw_plugin_check_desc(&d, NULL, err, sizeof(err)), -EPROTO);
+}
+
+static int old_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
+{
+	(void)self, (void)priv, (void)cfg, (void)sec;
+	return 0;
+}
+
+/* A plugin built against ABI 1.0: its descriptor object ends before reload_finish. The core
+ * reads only what it has and sees reload_finish as absent (ASan checks the reads). */
+static void test_desc_1_0(void **state)
+{
+	struct nw_plugin_desc full = {NW_DESC_HEADER, .name = "old", .services = &svc,
+				      .reload = old_reload};
+	struct nw_plugin_desc *d = malloc(NW_DESC_SIZE_1_0);
+	struct nw_plugin *p = NULL;
+	char err[256];
+
+	(void)state;
+	assert_non_null(d);
+	full.abi_minor = 0;
+	full.size = NW_DESC_SIZE_1_0;
+	memcpy(d, &full, NW_DESC_SIZE_1_0);
+	assert_int_equal(nw_plugin_from_desc(d, &p, err, sizeof(err)), 0);
+	free(d);
+	assert_ptr_equal(p->desc->reload, old_reload);
+	assert_null(p->desc->reload_finish);
+	assert_string_equal(p->desc->name, "old");
+	nw_plugin_close(p);
 }
 
 /* Real .so files built next to this test with deliberately wrong descriptors. */
@@ -66,6 +103,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_desc_checks),
+		cmocka_unit_test(test_desc_1_0),
 		cmocka_unit_test(test_dlopen_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -241,8 +241,8 @@ static void test_render(void **state)
 	assert_true(value_of(&p, "natwarden_enobufs_total") == 0);
 	assert_true(value_of(&p, "natwarden_fail_open_total") == 0);
 	assert_true(value_of(&p, "natwarden_uptime_seconds") >= 0);
-	assert_true(value_of(&p, "natwarden_build_info{version=\"" PACKAGE_VERSION
-				 "\",abi=\"1.0\"}") == 1);
+	assert_true(value_of(&p, "natwarden_build_info{version=\"" PACKAGE_VERSION "\",abi=\"" NW_STR_(
+				 NW_ABI_MAJOR) "." NW_STR_(NW_ABI_MINOR) "\"}") == 1);
 	/* the drop events the core emits per dropped packet are counted as custom events */
 	assert_true(value_of(&p, "natwarden_events_total{type=\"custom\"}") ==
 		    (double)f->eng->events_by_type[NW_EV_CUSTOM]);

@@ -314,6 +314,41 @@ static void test_config_errors(void **state)
 }
 
 /* A reload keeps the table (and so the state) of a limit whose key is unchanged. */
+
+/* a reload as the engine runs it: build, then apply when the build succeeded */
+static int reload(const nw_config *c)
+{
+	int r = nw_plugin_descriptor.reload(SELF, &priv, c, NULL);
+	if (r == 0)
+		nw_plugin_descriptor.reload_finish(SELF, &priv, 1);
+	return r;
+}
+
+/* Another plugin refused the file: the built state is dropped, the running limits and the
+ * keys' state stay, and a later reload still takes the table over. */
+static void test_reload_dropped(void **state)
+{
+	nw_config cfg = { .n = 1,
+			  .sec = { { "limit", "r", { { "rate", "1/s" }, { "burst", "3" } } } } };
+	nw_config big = { .n = 1,
+			  .sec = { { "limit", "r", { { "rate", "1/s" }, { "burst", "10" } } } } };
+	(void)state;
+	reset();
+	assert_int_equal(start(&cfg, NULL), 0);
+	nw_packet p = syn(1, 22, 22, SEC, 1);
+	assert_int_equal(drops(&p, 3, 0), 0);
+	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &big, NULL), 0);
+	/* built, not applied: still burst 3 */
+	assert_int_equal(drops(&p, 1, 0), 1);
+	nw_plugin_descriptor.reload_finish(SELF, &priv, 0);
+	assert_int_equal(drops(&p, 1, 0), 1);
+	/* the table went back to the running limit: a real reload keeps the key's state */
+	assert_int_equal(reload(&big), 0);
+	assert_int_equal(drops(&p, 8, 0), 1);
+	nw_plugin_descriptor.stop(SELF, &priv);
+	fk_now_val = 1;
+}
+
 static void test_reload_keeps_state(void **state)
 {
 	nw_config cfg = { .n = 1,
@@ -328,15 +363,15 @@ static void test_reload_keeps_state(void **state)
 	nw_packet p = syn(1, 22, 22, SEC, 1);
 	assert_int_equal(drops(&p, 3, 0), 0); /* burst used up */
 	fk_now_val = SEC;
-	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &cfg2, NULL), 0);
+	assert_int_equal(reload(&cfg2), 0);
 	assert_int_equal(n_quiesce, 1);
 	/* same table: the key is still at its limit; the larger burst lets exactly one more */
 	assert_int_equal(drops(&p, 3, 0), 2);
 	/* a failed reload keeps the running limits */
-	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &bad, NULL), -EINVAL);
+	assert_int_equal(reload(&bad), -EINVAL);
 	assert_int_equal(drops(&p, 1, 0), 1);
 	/* a different key starts a fresh table */
-	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &cfg3, NULL), 0);
+	assert_int_equal(reload(&cfg3), 0);
 	assert_int_equal(drops(&p, 6, 0), 1);
 	nw_plugin_descriptor.stop(SELF, &priv);
 	fk_now_val = 1;
@@ -358,7 +393,7 @@ static void test_reload_rescales(void **state)
 	nw_packet p = syn(1, 22, 22, SEC, 1);
 	assert_int_equal(drops(&p, 4, 0), 1); /* burst 3 used up: 3 s ahead of the schedule */
 	fk_now_val = SEC;
-	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &fast, NULL), 0);
+	assert_int_equal(reload(&fast), 0);
 	/* under 100/s burst 3 the key owes at most 30 ms: 10 ms later it may send again */
 	p.pi.ts_ns = SEC + 10 * MS_;
 	assert_int_equal(drops(&p, 1, 0), 0);
@@ -366,7 +401,7 @@ static void test_reload_rescales(void **state)
 	p.pi.ts_ns = 100 * SEC;
 	assert_int_equal(drops(&p, 3, 0), 0);
 	fk_now_val = 100 * SEC;
-	assert_int_equal(nw_plugin_descriptor.reload(SELF, &priv, &slow, NULL), 0);
+	assert_int_equal(reload(&slow), 0);
 	p.pi.ts_ns = 100 * SEC + MS_;
 	assert_int_equal(drops(&p, 1, 0), 1);
 	p.pi.ts_ns = 101 * SEC + 2 * MS_; /* one emission interval (1 s) later: one more */
@@ -378,6 +413,7 @@ static void test_reload_rescales(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reload_dropped),
 		cmocka_unit_test(test_public_private_port),
 		cmocka_unit_test(test_direction_ignore_newconn),
 		cmocka_unit_test(test_actions_and_events),
