@@ -164,76 +164,130 @@ static inline int rl_entry_idle(const struct rl_entry *e, uint64_t now_ns)
 }
 
 /*
- * Choose the entry a new key replaces, cheapest loss first: a free entry; an idle one (fully
- * refilled: it carries no state, dropping it changes nothing); a key that was never over its
- * limit, least ahead of its schedule first; only then a key that is being limited. A flood of
- * one-packet spoofed sources therefore never displaces a key that is being limited.
+ * The cost of replacing entry i of a bucket, cheapest loss first: a free entry (0); an idle one
+ * (1: fully refilled, it carries no state, dropping it changes nothing); a key that was never
+ * over its limit, least ahead of its schedule first; only then a key that is being limited. A
+ * flood of one-packet spoofed sources therefore never displaces a key that is being limited.
  */
-static int rl_bucket_victim(struct rl_bucket *b, uint64_t now_ns, int *lossy)
+static uint64_t rl_entry_cost(const struct rl_bucket *b, int i, uint64_t now_ns)
+{
+	const struct rl_entry *e = &b->e[i];
+	uint64_t ahead;
+
+	if (!b->tag[i])
+		return 0;
+	if (rl_entry_idle(e, now_ns))
+		return 1;
+	ahead = e->tat_ns - now_ns;
+	if (ahead > (UINT64_C(1) << 61))
+		ahead = UINT64_C(1) << 61;
+	return 2 + (ahead | ((e->flags & RL_E_OVER) ? (UINT64_C(1) << 62) : 0));
+}
+
+/* The cheapest entry of a bucket to replace (see rl_entry_cost) and its cost. */
+static int rl_bucket_victim(const struct rl_bucket *b, uint64_t now_ns, uint64_t *cost)
 {
 	int best = 0;
-	uint64_t best_score = UINT64_MAX;
+
+	*cost = UINT64_MAX;
 	for (int i = 0; i < RL_BUCKET_WAYS; i++) {
-		if (!b->tag[i]) {
-			*lossy = 0;
-			return i;
-		}
-	}
-	for (int i = 0; i < RL_BUCKET_WAYS; i++) {
-		struct rl_entry *e = &b->e[i];
-		if (rl_entry_idle(e, now_ns)) {
-			*lossy = 0;
-			return i;
-		}
-		uint64_t ahead = e->tat_ns - now_ns;
-		if (ahead > (UINT64_C(1) << 62))
-			ahead = UINT64_C(1) << 62;
-		uint64_t score = ahead | ((e->flags & RL_E_OVER) ? (UINT64_C(1) << 63) : 0);
-		if (score < best_score) {
-			best_score = score;
+		uint64_t c = rl_entry_cost(b, i, now_ns);
+		if (c < *cost) {
+			*cost = c;
 			best = i;
+			if (c <= 1)
+				break;
 		}
 	}
-	*lossy = 1;
 	return best;
+}
+
+static struct rl_entry *rl_bucket_find(struct rl_bucket *b, uint8_t tag, const struct rl_key *k)
+{
+	for (int i = 0; i < RL_BUCKET_WAYS; i++)
+		if (b->tag[i] == tag && rl_key_eq(&b->e[i].key, k))
+			return &b->e[i];
+	return NULL;
+}
+
+/*
+ * Two-choice placement: a key lives in one of two buckets chosen by its hash, so that a few
+ * keys falling on one bucket do not push each other out while the table is mostly empty. A
+ * known key is found under one bucket lock at a time; a new key is placed with both locks held
+ * (taken in address order), after looking again, so that two workers never place it twice.
+ * Returns the key's entry with its bucket (*held) locked.
+ */
+static struct rl_entry *rl_table_entry(struct rl_table *t, const struct rl_key *k, uint64_t now_ns,
+				       struct rl_take *out, struct rl_bucket **held)
+{
+	uint64_t h = rl_key_hash(k, t->seed);
+	uint64_t h2 = (h ^ (h >> 29)) * UINT64_C(0xbf58476d1ce4e5b9);
+	struct rl_bucket *b1 = &t->b[(uint64_t)(((unsigned __int128)h * t->n_buckets) >> 64)];
+	struct rl_bucket *b2 = &t->b[(uint64_t)(((unsigned __int128)h2 * t->n_buckets) >> 64)];
+	struct rl_bucket *lo = b1 < b2 ? b1 : b2, *hi = b1 < b2 ? b2 : b1, *b;
+	uint8_t tag = (uint8_t)h ? (uint8_t)h : 1;
+	struct rl_entry *e;
+	uint64_t c1, c2;
+	int v1, v2, v;
+
+	rl_bucket_lock(b1);
+	if ((e = rl_bucket_find(b1, tag, k)) != NULL) {
+		*held = b1;
+		return e;
+	}
+	rl_bucket_unlock(b1);
+	if (b2 != b1) {
+		rl_bucket_lock(b2);
+		if ((e = rl_bucket_find(b2, tag, k)) != NULL) {
+			*held = b2;
+			return e;
+		}
+		rl_bucket_unlock(b2);
+	}
+	/* new (or placed meanwhile by another worker): both locks, look again, then place */
+	rl_bucket_lock(lo);
+	if (hi != lo)
+		rl_bucket_lock(hi);
+	e = rl_bucket_find(b1, tag, k);
+	b = b1;
+	if (!e && b2 != b1) {
+		e = rl_bucket_find(b2, tag, k);
+		b = b2;
+	}
+	if (!e) {
+		v1 = rl_bucket_victim(b1, now_ns, &c1);
+		v2 = rl_bucket_victim(b2, now_ns, &c2);
+		b = c2 < c1 ? b2 : b1;
+		v = c2 < c1 ? v2 : v1;
+		e = &b->e[v];
+		if (!b->tag[v]) {
+			atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed);
+			out->filled = 1;
+		}
+		out->evicted = (c2 < c1 ? c2 : c1) > 1;
+		b->tag[v] = tag;
+		memset(e, 0, sizeof(*e));
+		e->key = *k;
+		e->tat_ns = now_ns;
+	}
+	if (hi != lo)
+		rl_bucket_unlock(b == lo ? hi : lo);
+	*held = b;
+	return e;
 }
 
 int rl_table_take(struct rl_table *t, const struct rl_rate *rt, const struct rl_key *k,
 		  uint64_t now_ns, uint64_t cost, uint64_t event_interval_ns, struct rl_take *out)
 {
-	uint64_t h = rl_key_hash(k, t->seed);
-	uint64_t bi = (uint64_t)(((unsigned __int128)h * t->n_buckets) >> 64);
-	struct rl_bucket *b = &t->b[bi];
-	struct rl_entry *e = NULL;
-	uint8_t tag = (uint8_t)h ? (uint8_t)h : 1;
+	struct rl_bucket *b;
+	struct rl_entry *e;
 
 	out->over = 0;
 	out->evicted = 0;
 	out->filled = 0;
 	out->event = 0;
 	out->limited = 0;
-
-	rl_bucket_lock(b);
-	for (int i = 0; i < RL_BUCKET_WAYS; i++) {
-		if (b->tag[i] == tag && rl_key_eq(&b->e[i].key, k)) {
-			e = &b->e[i];
-			break;
-		}
-	}
-	if (!e) {
-		int lossy = 0;
-		int v = rl_bucket_victim(b, now_ns, &lossy);
-		e = &b->e[v];
-		if (!b->tag[v]) {
-			atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed);
-			out->filled = 1;
-		}
-		out->evicted = lossy;
-		b->tag[v] = tag;
-		memset(e, 0, sizeof(*e));
-		e->key = *k;
-		e->tat_ns = now_ns;
-	}
+	e = rl_table_entry(t, k, now_ns, out, &b);
 
 	int idle = rl_entry_idle(e, now_ns);
 	if (rl_gcra_step(rt, &e->tat_ns, &e->tat_frac, now_ns, cost)) {

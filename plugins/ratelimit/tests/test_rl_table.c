@@ -205,6 +205,40 @@ static void test_eviction_keeps_heavy_hitter(void **state)
 	rl_table_free(&t);
 }
 
+/*
+ * Two-choice placement: 500 active keys in a 4096-key table never push each other out, whatever
+ * the hash key (with one bucket per key, a few percent of keys would have met a full bucket).
+ * Every key is found again afterwards with its state.
+ */
+static void test_no_early_eviction(void **state)
+{
+	struct rl_rate rt;
+	struct rl_table t;
+	struct rl_take tk;
+	unsigned evicted = 0, refused = 0;
+
+	(void)state;
+	assert_int_equal(rl_rate_init(&rt, 1, SEC, 1), 0);
+	for (uint64_t s = 1; s <= 200; s++) {
+		const uint64_t seed[4] = { s, s * 3, s * 7, s * 11 };
+		assert_int_equal(rl_table_init(&t, 4096, seed), 0);
+		for (unsigned i = 0; i < 500; i++) {
+			struct rl_key k = key4(10, (uint8_t)(i >> 8), (uint8_t)i, 1, 32);
+			rl_table_take(&t, &rt, &k, T0, 1, 10 * SEC, &tk); /* burst 1: now at its limit */
+			evicted += (unsigned)tk.evicted;
+		}
+		for (unsigned i = 0; i < 500; i++) {
+			struct rl_key k = key4(10, (uint8_t)(i >> 8), (uint8_t)i, 1, 32);
+			refused += !rl_table_take(&t, &rt, &k, T0 + 1, 1, 10 * SEC, &tk);
+			assert_int_equal(tk.filled, 0);
+		}
+		assert_int_equal(atomic_load(&t.used), 500);
+		rl_table_free(&t);
+	}
+	assert_int_equal(evicted, 0);
+	assert_int_equal(refused, 200 * 500); /* every key kept its used-up burst */
+}
+
 /* Events: one when a key goes over, then at most one summary per interval, never per packet. */
 static void test_events(void **state)
 {
@@ -279,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_rate_limits),
 		cmocka_unit_test(test_hash_seeded),
+		cmocka_unit_test(test_no_early_eviction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
