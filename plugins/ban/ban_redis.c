@@ -114,6 +114,18 @@ static int br_stale(const struct ban_redis *r, void *priv)
 	return (unsigned)(uintptr_t)priv != r->gen;
 }
 
+/* A reply on the command connection: 0 when it belongs to a dropped connection (ignore it);
+ * else it counts as answered (for the command timeout). */
+static int br_answered(struct ban_redis *r, const redisAsyncContext *c, void *priv)
+{
+	if (!r || br_stale(r, priv))
+		return 0;
+	if (c == r->ac && r->inflight)
+		r->inflight--;
+	r->last_reply_ms = br_ms();
+	return 1;
+}
+
 static void br_gauges(struct ban_redis *r)
 {
 	svc->gauge_set(r->p->self, r->p->g_redis_up, r->state == BR_UP);
@@ -177,11 +189,8 @@ static void br_on_ok(redisAsyncContext *c, void *reply, void *priv)
 	struct ban_redis *r = c->data;
 	redisReply *rep = reply;
 
-	if (!r || br_stale(r, priv))
+	if (!br_answered(r, c, priv))
 		return;
-	if (c == r->ac && r->inflight)
-		r->inflight--;
-	r->last_reply_ms = br_ms();
 	if (!rep) {
 		br_fail(r, "no reply");
 		return;
@@ -198,11 +207,8 @@ static void br_on_exec(redisAsyncContext *c, void *reply, void *priv)
 	struct ban_redis *r = c->data;
 	redisReply *rep = reply;
 
-	if (!r || br_stale(r, priv))
+	if (!br_answered(r, c, priv))
 		return;
-	if (r->inflight)
-		r->inflight--;
-	r->last_reply_ms = br_ms();
 	if (!rep || rep->type != REDIS_REPLY_ARRAY) {
 		svc->counter_add(r->p->self, NULL, r->p->c_redis_errors, 1);
 		return;
@@ -235,11 +241,8 @@ static void br_on_role(redisAsyncContext *c, void *reply, void *priv)
 	struct ban_redis *r = c->data;
 	const redisReply *rep = reply;
 
-	if (!r || br_stale(r, priv))
+	if (!br_answered(r, c, priv))
 		return;
-	if (r->inflight)
-		r->inflight--;
-	r->last_reply_ms = br_ms();
 	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
 	    !br_str(rep->element[0]) || strcmp(rep->element[0]->str, "master"))
 		br_fail(r, "not a master (ROLE); asking the sentinels again");
@@ -520,11 +523,8 @@ static void br_on_first_entry(redisAsyncContext *c, void *reply, void *priv)
 	struct ban_redis *r = c->data;
 	redisReply *rep = reply;
 
-	if (!r || br_stale(r, priv))
+	if (!br_answered(r, c, priv))
 		return;
-	if (r->inflight)
-		r->inflight--;
-	r->last_reply_ms = br_ms();
 	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements == 0)
 		return;
 	const redisReply *e = rep->element[0];
@@ -645,11 +645,8 @@ static void br_sync_reset(struct ban_redis *r)
 
 static int br_sync_reply(struct ban_redis *r, void *priv)
 {
-	if (!r || br_stale(r, priv))
+	if (!br_answered(r, r ? r->ac : NULL, priv))
 		return -1;
-	if (r->inflight)
-		r->inflight--;
-	r->last_reply_ms = br_ms();
 	r->sync.replies++;
 	return 0;
 }
@@ -1108,11 +1105,8 @@ static void br_on_expired(redisAsyncContext *c, void *reply, void *priv)
 	size_t lens[3 + 1000];
 	int n;
 
-	if (!r || br_stale(r, priv))
+	if (!br_answered(r, c, priv))
 		return;
-	if (r->inflight)
-		r->inflight--;
-	r->last_reply_ms = br_ms();
 	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements == 0 || rep->elements > 1000)
 		return;
 	for (int k = 0; k < 3; k++) {
