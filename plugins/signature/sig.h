@@ -392,6 +392,7 @@ int sig_kw_sticky(struct sig_parse *ps, const char *arg);
 int sig_kw_legacy_mod(struct sig_parse *ps, const char *arg);
 int sig_kw_xform(struct sig_parse *ps, const char *arg);
 int sig_kw_pcrexform(struct sig_parse *ps, const char *arg);
+int sig_kw_alproto(struct sig_parse *ps, const char *arg);
 int sig_kw_tag(struct sig_parse *ps, const char *arg);
 int sig_kw_target(struct sig_parse *ps, const char *arg);
 int sig_kw_bsize(struct sig_parse *ps, const char *arg);

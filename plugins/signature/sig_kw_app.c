@@ -213,6 +213,54 @@ int sig_kw_pcrexform(struct sig_parse *ps, const char *arg)
 	return 0;
 }
 
+/* app-layer-protocol:[!]http|dns|tls: the protocol detected on the flow. As in Suricata, a flow
+ * whose protocol is not known yet matches neither form. */
+struct sig_alproto {
+	uint8_t app, neg;
+};
+
+static int sig_m_alproto(const struct sig_mctx *m, const void *ctx)
+{
+	const struct sig_alproto *a = ctx;
+
+	if (m->app == SIG_APP_NONE)
+		return 0;
+	return a->neg ? m->app != a->app : m->app == a->app;
+}
+
+int sig_kw_alproto(struct sig_parse *ps, const char *arg)
+{
+	static const struct {
+		const char *name;
+		uint8_t app;
+	} names[] = { { "http", SIG_APP_HTTP }, { "http1", SIG_APP_HTTP }, { "dns", SIG_APP_DNS },
+		      { "tls", SIG_APP_TLS } };
+	char buf[32], *s;
+	struct sig_alproto *a;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	s = sig_trim(buf);
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return sig_err(ps, "out of memory");
+	if (*s == '!') {
+		a->neg = 1;
+		s = sig_trim(s + 1);
+	}
+	for (size_t i = 0; i < SIG_N(names); i++)
+		if (!strcmp(s, names[i].name))
+			a->app = names[i].app;
+	if (!a->app) {
+		free(a);
+		return sig_err(ps, "protocol '%s' not supported by natwarden (http, dns or tls)", s);
+	}
+	if (!sig_rule_add_nm(ps, sig_kw_find("app-layer-protocol"), a, sig_m_alproto)) {
+		free(a);
+		return sig_err(ps, "out of memory");
+	}
+	return 0;
+}
+
 /* "N", "<N", ">N", "N<>M", "!N", "=N" */
 static int sig_range(struct sig_parse *ps, const char *arg, struct sig_appval_ctx *v, long long max)
 {

@@ -142,6 +142,8 @@ static const struct sig_kw sig_keywords[] = {
 	{ "bsize", "size of the sticky buffer: N, <N, >N, N<>M", 0, sig_kw_bsize, sig_free_plain },
 	{ "urilen", "length of the HTTP URI: N, <N, >N, N<>M[,norm|raw]", 0, sig_kw_urilen,
 	  sig_free_plain },
+	{ "app-layer-protocol", "[!]http|dns|tls: the protocol detected on the flow", 0,
+	  sig_kw_alproto, sig_free_plain },
 	{ "dns.opcode", "DNS opcode", 0, sig_kw_dns_opcode, sig_free_plain },
 	{ "dns.rrtype", "DNS question type (number or name)", 0, sig_kw_dns_rrtype,
 	  sig_free_plain },

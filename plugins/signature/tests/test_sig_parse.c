@@ -65,6 +65,8 @@ static void test_parse_errors_name_keyword(void **state)
 	ERR_HAS(R("sid:32; tag:flow,10,packets;"), "keyword 'tag': expected session|host");
 	ERR_HAS(R("sid:33; tag:session,10,minutes;"), "keyword 'tag': expected session|host");
 	ERR_HAS(R("sid:34; target:any;"), "keyword 'target': expected src_ip or dest_ip");
+	ERR_HAS(R("sid:35; app-layer-protocol:smb;"),
+		"keyword 'app-layer-protocol': protocol 'smb' not supported by natwarden");
 }
 
 /* Keywords ET rules carry that load: fast_pattern after bsize modifies the content before it;
