@@ -179,47 +179,48 @@ static int ban_sentinels_parse(struct ban_priv *p, const nw_config *cfg, const n
 	if (!p->c.redis_master_name[0])
 		return svc->conf_error(cfg, sec, name_line, "redis_master_name is empty");
 	while (*s) {
-		const char *e, *host, *port = "26379";
-		size_t hl, pl = 5, n;
+		size_t n;
 
 		s += strspn(s, " \t,");
 		n = strcspn(s, " \t,");
 		if (!n)
 			break;
-		e = s + n;
-		host = s;
-		if (*s == '[') {
-			const char *rb = memchr(s, ']', n);
-			if (!rb || (rb + 1 != e && rb[1] != ':'))
-				goto bad;
-			host = s + 1;
-			hl = (size_t)(rb - host);
-			if (rb + 1 != e) {
-				port = rb + 2;
-				pl = (size_t)(e - port);
-			}
-		} else {
-			const char *colon = memchr(s, ':', n);
-			hl = colon ? (size_t)(colon - s) : n;
-			if (colon) {
-				port = colon + 1;
-				pl = (size_t)(e - port);
-			}
-		}
 		if (p->c.n_sentinels >= BAN_MAX_SENTINELS)
 			return svc->conf_error(cfg, sec, line, "redis_sentinels: at most %d",
 					       BAN_MAX_SENTINELS);
-		if (ban_rparse_hostport(host, hl, port, pl, p->c.sentinel[p->c.n_sentinels],
-					sizeof(p->c.sentinel[0])) < 0)
-			goto bad;
+		if (ban_hostport_parse(s, n, "26379", p->c.sentinel[p->c.n_sentinels],
+				       sizeof(p->c.sentinel[0])) < 0)
+			return svc->conf_error(cfg, sec, line,
+					       "redis_sentinels: bad address '%.*s' (HOST[:PORT], "
+					       "[IPv6]:PORT)", (int)n, s);
 		p->c.n_sentinels++;
-		s = e;
-		continue;
-bad:
-		return svc->conf_error(cfg, sec, line,
-				       "redis_sentinels: bad address '%.*s' (HOST[:PORT], [IPv6]:PORT)",
-				       (int)n, s);
+		s += n;
 	}
+	return 0;
+}
+
+/* redis = unix:PATH | HOST[:PORT] | [IPv6][:PORT] */
+static int ban_redis_addr_check(struct ban_priv *p, const nw_config *cfg, const nw_section *sec)
+{
+	const char *a = p->c.redis, *k, *v;
+	char canon[BAN_HOSTPORT_LEN];
+	unsigned line = 0, kl;
+
+	for (unsigned i = 0; sec && (k = svc->conf_kv(sec, i, &v, &kl)) != NULL; i++)
+		if (!strcmp(k, "redis"))
+			line = kl;
+	if (!strncmp(a, "unix:", 5)) {
+		if (!a[5])
+			return svc->conf_error(cfg, sec, line, "redis: unix: needs a socket path");
+		for (const char *c = a + 5; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == '"' || *c == 0x7f)
+				return svc->conf_error(cfg, sec, line,
+						       "redis: control character or '\"' in the path");
+		return 0;
+	}
+	if (ban_hostport_parse(a, strlen(a), "6379", canon, sizeof(canon)) < 0)
+		return svc->conf_error(cfg, sec, line, "redis: bad address '%s' (unix:PATH, "
+						       "HOST[:PORT] or [IPv6]:PORT)", a);
 	return 0;
 }
 
@@ -243,6 +244,8 @@ static int ban_configure(nw_plugin *self, void *priv, const nw_config *cfg,
 	if (p->c.redis_resync_chunk < 1 || p->c.redis_resync_chunk > 100000)
 		return svc->conf_error(cfg, sec, 0, "redis_resync_chunk must be 1..100000");
 	r = ban_sentinels_parse(p, cfg, sec);
+	if (r >= 0)
+		r = ban_redis_addr_check(p, cfg, sec);
 	if (r < 0)
 		return r;
 	if (!p->c.gateway_id[0]) {
@@ -1289,6 +1292,8 @@ static int ban_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 	r = svc->conf_parse(cfg, sec, ban_directives, &tmp.c);
 	if (r >= 0)
 		r = ban_sentinels_parse(&tmp, cfg, sec);
+	if (r >= 0)
+		r = ban_redis_addr_check(&tmp, cfg, sec);
 	if (r < 0) {
 		free(tmp.c.ignore);
 		return r;

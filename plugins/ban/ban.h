@@ -308,6 +308,8 @@ size_t ban_revent_encode(const struct ban_revent *ev, const uint8_t *key, size_t
  * and port 1..65535, written as "host:port" or "[v6]:port". 0, -EINVAL or -ENOSPC. */
 int ban_rparse_hostport(const char *host, size_t hl, const char *port, size_t pl, char *out,
 			size_t outlen);
+/* "HOST[:PORT]" or "[IPv6][:PORT]" (n bytes of s; defport when absent) into out, as above. */
+int ban_hostport_parse(const char *s, size_t n, const char *defport, char *out, size_t outlen);
 
 /* ---- SHA-256 / HMAC (ban_sha256.c) ---- */
 

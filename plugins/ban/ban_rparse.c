@@ -433,6 +433,34 @@ static int ban_rhostname(const char *s, size_t len)
 	return lab > 0;
 }
 
+int ban_hostport_parse(const char *s, size_t n, const char *defport, char *out, size_t outlen)
+{
+	const char *e = s + n, *host = s, *port = defport;
+	size_t hl, pl = strlen(defport);
+
+	if (n && *s == '[') {
+		const char *rb = memchr(s, ']', n);
+		if (!rb || (rb + 1 != e && rb[1] != ':'))
+			return -EINVAL;
+		host = s + 1;
+		hl = (size_t)(rb - host);
+		if (rb + 1 != e) {
+			port = rb + 2;
+			pl = (size_t)(e - port);
+		}
+		if (!memchr(host, ':', hl))
+			return -EINVAL; /* brackets are for IPv6 */
+	} else {
+		const char *colon = memchr(s, ':', n);
+		hl = colon ? (size_t)(colon - s) : n;
+		if (colon) {
+			port = colon + 1;
+			pl = (size_t)(e - port);
+		}
+	}
+	return ban_rparse_hostport(host, hl, port, pl, out, outlen);
+}
+
 int ban_rparse_hostport(const char *host, size_t hl, const char *port, size_t pl, char *out,
 			size_t outlen)
 {

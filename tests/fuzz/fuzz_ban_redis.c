@@ -36,6 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char addr[264];
 		if (n >= 2)
 			ban_rparse_hostport(f[0], l[0], f[1], l[1], addr, sizeof(addr));
+		if (n >= 1) /* and as a config item: HOST[:PORT] / [IPv6][:PORT] */
+			ban_hostport_parse(f[0], l[0], "26379", addr, sizeof(addr));
 		return 0;
 	}
 	switch (data[0] & 3) {

@@ -48,4 +48,31 @@ plugins = ban
 redis_sentinels = 198.51.100.10
 redis_master_name = my master
 CONF
-echo "ok: ban sentinel config"
+nw_config_check redis_ok ok <<'CONF'
+[natwarden]
+plugins = ban
+[ban]
+store = redis
+redis = [2001:db8::7]:6380
+CONF
+nw_config_check redis_unix ok <<'CONF'
+[natwarden]
+plugins = ban
+[ban]
+store = redis
+redis = unix:/run/redis/redis.sock
+CONF
+nw_config_check redis_bad fail "redis_bad.conf:5: \[ban\] redis: bad address '::1:6379'" <<'CONF'
+[natwarden]
+plugins = ban
+[ban]
+store = redis
+redis = ::1:6379
+CONF
+nw_config_check redis_nopath fail "redis: unix: needs a socket path" <<'CONF'
+[natwarden]
+plugins = ban
+[ban]
+redis = unix:
+CONF
+echo "ok: ban redis and sentinel config"

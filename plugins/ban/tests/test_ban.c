@@ -500,6 +500,19 @@ static void test_hostport_parse(void **state)
 	assert_int_equal(ban_rparse_hostport("10.0.0.1\0x", 10, "6379", 4, out, sizeof(out)),
 			 -EINVAL);
 	assert_int_equal(ban_rparse_hostport("10.0.0.1", 8, "6379", 4, out, 8), -ENOSPC);
+	/* config items: HOST[:PORT], [IPv6][:PORT] */
+	assert_int_equal(ban_hostport_parse("s1.internal", 11, "26379", out, sizeof(out)), 0);
+	assert_string_equal(out, "s1.internal:26379");
+	assert_int_equal(ban_hostport_parse("[2001:db8::1]", 13, "26379", out, sizeof(out)), 0);
+	assert_string_equal(out, "[2001:db8::1]:26379");
+	assert_int_equal(ban_hostport_parse("[2001:db8::1]:7", 15, "26379", out, sizeof(out)), 0);
+	assert_string_equal(out, "[2001:db8::1]:7");
+	assert_int_equal(ban_hostport_parse("192.0.2.1:6380", 14, "6379", out, sizeof(out)), 0);
+	assert_string_equal(out, "192.0.2.1:6380");
+	assert_int_equal(ban_hostport_parse("::1:6379", 8, "6379", out, sizeof(out)), -EINVAL);
+	assert_int_equal(ban_hostport_parse("[10.0.0.1]:1", 12, "6379", out, sizeof(out)), -EINVAL);
+	assert_int_equal(ban_hostport_parse("[::1", 4, "6379", out, sizeof(out)), -EINVAL);
+	assert_int_equal(ban_hostport_parse("", 0, "6379", out, sizeof(out)), -EINVAL);
 }
 
 static void test_redis_event_parse(void **state)
