@@ -313,6 +313,7 @@ static struct nw_worker *engine_worker_new(struct nw_engine *eng, unsigned id)
 	w->events = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 1024));
 	if (!w->flows || !w->events)
 		goto fail;
+	w->flows->cnt = &w->ctr.flows;
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		size_t n = eng->plugins[i]->desc->worker_priv_size;
 		if (n && !(w->wpriv[i] = calloc(1, n)))
@@ -515,9 +516,6 @@ out:
 			res = NW_RESULT(NW_ACCEPT, 0), v = NW_ACCEPT;
 		w->ctr.verdicts[v]++;
 	}
-	w->ctr.flows_created = w->flows->created;
-	w->ctr.flows_evicted = w->flows->evicted;
-	w->ctr.flows_timedout = w->flows->timedout;
 	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
 	return res;
 }

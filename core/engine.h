@@ -8,8 +8,8 @@
 #include "natwarden/plugin.h"
 #include "config.h"
 #include "decode.h"
+#include "flow.h"
 
-struct nw_flow_table;
 struct nw_gateway;
 struct nw_evring;
 
@@ -49,7 +49,7 @@ struct nw_wcounters {
 	uint64_t plugin_verdicts[NW_MAX_PLUGINS][NW_VERDICT_MAX][NW_MAX_REASONS];
 	uint64_t plugin_ctr[NW_MAX_PLUGINS][NW_MAX_COUNTERS];
 	uint64_t events, events_dropped;           /* event queue */
-	uint64_t flows_created, flows_evicted, flows_timedout;
+	struct nw_flow_counts flows; /* the worker's flow table counts here directly */
 	uint64_t flow_verdict_hits;                /* packets judged by a sticky flow verdict */
 	/* live path */
 	uint64_t enobufs, fail_open, recv_errors, verdict_errors;

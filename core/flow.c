@@ -46,6 +46,7 @@ struct nw_flow_table *nw_flow_table_new(uint32_t cap, size_t priv_size,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->cnt = &t->own;
 	t->cap = cap;
 	t->mask = nb - 1;
 	t->priv_size = (priv_size + 15) & ~(size_t)15;
@@ -148,7 +149,7 @@ static void flow_evict_one(struct nw_flow_table *t)
 	if (victim == NW_FLOW_NONE)
 		return;
 	flow_release(t, &t->flows[victim], NW_FLOW_END_EVICT);
-	t->evicted++;
+	t->cnt->evicted++;
 }
 
 static void flow_tcp_update(struct nw_flow *f, int dir, uint8_t flags)
@@ -191,7 +192,7 @@ struct nw_flow *nw_flow_track(struct nw_flow_table *t, struct nw_pkt_info *pi, u
 	if (f && flow_timeout(t, f) && now > f->info.last_ns + flow_timeout(t, f)) {
 		/* idle past its timeout but not yet swept: a new flow on the same tuple */
 		flow_release(t, f, NW_FLOW_END_TIMEOUT);
-		t->timedout++;
+		t->cnt->timedout++;
 		f = NULL;
 	}
 	if (!f) {
@@ -230,7 +231,7 @@ struct nw_flow *nw_flow_track(struct nw_flow_table *t, struct nw_pkt_info *pi, u
 		f->hnext = t->heads[b];
 		t->heads[b] = f->idx;
 		t->n++;
-		t->created++;
+		t->cnt->created++;
 	} else {
 		flow_lru_unlink(t, f);
 	}
@@ -268,7 +269,7 @@ unsigned nw_flow_sweep(struct nw_flow_table *t, uint64_t now, unsigned budget)
 		uint64_t to = flow_timeout(t, f);
 		if (now > f->info.last_ns + to) {
 			flow_release(t, f, NW_FLOW_END_TIMEOUT);
-			t->timedout++;
+			t->cnt->timedout++;
 			ended++;
 		} else if (now <= f->info.last_ns + min) {
 			break; /* everything newer is younger than the shortest timeout */

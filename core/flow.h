@@ -40,6 +40,11 @@ typedef void (*nw_flow_end_cb)(void *ctx, struct nw_flow *f, int reason);
 #define NW_FLOW_END_EVICT 1
 #define NW_FLOW_END_SHUTDOWN 2
 
+/* What a flow table counts (written by its worker only). */
+struct nw_flow_counts {
+	uint64_t created, evicted, timedout;
+};
+
 struct nw_flow_table {
 	uint32_t cap, n;           /* capacity, flows in use */
 	uint32_t mask;             /* bucket mask (buckets = power of two >= 2 * cap) */
@@ -55,7 +60,8 @@ struct nw_flow_table {
 	struct nw_flow_timeouts to;
 	nw_flow_end_cb on_end;
 	void *cb_ctx;
-	uint64_t created, evicted, timedout;
+	struct nw_flow_counts own;
+	struct nw_flow_counts *cnt; /* where the counts go: &own, or the owner's counters */
 };
 
 /* Allocate a table of `cap` flows (all memory now). Returns NULL on failure. */

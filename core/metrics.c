@@ -156,11 +156,11 @@ static void mx_render_core(struct mx_out *o, const struct nw_engine *eng,
 		  eng->eve_errors);
 
 	mx_single(o, "natwarden_flows_created_total", "counter", "Flows created.",
-		  c->flows_created);
+		  c->flows.created);
 	mx_single(o, "natwarden_flows_evicted_total", "counter",
-		  "Flows evicted because the table was full.", c->flows_evicted);
+		  "Flows evicted because the table was full.", c->flows.evicted);
 	mx_single(o, "natwarden_flows_timedout_total", "counter", "Flows ended by idle timeout.",
-		  c->flows_timedout);
+		  c->flows.timedout);
 
 	mx_single(o, "natwarden_enobufs_total", "counter",
 		  "Netlink receive overruns (ENOBUFS): packets the kernel could not queue to us.",

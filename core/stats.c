@@ -44,8 +44,8 @@ int nw_stats_write_json(const struct nw_engine *eng, FILE *f, double wall_s)
 			(unsigned long long)eng->events_by_type[t]);
 	fprintf(f, "\"dropped\":%llu},\"flows\":{\"created\":%llu,\"evicted\":%llu,"
 		"\"timedout\":%llu,\"verdict_hits\":%llu},",
-		(unsigned long long)c.events_dropped, (unsigned long long)c.flows_created,
-		(unsigned long long)c.flows_evicted, (unsigned long long)c.flows_timedout,
+		(unsigned long long)c.events_dropped, (unsigned long long)c.flows.created,
+		(unsigned long long)c.flows.evicted, (unsigned long long)c.flows.timedout,
 		(unsigned long long)c.flow_verdict_hits);
 	fprintf(f, "\"eve\":{\"written\":%llu,\"errors\":%llu},",
 		(unsigned long long)eng->eve_written, (unsigned long long)eng->eve_errors);
@@ -121,8 +121,8 @@ void nw_stats_print_summary(const struct nw_engine *eng, FILE *f, double wall_s)
 	fprintf(f, "\n  non-IP frames  %llu\n",
 		(unsigned long long)c.decode_err[NW_DEC_LINK_UNKNOWN]);
 	fprintf(f, "  flows          %llu created, %llu evicted, %llu timed out\n",
-		(unsigned long long)c.flows_created, (unsigned long long)c.flows_evicted,
-		(unsigned long long)c.flows_timedout);
+		(unsigned long long)c.flows.created, (unsigned long long)c.flows.evicted,
+		(unsigned long long)c.flows.timedout);
 	if (c.events_dropped)
 		fprintf(f, "  events lost    %llu (event queue full)\n",
 			(unsigned long long)c.events_dropped);

@@ -123,8 +123,8 @@ static void test_eviction_bounded(void **state)
 		      2 * SEC + (uint64_t)i);
 	}
 	assert_int_equal(t->n, 16);
-	assert_true(t->evicted >= 984);
-	assert_int_equal(ended[NW_FLOW_END_EVICT], t->evicted);
+	assert_true(t->cnt->evicted >= 984);
+	assert_int_equal(ended[NW_FLOW_END_EVICT], t->cnt->evicted);
 	/* the established flow survived the flood */
 	struct nw_flow *again = track(t, &pi, 6, "198.51.100.10", "172.31.19.240", 40000, 22,
 				      NW_TCP_ACK, 3 * SEC);
