@@ -65,6 +65,23 @@ ban_redis_stop() {
 	rm -f "$DIR/redis.pid"
 }
 
+# gw_conf_head N QUEUE: start gateway N's config ($DIR/gwN/nw.conf) with its [natwarden]
+# section (the ban plugin, its own state, control socket and queue; no metrics port); the
+# caller appends [ban] and the jails
+gw_conf_head() {
+	mkdir -p "$DIR/gw$1/state" "$DIR/gw$1/log"
+	cat >"$DIR/gw$1/nw.conf" <<CONF
+[natwarden]
+plugins = ban
+plugin_dir = $(nw_plugin_dirs)
+state_dir = $DIR/gw$1/state
+control_socket = $DIR/gw$1/ctl.sock
+queues = $2
+metrics =
+
+CONF
+}
+
 # gw_start N NS QUEUE: gateway N runs $DIR/gwN/nw.conf (control socket $DIR/gwN/ctl.sock) live on
 # QUEUE in NS, logging to $DIR/gwN/natwarden.log; returns once its control socket answers.
 gw_start() {

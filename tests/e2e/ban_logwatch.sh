@@ -13,15 +13,8 @@ LOG="$DIR/auth.log"
 for i in 1 2 3 4 5; do
 	echo "Nov 26 10:00:0$i gw sshd[100]: Failed password for root from 198.51.100.10 port 4000 ssh2"
 done >"$LOG"
-mkdir -p "$DIR/gw1/state" "$DIR/gw1/log"
-cat >"$DIR/gw1/nw.conf" <<CONF
-[natwarden]
-plugins = ban
-plugin_dir = $(nw_plugin_dirs)
-state_dir = $DIR/gw1/state
-control_socket = $DIR/gw1/ctl.sock
-queues = 0
-
+gw_conf_head 1 0
+cat >>"$DIR/gw1/nw.conf" <<CONF
 [ban]
 
 [jail sshd]

@@ -74,16 +74,8 @@ done
 [ "$(master)" = "127.0.0.1 6391" ] || nw_fail "sentinels do not see the master: $(master)"
 
 gw_conf() {
-	mkdir -p "$DIR/gw$1/state" "$DIR/gw$1/log"
-	cat >"$DIR/gw$1/nw.conf" <<CONF
-[natwarden]
-plugins = ban
-plugin_dir = $(nw_plugin_dirs)
-state_dir = $DIR/gw$1/state
-control_socket = $DIR/gw$1/ctl.sock
-queues = $1
-metrics =
-
+	gw_conf_head "$1" "$1"
+	cat >>"$DIR/gw$1/nw.conf" <<CONF
 [ban]
 store = redis
 ; the first sentinel has nothing listening: the gateways must move on to the next

@@ -22,15 +22,8 @@ rc() { redis-cli -s "$RSOCK" "$@"; }
 
 # gw_conf N: config of gateway N
 gw_conf() {
-	mkdir -p "$DIR/gw$1/state" "$DIR/gw$1/log"
-	cat >"$DIR/gw$1/nw.conf" <<CONF
-[natwarden]
-plugins = ban
-plugin_dir = $(nw_plugin_dirs)
-state_dir = $DIR/gw$1/state
-control_socket = $DIR/gw$1/ctl.sock
-queues = 0
-
+	gw_conf_head "$1" 0
+	cat >>"$DIR/gw$1/nw.conf" <<CONF
 [ban]
 store = redis
 redis = unix:$RSOCK

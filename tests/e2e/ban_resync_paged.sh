@@ -62,15 +62,8 @@ PY
 write_bans initial
 [ "$(rc zcard rs:bans)" = 50600 ] || nw_fail "populating Redis: $(rc zcard rs:bans) members"
 
-mkdir -p "$DIR/gw1/state" "$DIR/gw1/log"
-cat >"$DIR/gw1/nw.conf" <<CONF
-[natwarden]
-plugins = ban
-plugin_dir = $(nw_plugin_dirs)
-state_dir = $DIR/gw1/state
-control_socket = $DIR/gw1/ctl.sock
-queues = 0
-
+gw_conf_head 1 0
+cat >>"$DIR/gw1/nw.conf" <<CONF
 [ban]
 store = redis
 redis = unix:$RSOCK
