@@ -148,7 +148,10 @@ static void br_fail(struct ban_redis *r, const char *why)
 	r->inflight = 0;
 	r->reading = 0;
 	r->next_try_ms = br_ms() + r->backoff_ms;
-	r->backoff_ms = r->backoff_ms * 2 > 30000 ? 30000 : r->backoff_ms * 2;
+	/* with sentinels a retry is a cheap question to them, and the answer changes when a
+	 * failover completes: retry at least every second so the new master is found soon */
+	r->backoff_ms = r->backoff_ms * 2 > (r->sen ? 1000u : 30000u) ? (r->sen ? 1000u : 30000u)
+								  : r->backoff_ms * 2;
 	if (ac)
 		redisAsyncFree(ac);
 	if (sub)

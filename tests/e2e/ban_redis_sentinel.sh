@@ -8,7 +8,10 @@
 #      replica, and the ban is deleted from the new master (as an asynchronous replica loses the
 #      last writes of a master that dies); a ban is made on gw1 while it has no Redis;
 #   3. the gateways resume, ask the sentinels again and move to the new master; gw1 writes back
-#      the ban the new master lacked, and both gateways end with both bans.
+#      the ban the new master lacked, and both gateways end with both bans;
+#   4. the old master returns (the sentinels make it a replica), the new master is killed with
+#      the gateways running: they follow to the promoted one (the time is printed), and a ban
+#      made on gw2 in between reaches gw1.
 # Every process is started here and stopped by its PID.
 source "$NW_SRC/tests/e2e/ban_lib.sh"
 ban_init sen redis
@@ -44,7 +47,7 @@ port $1
 bind 127.0.0.1
 dir $DIR/s$1
 sentinel monitor nwmaster 127.0.0.1 6391 1
-sentinel down-after-milliseconds nwmaster 1000
+sentinel down-after-milliseconds nwmaster 2000
 sentinel failover-timeout nwmaster 10000
 sentinel parallel-syncs nwmaster 1
 CONF
@@ -157,5 +160,37 @@ done
 grep -q "master nwmaster is at 127.0.0.1:6392" "$DIR/gw1/natwarden.log" ||
 	nw_fail "gw1 did not log the new master"
 echo "3. both gateways moved to the new master; the ban it had lost was written back; no ban lost"
+
+# 4. a failover with the gateways running: the old master comes back (the sentinels make it a
+# replica of the new one), then whichever is master at that moment dies
+redis_start master --port 6391 --bind 127.0.0.1 --save '' --appendonly no
+wait_ping 6391
+synced() { # PORT: a replica with its link up that holds the last ban
+	[ "$(rc "$1" role 2>/dev/null | head -1)" = slave ] &&
+		[ "$(rc "$1" info replication | tr -d '\r' | grep -c '^master_link_status:up')" = 1 ] &&
+		[ -n "$(rc "$1" zscore nwsen:bans 203.0.113.42/32)" ]
+}
+for i in $(seq 300); do
+	m=$(master)
+	m=${m#127.0.0.1 }
+	other=$([ "$m" = 6391 ] && echo 6392 || echo 6391)
+	synced "$other" && [ "$(store 1 2>/dev/null)" = "127.0.0.1:$m up" ] &&
+		[ "$(store 2 2>/dev/null)" = "127.0.0.1:$m up" ] &&
+		break
+	sleep 0.1
+done
+synced "$other" || nw_fail "no synced replica for the second failover (master $m)"
+kill "${RPID[$([ "$m" = 6391 ] && echo master || echo replica)]}"
+t0=$(date +%s%N)
+ctl 2 ban 198.51.100.43 --time 1h >/dev/null || nw_fail "ban on gw2 while the master is gone"
+has_ban 2 198.51.100.43 || nw_fail "gw2 does not enforce its ban at once"
+wait_store 1 "127.0.0.1:$other up" || nw_fail "gw1 did not follow the second failover"
+wait_store 2 "127.0.0.1:$other up" || nw_fail "gw2 did not follow the second failover"
+t1=$(date +%s%N)
+for ip in 198.51.100.41 203.0.113.42 198.51.100.43; do
+	wait_ban 1 "$ip" || nw_fail "gw1 lost $ip in the second failover"
+	wait_ban 2 "$ip" || nw_fail "gw2 lost $ip in the second failover"
+done
+echo "4. master $m killed under running gateways: both on $other $(( (t1 - t0) / 1000000 )) ms later (the sentinels' detection and failover included), every ban kept"
 echo "PASS"
 exit 0
