@@ -221,6 +221,8 @@ static int ban_redis_addr_check(struct ban_priv *p, const nw_config *cfg, const 
 	if (ban_hostport_parse(a, strlen(a), "6379", canon, sizeof(canon)) < 0)
 		return svc->conf_error(cfg, sec, line, "redis: bad address '%s' (unix:PATH, "
 						       "HOST[:PORT] or [IPv6]:PORT)", a);
+	/* with the port spelled out, the connecting code splits one form only */
+	snprintf(p->c.redis, sizeof(p->c.redis), "%s", canon);
 	return 0;
 }
 
@@ -619,17 +621,20 @@ fail:
 	return r;
 }
 
-static int ban_load_ban(void *ctx, const struct ban_record *r)
+int ban_apply_record(struct ban_priv *p, const struct ban_record *r, const char *reason,
+		     unsigned flags)
 {
-	struct ban_priv *p = ctx;
 	uint64_t wall = ban_wall_s();
-	int64_t dur;
 
 	if (r->expires_wall && r->expires_wall <= wall)
-		return 0;
-	dur = r->expires_wall ? (int64_t)(r->expires_wall - wall) : -1;
-	ban_apply(p, &r->net, dur, r->reject, r->jail, r->origin, "restored",
-		  BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_NOSAVE | BAN_F_REPLACE);
+		return -ESTALE;
+	return ban_apply(p, &r->net, r->expires_wall ? (int64_t)(r->expires_wall - wall) : -1,
+			 r->reject, r->jail, r->origin, reason, flags);
+}
+
+static int ban_load_ban(void *ctx, const struct ban_record *r)
+{
+	ban_apply_record(ctx, r, "restored", BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_NOSAVE | BAN_F_REPLACE);
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 struct ban_conf {
 	char store[16];          /* local | redis */
 	char state_file[256];    /* under state_dir unless absolute */
-	char redis[256];         /* unix:/path | HOST:PORT */
+	char redis[BAN_HOSTPORT_LEN]; /* unix:/path | HOST:PORT, [V6]:PORT (canonical after check) */
 	char redis_prefix[64];
 	char gateway_id[32];
 	char redis_user[64];
@@ -103,6 +103,10 @@ uint16_t ban_intern(struct ban_priv *p, const char *s);
  * Returns 1 new, 0 updated/unchanged, <0 refused (-EPERM ignored, -EINVAL prefix, -ENOSPC). */
 int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int reject,
 	      const char *jail, const char *origin, const char *reason, unsigned flags);
+/* A ban read back with an absolute expiry (state file, Redis): ban_apply for the time left;
+ * -ESTALE when it has expired by now (it must never become permanent). */
+int ban_apply_record(struct ban_priv *p, const struct ban_record *r, const char *reason,
+		     unsigned flags);
 /* Remove one ban; 0 or -ENOENT. */
 int ban_remove(struct ban_priv *p, const struct ban_net *n, const char *reason, unsigned flags);
 /* Refresh the active/table/tracked gauges. */

@@ -434,10 +434,8 @@ static void br_apply_event(struct ban_redis *r, const redisReply *fields)
 	if (!strcmp(ev.rec.origin, "-"))
 		ev.rec.origin[0] = '\0';
 	if (ev.action == NW_BAN_ACTION_BAN) {
-		uint64_t wall = ban_wall_s();
-		int64_t dur = ev.rec.expires_wall ? (int64_t)(ev.rec.expires_wall - wall) : -1;
-		if (ban_apply(p, &ev.rec.net, dur, ev.rec.reject, ev.rec.jail, ev.rec.origin,
-			      ev.reason[0] ? ev.reason : "shared ban", BAN_F_NOSYNC) >= 0)
+		if (ban_apply_record(p, &ev.rec, ev.reason[0] ? ev.reason : "shared ban",
+				     BAN_F_NOSYNC) >= 0)
 			svc->counter_add(p->self, NULL, p->c_redis_applied, 1);
 	} else {
 		if (ban_remove(p, &ev.rec.net, ev.reason[0] ? ev.reason : "shared unban",
@@ -758,7 +756,6 @@ static void br_on_page(redisAsyncContext *c, void *reply, void *priv)
 	struct br_page *pg;
 	redisReply *rep = reply;
 	const redisReply *mh, *sh;
-	uint64_t wall = ban_wall_s();
 
 	if (br_sync_reply(r, priv) < 0)
 		return;
@@ -802,10 +799,8 @@ static void br_on_page(redisAsyncContext *c, void *reply, void *priv)
 			rec.jail[0] = '\0';
 		if (!strcmp(rec.origin, "-"))
 			rec.origin[0] = '\0';
-		int64_t dur = rec.expires_wall ? (int64_t)(rec.expires_wall - wall) : -1;
-		if (ban_apply(p, &rec.net, dur, rec.reject, rec.jail, rec.origin,
-			      reason[0] ? reason : "shared ban",
-			      BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_REPLACE | BAN_F_BULK) >= 0) {
+		if (ban_apply_record(p, &rec, reason[0] ? reason : "shared ban",
+				     BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_REPLACE | BAN_F_BULK) >= 0) {
 			s->applied++;
 			br_pre_seen(s, &rec.net);
 		}
