@@ -330,7 +330,8 @@ const uint8_t *sig_xform_apply(struct sig_appctx *ac, const struct sig_list *l, 
 	size_t len = n;
 
 	for (unsigned k = 0; k < l->n_xf && ac->xf[0]; k++) {
-		uint8_t *o = ac->xf[k & 1];
+		/* never the buffer being read (a pcrexform without a match leaves cur as it was) */
+		uint8_t *o = cur == ac->xf[0] ? ac->xf[1] : ac->xf[0];
 		if (l->xf[k] == SIG_XF_PCRE) {
 			PCRE2_SIZE *ov;
 			if (!ac->md || pcre2_match(l->xf_re[k], cur, len, 0, 0, ac->md, ac->mc) < 2)

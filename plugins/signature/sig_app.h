@@ -90,9 +90,12 @@ unsigned sig_http_worker_active(const struct sig_http_worker *w);
 /* a parser for a new HTTP flow; NULL when the cap is reached (or no memory) */
 struct sig_http_flow *sig_http_flow_new(struct sig_http_worker *w);
 void sig_http_flow_free(struct sig_http_flow *f);
+/* the parser stopped on an error (not a tunnel) */
+int sig_http_failed(const struct sig_http_flow *f);
 /* an event for each stage a transaction reaches while parsing */
 typedef void (*sig_http_event_cb)(void *opaque, struct sig_appctx *ac);
-/* feed in-order bytes of one direction; 0, or -1 when the parser failed (flow marked) */
+/* feed in-order bytes of one direction; 0, 1 when there is nothing more to parse (a CONNECT
+ * tunnel), -1 when the parser failed; after 1 or -1 the flow parser should be freed */
 int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size_t n,
 		  uint64_t ts_ns, struct sig_appctx *ac, sig_http_event_cb cb, void *opaque);
 /* HTTP buffer instance (used by sig_app_buffer) */

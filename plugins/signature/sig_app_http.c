@@ -279,7 +279,7 @@ int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size
 	int rc;
 
 	if (f->error)
-		return -1;
+		return f->error == 2 ? 1 : -1;
 	if (!n)
 		return 0;
 	f->ac = ac;
@@ -295,9 +295,16 @@ int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size
 		f->error = 1;
 		return -1;
 	}
-	if (rc == HTP_STREAM_TUNNEL || rc == HTP_STREAM_CLOSED)
+	if (rc == HTP_STREAM_TUNNEL || rc == HTP_STREAM_CLOSED) {
 		f->error = 2; /* nothing more to parse (CONNECT tunnel): not an error */
+		return 1;
+	}
 	return 0;
+}
+
+int sig_http_failed(const struct sig_http_flow *f)
+{
+	return f && f->error == 1;
 }
 
 /* ---- buffers ---- */

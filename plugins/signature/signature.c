@@ -337,6 +337,7 @@ struct sig_errctx {
 	const nw_config *cfg;
 	const nw_section *sec;
 	unsigned line;
+	int rule_report; /* of the configuration being built (a reload's new one) */
 };
 
 #define SIG_MAX_RECORDED 20
@@ -397,9 +398,9 @@ static void sig_load_error(void *opaque, const char *msg)
 		svc->conf_error(e->cfg, e->sec, e->line, "%s", msg);
 	if (e->cfg && e->n == SIG_MAX_RECORDED + 1)
 		svc->conf_error(e->cfg, e->sec, e->line, "... more bad rules (see the log)");
-	if (e->p->conf.rule_report)
+	if (e->rule_report)
 		sig_reason_count(e->p, msg);
-	if (!e->p->conf.rule_report || e->p->bad_reported++ < 20)
+	if (!e->rule_report || e->p->bad_reported++ < 20)
 		svc->log(e->p->self, NW_LOG_ERR, "%s", msg);
 }
 
@@ -446,7 +447,7 @@ static const struct nw_keyword *sig_ext_find(const char *name, void **ppriv)
 static int sig_build(struct sig_priv *p, const struct sig_conf *c, const nw_config *cfg,
 		     const nw_section *sec, struct sig_ruleset **out)
 {
-	struct sig_errctx e = { p, 0, cfg, sec, c->rules_line };
+	struct sig_errctx e = { p, 0, cfg, sec, c->rules_line, c->rule_report };
 	struct sig_load l = {
 		.files = (const char *const *)c->rules,
 		.n_files = c->n_rules,
@@ -460,7 +461,13 @@ static int sig_build(struct sig_priv *p, const struct sig_conf *c, const nw_conf
 	};
 	struct sig_ruleset *rs;
 	uint64_t wm;
-	int rc = sig_ruleset_build(&l, &rs);
+	int rc;
+
+	/* the report counts this build only */
+	p->bad_reported = 0;
+	p->n_reasons = 0;
+	p->n_reason_other = 0;
+	rc = sig_ruleset_build(&l, &rs);
 
 	if (rc)
 		return rc;
@@ -887,6 +894,16 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 	sig_app_event(c, &c->w->ac);
 }
 
+/* The HTTP parser failed (counted once) or has nothing more to parse (a CONNECT tunnel): free
+ * it and its http-parsers slot now rather than at flow end. */
+static void sig_http_stop(struct sig_pktctx *c)
+{
+	if (sig_http_failed(c->fp->http))
+		svc->counter_add(c->p->self, c->pkt, c->p->c_http_err, 1);
+	sig_http_flow_free(c->fp->http);
+	c->fp->http = NULL;
+}
+
 /* detection and parsing for the packet's flow; rules of the events it completes run here */
 static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 {
@@ -905,7 +922,11 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 		if (pi->ip_proto == 17) {
 			fp->app = sig_app_detect(pi->payload, pi->payload_len, 0);
 		} else if (pi->ip_proto == 6 && st) {
-			uint8_t a = have_head ? sig_app_detect(hp, hn, 1) : SIG_APP_UNKNOWN;
+			/* no head yet because this segment came early or again: decide later (the
+			 * in-order start must not be skipped by sending the second segment first) */
+			uint8_t a = have_head			      ? sig_app_detect(hp, hn, 1)
+				    : (c->v.ooo || c->v.nothing_new) ? SIG_APP_NONE
+								     : SIG_APP_UNKNOWN;
 			if (a == SIG_APP_NONE && !c->v.nothing_new && ++fp->tries[pi->dir] > 32)
 				a = SIG_APP_UNKNOWN;
 			fp->app = a;
@@ -924,7 +945,7 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 				/* everything from the start of this direction */
 				if (sig_http_feed(fp->http, pi->dir, hp, hn, pi->ts_ns, &c->w->ac,
 						  sig_app_event, c))
-					svc->counter_add(p->self, c->pkt, p->c_http_err, 1);
+					sig_http_stop(c);
 				fed = 1;
 			}
 		}
@@ -938,8 +959,7 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 			for (unsigned i = 0; i < k; i++) {
 				if (sig_http_feed(fp->http, pi->dir, d[i], n[i], pi->ts_ns, &c->w->ac,
 						  sig_app_event, c)) {
-					svc->counter_add(p->self, c->pkt, p->c_http_err, 1);
-					fp->flags |= SIG_FP_APP_ERROR;
+					sig_http_stop(c);
 					break;
 				}
 			}
@@ -948,7 +968,7 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 	case SIG_APP_DNS:
 		if (pi->ip_proto == 17) {
 			sig_app_dns(c, pi->payload, pi->payload_len);
-		} else if (pi->payload_len >= 14) {
+		} else if (pi->payload_len >= 14 && !c->v.nothing_new) {
 			size_t l = (size_t)(pi->payload[0] << 8 | pi->payload[1]);
 			if (l + 2 <= pi->payload_len)
 				sig_app_dns(c, pi->payload + 2, l);

@@ -1,4 +1,5 @@
-# tests/signature/out_of_order/gen.py: the second half of an attack arrives before the first.
+# tests/signature/out_of_order/gen.py: the second half of an attack arrives before the first
+# (also the first data segment of the flow: HTTP detection must wait for the start).
 from siglib import Capture, TcpSession, out_path
 cap = Capture()
 s = TcpSession(cap).handshake()
