@@ -502,7 +502,8 @@ fail:
 	return rc < 0 ? rc : -EINVAL;
 }
 
-/* Give every limit its table: reuse the running one when the key and capacity are unchanged. */
+/* Give every limit its table: reuse the running one when the key, what is counted (packets,
+ * bytes, ...: the keys' debt is in those units) and the capacity are unchanged. */
 static int rl_state_tables(struct rl_priv *p, struct rl_state *st, struct rl_state *old)
 {
 	for (unsigned i = 0; i < st->n; i++) {
@@ -510,7 +511,7 @@ static int rl_state_tables(struct rl_priv *p, struct rl_state *st, struct rl_sta
 		for (unsigned j = 0; old && j < old->n; j++) {
 			struct rl_limit *o = &old->lim[j];
 			if (!strcmp(o->name, l->name) && o->table && o->table_owned &&
-			    !memcmp(&o->key, &l->key, sizeof(l->key)) &&
+			    !memcmp(&o->key, &l->key, sizeof(l->key)) && o->count == l->count &&
 			    o->max_keys == l->max_keys) {
 				l->table = o->table;
 				l->table_owned = 1;

@@ -29,7 +29,7 @@ int rl_rate_init(struct rl_rate *rt, uint64_t amount, uint64_t period_ns, uint64
 struct rl_key {
 	uint8_t a[16];   /* address, masked to the key's prefix */
 	uint16_t port;   /* port in host order */
-	uint8_t family;  /* 4, 6, or 255 for a key without an address; 0 marks an empty entry */
+	uint8_t family;  /* 4, 6, or 255 for a key without an address */
 	uint8_t plen;    /* prefix length applied to a (for messages) */
 };
 
@@ -42,7 +42,7 @@ struct rl_entry {
 	uint64_t event_ns; /* when the last ratelimit event for this key was emitted */
 	uint32_t tat_frac; /* fraction of tat, in 1/den ns */
 	uint32_t limited;  /* packets limited since the last event (saturating) */
-	struct rl_key key; /* key.family == 0: entry free */
+	struct rl_key key; /* the bucket's tag[i] == 0 marks entry i free */
 	uint32_t flags;    /* RL_E_* */
 };
 

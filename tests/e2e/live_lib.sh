@@ -22,6 +22,7 @@ live_cleanup() {
 	local p
 	for p in "${LIVE_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
+		kill -CONT "$p" 2>/dev/null # one a test stopped must still see the TERM
 	done
 	for p in "${LIVE_PIDS[@]}"; do
 		wait "$p" 2>/dev/null

@@ -26,7 +26,7 @@ LIVE_PIDS+=($RECV_PID)
 sleep 0.3
 
 kill -STOP "$NW_PID"
-in_priv python3 -c '
+in_priv timeout 10 python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(200):
