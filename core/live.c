@@ -93,7 +93,7 @@ static void *live_worker(void *arg)
 {
 	struct live_queue *lq = arg;
 	struct pollfd pfd[2];
-	int r;
+	int r, last_err = 0;
 
 	if (lq->cpu >= 0) {
 		cpu_set_t set;
@@ -121,9 +121,13 @@ static void *live_worker(void *arg)
 			r = nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr);
 		} while (r > 0);
 		if (r < 0) {
-			nw_log(NW_LOG_ERR, "queue %u: receive failed: %s", lq->queue, strerror(-r));
+			/* one line per error streak, not one per 10 ms while it lasts */
+			if (r != last_err)
+				nw_log(NW_LOG_ERR, "queue %u: receive failed: %s", lq->queue,
+				       strerror(-r));
 			usleep(10000); /* do not spin on a persistent error */
 		}
+		last_err = r;
 	}
 	/* stopping: judge what already sits in the socket, then leave */
 	while (nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr) > 0)
@@ -795,7 +799,10 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 		}
 	}
 	/* everything privileged is open: drop before the first other thread exists */
-	if (eng->set.user[0] && (r = nw_privdrop(eng->set.user, NW_PRIVDROP_NET_ADMIN)) < 0)
+	/* ambient too: ipset (the ban plugin's kernel offload) and iptables-save run as children
+	 * and need CAP_NET_ADMIN after the drop */
+	if (eng->set.user[0] &&
+	    (r = nw_privdrop(eng->set.user, NW_PRIVDROP_NET_ADMIN | NW_PRIVDROP_AMBIENT)) < 0)
 		goto out;
 	if (opts->log_dir && (r = nw_engine_open_eve(eng, opts->log_dir)) < 0)
 		goto out;

@@ -387,8 +387,14 @@ static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_n
 		p.gso = !!(ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO])) & NFQA_SKB_GSO);
 	if (attr[NFQA_CT])
 		nwq_parse_ct(attr[NFQA_CT], &p);
-	if (attr[NFQA_CT_INFO])
-		p.ct_state = nwq_ct_state(ntohl(mnl_attr_get_u32(attr[NFQA_CT_INFO])));
+	if (attr[NFQA_CT_INFO]) {
+		uint32_t info = ntohl(mnl_attr_get_u32(attr[NFQA_CT_INFO]));
+		p.ct_state = nwq_ct_state(info);
+		/* a reply's original tuple is the other direction's: its destination is not this
+		 * packet's pre-DNAT destination */
+		if (info == NFQ_CT_ESTABLISHED_REPLY || info == NFQ_CT_RELATED_REPLY)
+			p.have_orig_dst = 0;
+	}
 
 	if (p.mark & q->o.reject_mark) {
 		/* repeated with our reject mark but no REJECT rule caught it: never loop */

@@ -39,6 +39,14 @@ nw_expect_eq "$(field setuid0 "$NW_TMP/keep.out")" refused "setuid(0) after the 
 nw_expect_eq "$(awk '$1 == "thread" && $2 == "CapEff:" { print $3 }' "$NW_TMP/keep.out")" \
 	0000000000001000 "CapEff of a thread created after the drop"
 
+# 1b: as the daemon drops (NET_ADMIN | AMBIENT = 3): programs it runs (ipset, iptables-save)
+# inherit CAP_NET_ADMIN, and only that
+"$PROBE" "$USER_NAME" 3 >"$NW_TMP/amb.out" 2>"$NW_TMP/amb.err" ||
+	nw_fail "probe (ambient) failed: $(cat "$NW_TMP/amb.err")"
+nw_expect_eq "$(field CapEff: "$NW_TMP/amb.out")" 0000000000001000 "CapEff (ambient)"
+nw_expect_eq "$(field CapAmb: "$NW_TMP/amb.out")" 0000000000001000 "CapAmb (ambient)"
+nw_expect_eq "$(field CapPrm: "$NW_TMP/amb.out")" 0000000000001000 "CapPrm (ambient)"
+
 # 2: keep nothing
 "$PROBE" "$USER_NAME" 0 >"$NW_TMP/none.out" 2>&1 || nw_fail "probe (keep 0) failed"
 nw_expect_eq "$(field CapEff: "$NW_TMP/none.out")" 0000000000000000 "CapEff with keep=0"
