@@ -674,6 +674,8 @@ static void live_on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* EVE timestamps follow the wall clock, also after an NTP step */
+	lv->eng->wall_offset_ns = nw_time_wall_ns() - now;
 	if (lv->next_stats_ns && now >= lv->next_stats_ns) {
 		live_emit_stats(lv, now);
 		lv->next_stats_ns = now + lv->eng->set.stats_interval * 1000000000ull;
