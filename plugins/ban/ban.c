@@ -21,6 +21,25 @@ uint64_t ban_now_s(void)
 	return svc->now_ns() / 1000000000ull;
 }
 
+uint64_t ban_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int ban_log_due(struct ban_logdue *d, const char *what)
+{
+	uint64_t now = ban_mono_ms();
+
+	if (!strncmp(d->last, what, sizeof(d->last) - 1) && now - d->at_ms < 60000)
+		return 0;
+	snprintf(d->last, sizeof(d->last), "%s", what);
+	d->at_ms = now;
+	return 1;
+}
+
 uint64_t ban_wall_s(void)
 {
 	struct timespec ts;
@@ -578,13 +597,6 @@ static int ban_save_hist(void *ctx, const char *jail, const struct ban_net *n, u
 	return ban_store_add_hist(c->w, jail, n, count, last_wall) < 0 ? -EIO : 0;
 }
 
-static uint64_t ban_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int ban_save(struct ban_priv *p)
 {

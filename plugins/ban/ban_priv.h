@@ -96,6 +96,14 @@ extern const struct nw_services *ban_svc;
 
 uint64_t ban_now_s(void);      /* engine seconds */
 uint64_t ban_wall_s(void);     /* unix seconds */
+uint64_t ban_mono_ms(void);    /* monotonic milliseconds (timeouts, backoff) */
+/* A warning that repeats while a failure lasts (Redis down, a sentinel down): due when its text
+ * changed, else once a minute. */
+struct ban_logdue {
+	char last[160];
+	uint64_t at_ms;
+};
+int ban_log_due(struct ban_logdue *d, const char *what);
 const char *ban_str(const struct ban_priv *p, uint16_t id);
 uint16_t ban_intern(struct ban_priv *p, const char *s);
 

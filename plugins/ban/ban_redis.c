@@ -90,17 +90,10 @@ struct ban_redis {
 	struct ban_rlimits lim;
 	char addr[BAN_HOSTPORT_LEN]; /* the server in use (from the sentinels when set) */
 	struct ban_sentinel *sen;    /* NULL without redis_sentinels */
+	struct ban_logdue fail_log;  /* the same failure again is not logged every retry */
 	int stopping;
 	struct br_sync sync;
 };
-
-static uint64_t br_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int br_str(const redisReply *x);
 
@@ -122,7 +115,7 @@ static int br_answered(struct ban_redis *r, const redisAsyncContext *c, void *pr
 		return 0;
 	if (c == r->ac && r->inflight)
 		r->inflight--;
-	r->last_reply_ms = br_ms();
+	r->last_reply_ms = ban_mono_ms();
 	return 1;
 }
 
@@ -138,8 +131,10 @@ static void br_fail(struct ban_redis *r, const char *why)
 	redisAsyncContext *ac = r->ac, *sub = r->sub;
 
 	if (r->state != BR_DOWN || ac || sub) {
-		svc->log(r->p->self, NW_LOG_WARNING, "redis %s: %s; reconnecting in %" PRIu64 " ms",
-			 r->addr, why, r->backoff_ms);
+		if (ban_log_due(&r->fail_log, why))
+			svc->log(r->p->self, NW_LOG_WARNING,
+				 "redis %s: %s; reconnecting in %" PRIu64 " ms", r->addr, why,
+				 r->backoff_ms);
 		svc->counter_add(r->p->self, NULL, r->p->c_redis_errors, 1);
 	}
 	r->gen++;
@@ -147,7 +142,7 @@ static void br_fail(struct ban_redis *r, const char *why)
 	r->state = BR_DOWN;
 	r->inflight = 0;
 	r->reading = 0;
-	r->next_try_ms = br_ms() + r->backoff_ms;
+	r->next_try_ms = ban_mono_ms() + r->backoff_ms;
 	/* with sentinels a retry is a cheap question to them, and the answer changes when a
 	 * failover completes: retry at least every second so the new master is found soon */
 	r->backoff_ms = r->backoff_ms * 2 > (r->sen ? 1000u : 30000u) ? (r->sen ? 1000u : 30000u)
@@ -503,7 +498,7 @@ static void br_read(struct ban_redis *r)
 	const char *a[] = {"XREAD", "COUNT", count, "BLOCK", block, "STREAMS", r->skey, r->last_id};
 	if (br_cmd(r, r->sub, br_on_xread, 8, a, NULL) == 0) {
 		r->reading = 1;
-		r->read_sent_ms = br_ms();
+		r->read_sent_ms = ban_mono_ms();
 	}
 }
 
@@ -710,7 +705,7 @@ static void br_sync_finish(struct ban_redis *r)
 	svc->log(p->self, NW_LOG_INFO,
 		 "redis %s: resynced %zu bans in %" PRIu64 " ms (%zu pages, %" PRIu64
 		 " active, %zu lifted, %zu written back, %zu queued changes), stream from %s",
-		 r->addr, s->applied, br_ms() - r->since_ms, s->pages, p->set.live, lifted, pushed,
+		 r->addr, s->applied, ban_mono_ms() - r->since_ms, s->pages, p->set.live, lifted, pushed,
 		 r->nq, r->last_id);
 	br_sync_reset(r);
 	ban_gauges(p);
@@ -962,7 +957,7 @@ static void br_full_resync(struct ban_redis *r)
 
 	br_sync_reset(r);
 	r->state = BR_SYNCING;
-	r->since_ms = br_ms();
+	r->since_ms = ban_mono_ms();
 	r->last_reply_ms = r->since_ms;
 	/* the bans held now, to lift those Redis no longer has once the scan is through */
 	if (r->p->set.live) {
@@ -1053,7 +1048,7 @@ static void br_connect(struct ban_redis *r)
 	}
 	r->inflight = 0;
 	r->reading = 0;
-	r->last_reply_ms = br_ms();
+	r->last_reply_ms = ban_mono_ms();
 	br_hello(r, r->ac);
 	br_hello(r, r->sub);
 	br_full_resync(r);
@@ -1088,7 +1083,7 @@ static void br_start_connect(struct ban_redis *r)
 		return;
 	}
 	r->state = BR_DISCOVER;
-	r->last_reply_ms = br_ms();
+	r->last_reply_ms = ban_mono_ms();
 	br_gauges(r);
 	ban_sentinel_ask(r->sen);
 }
@@ -1152,10 +1147,10 @@ static int br_pending(const redisAsyncContext *c)
  * while output or replies are pending (hiredis moves 16 KiB per readable event). */
 static void br_run(struct ban_redis *r)
 {
-	uint64_t t0 = br_ms(), el;
+	uint64_t t0 = ban_mono_ms(), el;
 
 	event_base_loop(r->base, EVLOOP_NONBLOCK);
-	while ((el = br_ms() - t0) < BR_POLL_BUDGET_MS) {
+	while ((el = ban_mono_ms() - t0) < BR_POLL_BUDGET_MS) {
 		if (r->state == BR_SYNCING && r->ac && r->ac->c.fd >= 0 &&
 		    (r->ac->c.flags & REDIS_CONNECTED)) {
 			struct pollfd pf = {.fd = r->ac->c.fd, .events = POLLIN};
@@ -1178,7 +1173,7 @@ void ban_redis_poll(struct ban_priv *p)
 	if (!r)
 		return;
 	br_run(r);
-	now = br_ms();
+	now = ban_mono_ms();
 	switch (r->state) {
 	case BR_DOWN:
 		if (now >= r->next_try_ms)
@@ -1244,8 +1239,8 @@ int ban_redis_start(struct ban_priv *p)
 	r->lim.allow_perm = p->c.redis_allow_permanent;
 	r->backoff_ms = 100;
 	r->push_own = 1;
-	r->last_cleanup_ms = br_ms();
-	r->last_trimcheck_ms = br_ms();
+	r->last_cleanup_ms = ban_mono_ms();
+	r->last_trimcheck_ms = ban_mono_ms();
 	if (p->c.n_sentinels) {
 		r->sen = ban_sentinel_new(p, r->base, br_on_master, r);
 		if (!r->sen) {

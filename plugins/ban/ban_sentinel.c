@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
 #include <hiredis/async.h>
@@ -27,15 +26,8 @@ struct ban_sentinel {
 	ban_sentinel_cb *cb;
 	void *ctx;
 	char why[200];
+	struct ban_logdue log[BAN_MAX_SENTINELS]; /* per sentinel: a failure repeated each round */
 };
-
-static uint64_t bs_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void bs_drop(struct ban_sentinel *s)
 {
@@ -55,7 +47,8 @@ static void bs_next(struct ban_sentinel *s, const char *why)
 	const struct ban_conf *cf = &s->p->c;
 
 	snprintf(s->why, sizeof(s->why), "sentinel %s: %s", cf->sentinel[s->cur], why);
-	svc->log(s->p->self, NW_LOG_WARNING, "redis: %s", s->why);
+	if (ban_log_due(&s->log[s->cur], why))
+		svc->log(s->p->self, NW_LOG_WARNING, "redis: %s", s->why);
 	bs_drop(s);
 	if (s->tried < cf->n_sentinels)
 		bs_try(s);
@@ -167,7 +160,7 @@ static void bs_try(struct ban_sentinel *s)
 		redisAsyncCommand(s->c, bs_on_auth, g, "AUTH %s", cf->redis_sentinel_password);
 	redisAsyncCommand(s->c, bs_on_master, g, "SENTINEL get-master-addr-by-name %s",
 			  cf->redis_master_name);
-	s->sent_ms = bs_ms();
+	s->sent_ms = ban_mono_ms();
 }
 
 struct ban_sentinel *ban_sentinel_new(struct ban_priv *p, struct event_base *base,
@@ -195,7 +188,7 @@ void ban_sentinel_poll(struct ban_sentinel *s)
 {
 	const struct ban_conf *cf = &s->p->c;
 
-	if (s->c && bs_ms() - s->sent_ms > (cf->redis_connect_timeout + cf->redis_command_timeout) * 1000)
+	if (s->c && ban_mono_ms() - s->sent_ms > (cf->redis_connect_timeout + cf->redis_command_timeout) * 1000)
 		bs_next(s, "timed out");
 }
 
