@@ -83,9 +83,12 @@ struct ban_redis {
 	int reading;
 	uint64_t read_sent_ms;
 	char last_id[48];
-	char zkey[96], mkey[96], sigkey[96], skey[96];
+	char zkey[96], mkey[96], sigkey[96], skey[96], ekey[96];
+	char epoch[40];         /* the data set's id (prefix:epoch) when last synced; "" before */
 	struct br_op *q;
 	size_t nq, capq;
+	struct ban_net *wb;     /* bans a resync found Redis lacking: written back in batches */
+	size_t wb_n, wb_i, wb_cap;
 	uint64_t last_cleanup_ms, last_trimcheck_ms;
 	struct ban_rlimits lim;
 	char addr[BAN_HOSTPORT_LEN]; /* the server in use (from the sentinels when set) */
@@ -96,6 +99,7 @@ struct ban_redis {
 };
 
 static int br_str(const redisReply *x);
+static void br_wb_abandon(struct ban_redis *r);
 
 static void *br_gen(const struct ban_redis *r)
 {
@@ -137,6 +141,7 @@ static void br_fail(struct ban_redis *r, const char *why)
 				 r->backoff_ms);
 		svc->counter_add(r->p->self, NULL, r->p->c_redis_errors, 1);
 	}
+	br_wb_abandon(r);
 	r->gen++;
 	r->ac = r->sub = NULL;
 	r->state = BR_DOWN;
@@ -348,9 +353,15 @@ static void br_enqueue(struct ban_redis *r, const struct br_op *op)
 			return;
 		}
 	if (r->nq == BR_QUEUE_MAX) {
-		memmove(r->q, r->q + 1, (r->nq - 1) * sizeof(*r->q));
-		r->nq--;
+		/* no room: the next resync writes back every ban we hold that Redis lacks instead
+		 * (an unban that does not fit is lost; Redis may give the ban back: the safe side) */
+		if (!r->repopulate)
+			svc->log(r->p->self, NW_LOG_WARNING,
+				 "redis: %d changes queued; every active ban will be written back "
+				 "when Redis returns", BR_QUEUE_MAX);
+		r->repopulate = 1;
 		svc->counter_add(r->p->self, NULL, r->p->c_redis_errors, 1);
+		return;
 	}
 	if (r->nq == r->capq) {
 		size_t nc = r->capq ? r->capq * 2 : 64;
@@ -619,14 +630,6 @@ static void br_pre_seen(struct br_sync *s, const struct ban_net *n)
 	}
 }
 
-static int br_queued(const struct ban_redis *r, const struct ban_net *n)
-{
-	for (size_t i = 0; i < r->nq; i++)
-		if (ban_net_eq(&r->q[i].rec.net, n))
-			return 1;
-	return 0;
-}
-
 static void br_sync_reset(struct ban_redis *r)
 {
 	struct br_sync *s = &r->sync;
@@ -670,29 +673,88 @@ static void br_scan_next(struct ban_redis *r)
 }
 
 /* After the last page: lift what Redis no longer has, go up, stream from the resync point. */
+static int br_grow(void **ptr, size_t *cap, size_t want, size_t size)
+{
+	void *np;
+	size_t nc = *cap ? *cap : 64;
+
+	if (want <= *cap)
+		return 0;
+	while (nc < want)
+		nc *= 2;
+	np = realloc(*ptr, nc * size);
+	if (!np)
+		return -ENOMEM;
+	*ptr = np;
+	*cap = nc;
+	return 0;
+}
+
+static void br_wb_reset(struct ban_redis *r)
+{
+	free(r->wb);
+	r->wb = NULL;
+	r->wb_n = r->wb_i = r->wb_cap = 0;
+}
+
+/* Write back the next batch of the bans a resync found Redis lacking: a batch per poll, while
+ * few replies are awaited, so that a million of them never sit in one output buffer. */
+static void br_wb_step(struct ban_redis *r)
+{
+	struct ban_priv *p = r->p;
+	size_t end;
+
+	if (r->wb_i >= r->wb_n || r->inflight > 256)
+		return;
+	end = r->wb_n - r->wb_i > 1000 ? r->wb_i + 1000 : r->wb_n;
+	for (; r->wb_i < end; r->wb_i++) {
+		struct ban_entry e;
+		struct br_op op;
+		if (ban_set_get(&p->set, &r->wb[r->wb_i], &e) < 0)
+			continue; /* lifted meanwhile */
+		memset(&op, 0, sizeof(op));
+		op.action = NW_BAN_ACTION_BAN;
+		ban_entry_record(p, &e, &op.rec);
+		snprintf(op.reason, sizeof(op.reason), "restored");
+		br_send_op(r, &op);
+	}
+	if (r->wb_i >= r->wb_n)
+		br_wb_reset(r);
+}
+
+/* The link or the resync point is lost with write-backs pending: the next resync writes back
+ * whatever Redis still lacks. */
+static void br_wb_abandon(struct ban_redis *r)
+{
+	if (r->wb_i < r->wb_n)
+		r->repopulate = 1;
+	br_wb_reset(r);
+}
+
 static void br_sync_finish(struct ban_redis *r)
 {
 	struct ban_priv *p = r->p;
 	struct br_sync *s = &r->sync;
 	size_t lifted = 0, pushed = 0;
 
+	/* queued changes will be written: neither lifted nor written back */
+	for (size_t i = 0; i < r->nq; i++)
+		br_pre_seen(s, &r->q[i].rec.net);
+	br_wb_reset(r);
 	for (size_t i = 0; i < s->pre_cap; i++) {
 		struct ban_entry e;
 		if (!s->pre[i].used || s->pre[i].seen)
 			continue;
-		if (ban_set_get(&p->set, &s->pre[i].net, &e) < 0 || br_queued(r, &e.net))
-			continue; /* gone meanwhile, or queued: it will be written */
+		if (ban_set_get(&p->set, &s->pre[i].net, &e) < 0)
+			continue; /* gone meanwhile */
 		if (r->repopulate ||
 		    (r->push_own && !strcmp(ban_str(p, e.meta.origin), p->c.gateway_id))) {
-			/* ours, from before this start: Redis missed it */
-			struct br_op op;
-			memset(&op, 0, sizeof(op));
-			op.action = NW_BAN_ACTION_BAN;
-			ban_entry_record(p, &e, &op.rec);
-			snprintf(op.reason, sizeof(op.reason), "restored");
-			br_enqueue(r, &op);
-			pushed++;
-			continue;
+			/* ours, from before this start (or Redis lost its data): Redis missed it */
+			if (br_grow((void **)&r->wb, &r->wb_cap, r->wb_n + 1, sizeof(*r->wb)) == 0) {
+				r->wb[r->wb_n++] = e.net;
+				pushed++;
+			}
+			continue; /* kept here in any case */
 		}
 		ban_remove(p, &e.net, "lifted while disconnected",
 			   BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_BULK);
@@ -718,28 +780,12 @@ static void br_sync_finish(struct ban_redis *r)
 	for (size_t i = 0; i < r->nq; i++)
 		br_send_op(r, &r->q[i]);
 	r->nq = 0;
+	br_wb_step(r);
 	br_gauges(r);
 	br_read(r);
 #ifdef __GLIBC__
 	malloc_trim(0); /* the pages' replies: give the memory back */
 #endif
-}
-
-static int br_grow(void **ptr, size_t *cap, size_t want, size_t size)
-{
-	void *np;
-	size_t nc = *cap ? *cap : 64;
-
-	if (want <= *cap)
-		return 0;
-	while (nc < want)
-		nc *= 2;
-	np = realloc(*ptr, nc * size);
-	if (!np)
-		return -ENOMEM;
-	*ptr = np;
-	*cap = nc;
-	return 0;
 }
 
 /* Apply the oldest page in flight: MULTI HMGET meta (, HMGET sig) EXEC, one element per member. */
@@ -918,27 +964,33 @@ static void br_on_sync_start(redisAsyncContext *c, void *reply, void *priv)
 	struct ban_redis *r = c->data;
 	struct ban_priv *p;
 	redisReply *rep = reply;
-	const redisReply *xr, *zc;
+	const redisReply *xr, *zc, *ep;
 
 	if (br_sync_reply(r, priv) < 0)
 		return;
 	p = r->p;
-	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
 	    rep->element[0]->type != REDIS_REPLY_ARRAY ||
-	    rep->element[1]->type != REDIS_REPLY_INTEGER) {
+	    rep->element[1]->type != REDIS_REPLY_INTEGER || !br_str(rep->element[3]) ||
+	    rep->element[3]->len >= sizeof(r->epoch)) {
 		br_sync_fail(r, rep, "unexpected reply (wrong key types?)");
 		return;
 	}
 	xr = rep->element[0];
 	zc = rep->element[1];
-	/* A stream gone empty while we had read from it means Redis lost its data: push every
-	 * ban we hold back. */
-	if (strcmp(r->last_id, "0-0") && xr->elements == 0 && zc->integer == 0) {
+	ep = rep->element[3];
+	/* Redis lost its data: the data set's id changed (another gateway may already have
+	 * written to it), or the stream we had read from is gone with every ban. Push every ban
+	 * we hold back. */
+	if ((r->epoch[0] && (ep->len != strlen(r->epoch) || memcmp(ep->str, r->epoch, ep->len))) ||
+	    (strcmp(r->last_id, "0-0") && xr->elements == 0 && zc->integer == 0)) {
 		svc->log(p->self, NW_LOG_WARNING,
-			 "redis %s came back empty: writing our %" PRIu64 " active bans back", r->addr,
+			 "redis %s lost its data: writing our %" PRIu64 " active bans back", r->addr,
 			 p->set.live);
 		r->repopulate = 1;
 	}
+	memcpy(r->epoch, ep->str, ep->len);
+	r->epoch[ep->len] = '\0';
 	snprintf(r->last_id, sizeof(r->last_id), "0-0");
 	if (xr->elements == 1 && xr->element[0]->type == REDIS_REPLY_ARRAY &&
 	    xr->element[0]->elements == 2 && br_str(xr->element[0]->element[0]) &&
@@ -956,6 +1008,7 @@ static void br_full_resync(struct ban_redis *r)
 	char now[24];
 
 	br_sync_reset(r);
+	br_wb_abandon(r);
 	r->state = BR_SYNCING;
 	r->since_ms = ban_mono_ms();
 	r->last_reply_ms = r->since_ms;
@@ -976,9 +1029,20 @@ static void br_full_resync(struct ban_redis *r)
 	const char *x[] = {"XREVRANGE", r->skey, "+", "-", "COUNT", "1"};
 	const char *z[] = {"ZCOUNT", r->zkey, now, "+inf"};
 	const char *exec[] = {"EXEC"};
+	/* the data set's id: made by the first gateway to find none; a different one later means
+	 * Redis lost its data (or is another Redis) */
+	char cand[24];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(cand, sizeof(cand), "%" PRIx64,
+		 (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)(uintptr_t)r);
+	const char *se[] = {"SET", r->ekey, cand, "NX"};
+	const char *ge[] = {"GET", r->ekey};
 	br_cmd(r, r->ac, NULL, 1, multi, NULL);
 	br_cmd(r, r->ac, NULL, 6, x, NULL);
 	br_cmd(r, r->ac, NULL, 4, z, NULL);
+	br_cmd(r, r->ac, NULL, 4, se, NULL);
+	br_cmd(r, r->ac, NULL, 2, ge, NULL);
 	br_cmd(r, r->ac, br_on_sync_start, 1, exec, NULL);
 }
 
@@ -1201,6 +1265,7 @@ void ban_redis_poll(struct ban_priv *p)
 			break;
 		}
 		br_read(r);
+		br_wb_step(r);
 		if (now - r->last_cleanup_ms > 60000) {
 			r->last_cleanup_ms = now;
 			br_cleanup(r);
@@ -1231,6 +1296,7 @@ int ban_redis_start(struct ban_priv *p)
 	snprintf(r->mkey, sizeof(r->mkey), "%s:meta", pre);
 	snprintf(r->sigkey, sizeof(r->sigkey), "%s:sig", pre);
 	snprintf(r->skey, sizeof(r->skey), "%s:events", pre);
+	snprintf(r->ekey, sizeof(r->ekey), "%s:epoch", pre);
 	snprintf(r->last_id, sizeof(r->last_id), "0-0");
 	snprintf(r->addr, sizeof(r->addr), "%s", p->c.n_sentinels ? "unknown" : p->c.redis);
 	r->lim.min_prefix4 = (unsigned)p->c.min_prefix4;
@@ -1277,6 +1343,7 @@ void ban_redis_stop(struct ban_priv *p)
 	ban_sentinel_free(r->sen);
 	event_base_free(r->base);
 	br_sync_reset(r);
+	br_wb_reset(r);
 	free(r->q);
 	free(r);
 	p->redis = NULL;

@@ -5,7 +5,8 @@
 # resyncs, and holds exactly the 50k valid bans (natwardenctl bans --json / stats), the
 # malformed ones counted. Then, with the gateway up, 1000 bans are removed from Redis and 1000
 # others added behind its back (no stream events); its connection is killed, and the
-# reconnect's paged resync lifts the removed ones and applies the new ones.
+# reconnect's paged resync lifts the removed ones and applies the new ones. Last, Redis loses
+# all its data: the gateway writes its 49,997 bans back, in batches, and Redis holds them all.
 # Every process is started here and stopped by its PID.
 source "$NW_SRC/tests/e2e/ban_lib.sh"
 ban_init banrs redis
@@ -116,4 +117,17 @@ n=$(listed)
 ctl 1 unban 10.0.0.7 2>&1 | grep -q "not banned" || nw_fail "10.0.0.7 (removed from Redis) still banned"
 ctl 1 unban 10.3.13.64 2>&1 | grep -q "unbanned 10.3.13.64" || nw_fail "10.3.13.64 (added to Redis) not banned"
 ctl 1 unban 10.0.100.1 2>&1 | grep -q "unbanned 10.0.100.1" || nw_fail "10.0.100.1 (kept) not banned"
+
+# Redis loses everything: the next resync writes every active ban back (in batches)
+rc flushall >/dev/null
+rc client kill type normal >/dev/null
+wait_resyncs 3
+grep "resynced" "$DIR/gw1/natwarden.log" | sed -n 3p | grep -q "49998 written back" ||
+	nw_fail "write-back after the flush: $(grep resynced "$DIR/gw1/natwarden.log" | sed -n 3p)"
+for i in $(seq 200); do
+	[ "$(rc zcard rs:bans)" = 49998 ] && break
+	sleep 0.05
+done
+[ "$(rc zcard rs:bans)" = 49998 ] || nw_fail "Redis holds $(rc zcard rs:bans) bans after the write-back, want 49998"
+echo "write-back after Redis lost its data: 49998 bans back in Redis"
 echo PASS
