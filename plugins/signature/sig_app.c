@@ -129,6 +129,7 @@ void sig_appctx_reset(struct sig_appctx *ac)
 {
 	memset(ac->cache, 0, sizeof(ac->cache));
 	ac->arena_used = 0;
+	ac->arena_full = 0;
 }
 
 int sig_app_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,

@@ -115,6 +115,7 @@ struct sig_appctx {
 	/* per-worker scratch: composed buffers and a cache of them for this event */
 	uint8_t *arena;               /* SIG_ARENA_SIZE */
 	size_t arena_used;
+	int arena_full;               /* a composed buffer was cut short in this event */
 	struct {
 		const uint8_t *p;
 		uint32_t len;

@@ -356,8 +356,10 @@ static void sig_comp_put(struct sig_comp *c, const void *d, size_t n)
 {
 	size_t room = SIG_ARENA_SIZE - c->ac->arena_used - c->n;
 
-	if (n > room)
+	if (n > room) {
 		n = room;
+		c->ac->arena_full = 1; /* counted (http_buffer_truncated): not a silent miss */
+	}
 	memcpy(c->start + c->n, d, n);
 	c->n += n;
 }

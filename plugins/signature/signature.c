@@ -53,6 +53,7 @@ struct sig_priv {
 	unsigned g_rules, g_bad;
 	unsigned reason_rule;
 	unsigned bad_reported;
+	unsigned c_http_trunc;
 	unsigned c_app[SIG_APP_UNKNOWN + 1], c_http_err, c_http_cap, c_dns_err, c_tls_err,
 		c_app_events, g_http_parsers;
 	struct sig_reason reasons[SIG_MAX_REASONS];
@@ -532,6 +533,9 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 				  &p->c_http_err) ||
 	    svc->counter_register(self, "http_parser_cap", "HTTP flows without a parser (cap hit)",
 				  &p->c_http_cap) ||
+	    svc->counter_register(self, "http_buffer_truncated",
+				  "HTTP events whose composed buffers did not fit the 64 KiB scratch",
+				  &p->c_http_trunc) ||
 	    svc->counter_register(self, "dns_parse_errors", "malformed DNS messages",
 				  &p->c_dns_err) ||
 	    svc->counter_register(self, "tls_parse_errors", "malformed or unseen TLS hellos",
@@ -811,6 +815,8 @@ static void sig_app_event(void *opaque, struct sig_appctx *ac)
 			continue;
 		sig_hit(c, r);
 	}
+	if (ac->arena_full)
+		svc->counter_add(c->p->self, c->pkt, c->p->c_http_trunc, 1);
 	c->m.ac = NULL;
 }
 

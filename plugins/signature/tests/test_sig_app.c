@@ -595,6 +595,60 @@ static int feed(struct http_fixture *x, int to_client, const char *s, struct htt
 			     &x->ac, http_cb, seen);
 }
 
+/* compose http.header (large) before http.host, as a rule group might, and note the outcome */
+struct http_full_seen {
+	size_t header_len;
+	char host[64];
+	int full;
+};
+static void http_full_cb(void *opaque, struct sig_appctx *ac)
+{
+	struct http_full_seen *s = opaque;
+	const uint8_t *p;
+	size_t n;
+
+	if (ac->stage != SIG_ST_REQ_HEADERS)
+		return;
+	if (sig_app_buffer(ac, SIG_BUF_HTTP_HEADER, 0, 0, &p, &n))
+		s->header_len = n;
+	copy_buf(ac, SIG_BUF_HTTP_HOST, 0, s->host, sizeof(s->host));
+	s->full = ac->arena_full;
+}
+
+/* Over 64 KiB of headers: the composed buffers that no longer fit are cut short, and the event
+ * says so (the plugin counts it as http_buffer_truncated) instead of a silent miss. */
+static void test_http_headers_over_scratch(void **state)
+{
+	struct http_fixture *x = *state;
+	struct http_full_seen s;
+	static char req[80000];
+	size_t n;
+
+	memset(&s, 0, sizeof(s));
+	n = (size_t)snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: evil.example\r\n");
+	for (int i = 0; i < 70; i++) {
+		n += (size_t)snprintf(req + n, sizeof(req) - n, "X-Pad-%d: ", i);
+		memset(req + n, 'a', 1000);
+		n += 1000;
+		n += (size_t)snprintf(req + n, sizeof(req) - n, "\r\n");
+	}
+	n += (size_t)snprintf(req + n, sizeof(req) - n, "\r\n");
+	assert_int_equal(sig_http_feed(x->f, 0, (const uint8_t *)req, n, 1700000000000000000ull,
+				       &x->ac, http_full_cb, &s), 0);
+	assert_int_equal(s.header_len, SIG_ARENA_SIZE);
+	assert_true(s.full);
+	/* a small request on the same parser: everything fits again */
+	memset(&s, 0, sizeof(s));
+	{
+		const char *small = "GET /b HTTP/1.1\r\nHost: ok.example\r\n\r\n";
+		assert_int_equal(sig_http_feed(x->f, 0, (const uint8_t *)small, strlen(small),
+					       1700000000000000000ull, &x->ac, http_full_cb, &s),
+				 0);
+	}
+	assert_string_equal(s.host, "ok.example");
+	assert_false(s.full);
+}
+
 static void test_http_request_response(void **state)
 {
 	struct http_fixture *x = *state;
@@ -675,6 +729,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_request_response, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_pipelined_chunked, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_garbage_no_crash, http_setup, http_teardown),
+		cmocka_unit_test_setup_teardown(test_http_headers_over_scratch, http_setup,
+						http_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
