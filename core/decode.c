@@ -148,33 +148,58 @@ int nw_decode_link(int linktype, const uint8_t *data, uint32_t caplen, uint32_t 
 
 /* ---- L4 ---- */
 
-/* IPv4 and TCP options share a layout: EOL(0) and NOP(1) are one byte, others kind+len+data. */
-static int dec_opts_valid(const uint8_t *p, uint32_t len)
+/* Result of an option scan (IPv4 and TCP options share a layout: EOL(0) and NOP(1) are one
+ * byte, the others kind+len+data). */
+#define DEC_OPT_BADLEN 1  /* a length byte < 2 */
+#define DEC_OPT_PAST 2    /* an option runs past the header (or lacks its length byte) */
+#define DEC_OPT_DUP 4     /* a kind seen twice */
+#define DEC_OPT_UNKNOWN 8 /* a kind not in `known` (a 256-bit set; NULL: all known) */
+
+static int dec_opts_scan(const uint8_t *p, uint32_t len, const uint8_t *known)
 {
+	uint8_t seen[32] = {0};
 	uint32_t i = 0;
+	int r = 0;
 
 	while (i < len) {
 		uint8_t kind = p[i];
 
 		if (kind == 0) /* end of option list: the rest is padding */
-			return 1;
+			break;
 		if (kind == 1) {
 			i++;
 			continue;
 		}
-		if (len - i < 2 || p[i + 1] < 2 || p[i + 1] > len - i)
-			return 0;
+		if (seen[kind / 8] & (1u << (kind % 8)))
+			r |= DEC_OPT_DUP;
+		seen[kind / 8] |= (uint8_t)(1u << (kind % 8));
+		if (known && !(known[kind / 8] & (1u << (kind % 8))))
+			r |= DEC_OPT_UNKNOWN;
+		if (len - i < 2)
+			return r | DEC_OPT_PAST;
+		if (p[i + 1] < 2)
+			return r | DEC_OPT_BADLEN;
+		if (p[i + 1] > len - i)
+			return r | DEC_OPT_PAST;
 		i += p[i + 1];
 	}
-	return 1;
+	return r;
+}
+
+/* Record event `ev` and return the decode error `err` (NW_DEC_OK for a warning). */
+static inline int dec_event(struct nw_pkt_info *info, int err, unsigned ev)
+{
+	info->decode_events |= NW_DEV_BIT(ev);
+	return err;
 }
 
 static int dec_tcp(struct nw_pkt_info *info, const uint8_t *l4, uint32_t avail)
 {
 	uint32_t doff;
+	int o;
 
 	if (avail < TCP_HLEN_MIN)
-		return NW_DEC_TCP_TRUNC;
+		return dec_event(info, NW_DEC_TCP_TRUNC, NW_DEV_TCP_PKT_TOO_SMALL);
 	info->sport = dec_rd16(l4);
 	info->dport = dec_rd16(l4 + 2);
 	info->tcp_seq = dec_rd32(l4 + 4);
@@ -183,9 +208,12 @@ static int dec_tcp(struct nw_pkt_info *info, const uint8_t *l4, uint32_t avail)
 	info->tcp_win = dec_rd16(l4 + 14);
 	doff = (uint32_t)(l4[12] >> 4) * 4;
 	if (doff < TCP_HLEN_MIN || doff > avail)
-		return NW_DEC_TCP_DOFF;
-	if (doff > TCP_HLEN_MIN && !dec_opts_valid(l4 + TCP_HLEN_MIN, doff - TCP_HLEN_MIN))
-		return NW_DEC_TCP_OPT;
+		return dec_event(info, NW_DEC_TCP_DOFF, NW_DEV_TCP_HLEN_TOO_SMALL);
+	o = dec_opts_scan(l4 + TCP_HLEN_MIN, doff - TCP_HLEN_MIN, NULL);
+	if (o & DEC_OPT_DUP)
+		dec_event(info, NW_DEC_OK, NW_DEV_TCP_OPT_DUPLICATE);
+	if (o & (DEC_OPT_BADLEN | DEC_OPT_PAST))
+		return dec_event(info, NW_DEC_TCP_OPT, NW_DEV_TCP_OPT_INVALID_LEN);
 	info->flags |= NW_PKT_L4;
 	info->payload = l4 + doff;
 	info->payload_len = avail - doff;
@@ -203,14 +231,16 @@ static int dec_udp(struct nw_pkt_info *info, const uint8_t *l4, uint32_t avail,
 	uint32_t ulen;
 
 	if (avail < UDP_HLEN)
-		return NW_DEC_UDP_TRUNC;
+		return dec_event(info, NW_DEC_UDP_TRUNC, NW_DEV_UDP_PKT_TOO_SMALL);
 	info->sport = dec_rd16(l4);
 	info->dport = dec_rd16(l4 + 2);
 	ulen = dec_rd16(l4 + 4);
 	if (ulen == 0 && jumbo) /* RFC 2675: the IPv6 jumbo payload length rules */
 		ulen = declared;
-	if (ulen < UDP_HLEN || (ulen > declared && !(info->flags & NW_PKT_FRAG)))
-		return NW_DEC_UDP_LEN;
+	if (ulen < UDP_HLEN)
+		return dec_event(info, NW_DEC_UDP_LEN, NW_DEV_UDP_HLEN_TOO_SMALL);
+	if (ulen > declared && !(info->flags & NW_PKT_FRAG))
+		return dec_event(info, NW_DEC_UDP_LEN, NW_DEV_UDP_HLEN_INVALID);
 	if (ulen > avail)
 		ulen = avail;
 	info->flags |= NW_PKT_L4;
@@ -220,17 +250,17 @@ static int dec_udp(struct nw_pkt_info *info, const uint8_t *l4, uint32_t avail,
 }
 
 static int dec_icmp(struct nw_pkt_info *info, const uint8_t *l4, uint32_t avail,
-		    uint8_t echo_req, uint8_t echo_rep)
+		    uint8_t echo_req, uint8_t echo_rep, unsigned ev_trunc)
 {
 	uint32_t hlen;
 
 	if (avail < ICMP_HLEN_MIN)
-		return NW_DEC_ICMP_TRUNC;
+		return dec_event(info, NW_DEC_ICMP_TRUNC, ev_trunc);
 	info->icmp_type = l4[0];
 	info->icmp_code = l4[1];
 	if (l4[0] == echo_req || l4[0] == echo_rep) {
 		if (avail < ICMP_HLEN)
-			return NW_DEC_ICMP_TRUNC;
+			return dec_event(info, NW_DEC_ICMP_TRUNC, ev_trunc);
 		info->icmp_id = dec_rd16(l4 + 4);
 		info->icmp_seq = dec_rd16(l4 + 6);
 	}
@@ -253,15 +283,25 @@ static int dec_l4(struct nw_pkt_info *info, const uint8_t *l4, uint32_t avail, u
 	case PROTO_UDP:
 		return dec_udp(info, l4, avail, declared, jumbo);
 	case PROTO_ICMP:
-		return dec_icmp(info, l4, avail, 8, 0);
+		if (info->src.family == 6)
+			dec_event(info, NW_DEC_OK, NW_DEV_IPV6_ICMPV4);
+		return dec_icmp(info, l4, avail, 8, 0, NW_DEV_ICMPV4_PKT_TOO_SMALL);
 	case PROTO_ICMPV6:
-		return dec_icmp(info, l4, avail, 128, 129);
+		if (info->src.family == 4)
+			dec_event(info, NW_DEC_OK, NW_DEV_IPV4_ICMPV6);
+		return dec_icmp(info, l4, avail, 128, 129, NW_DEV_ICMPV6_PKT_TOO_SMALL);
 	default:
 		return NW_DEC_OK;
 	}
 }
 
 /* ---- IP ---- */
+
+/* IPv4 option types assigned (RFC 791 and later): EOL 0, NOP 1, RR 7, QS 25, TS 68, SEC 130,
+ * LSRR 131, CIPSO 134, SID 136, SSRR 137, RTRALT 148; one bit per type. */
+static const uint8_t dec_ipv4_known_opts[32] = {
+	[0] = 0x83, [3] = 0x02, [8] = 0x10, [16] = 0x4c, [17] = 0x03, [18] = 0x10,
+};
 
 static int dec_ipv4(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 {
@@ -279,11 +319,15 @@ static int dec_ipv4(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 	info->ip_proto = data[9];
 
 	hlen = (uint32_t)(data[0] & 0x0f) * 4;
-	if (hlen < IPV4_HLEN_MIN || hlen > len)
-		return NW_DEC_IPV4_HLEN;
+	if (hlen < IPV4_HLEN_MIN)
+		return dec_event(info, NW_DEC_IPV4_HLEN, NW_DEV_IPV4_HLEN_TOO_SMALL);
+	if (hlen > len)
+		return dec_event(info, NW_DEC_IPV4_HLEN, NW_DEV_IPV4_TRUNC_PKT);
 	tot = dec_rd16(data + 2);
 	if (tot < hlen)
-		return NW_DEC_IPV4_TOTLEN;
+		return dec_event(info, NW_DEC_IPV4_TOTLEN, NW_DEV_IPV4_IPLEN_SMALLER_THAN_HLEN);
+	if (tot > len) /* a warning: the capture may be cut short by its snap length */
+		dec_event(info, NW_DEC_OK, NW_DEV_IPV4_TRUNC_PKT);
 	end = tot < len ? tot : len; /* drop link padding; a short capture stays short */
 
 	frag = dec_rd16(data + 6);
@@ -293,9 +337,18 @@ static int dec_ipv4(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 			info->flags |= NW_PKT_FRAG_LATER;
 	}
 	if (hlen > IPV4_HLEN_MIN) {
+		int o = dec_opts_scan(data + IPV4_HLEN_MIN, hlen - IPV4_HLEN_MIN,
+				      dec_ipv4_known_opts);
+
 		info->flags |= NW_PKT_IPOPTS;
-		if (!dec_opts_valid(data + IPV4_HLEN_MIN, hlen - IPV4_HLEN_MIN))
-			return NW_DEC_IPV4_OPT;
+		if (o & DEC_OPT_DUP)
+			dec_event(info, NW_DEC_OK, NW_DEV_IPV4_OPT_DUPLICATE);
+		if (o & DEC_OPT_UNKNOWN)
+			dec_event(info, NW_DEC_OK, NW_DEV_IPV4_OPT_UNKNOWN);
+		if (o & DEC_OPT_BADLEN)
+			return dec_event(info, NW_DEC_IPV4_OPT, NW_DEV_IPV4_OPT_INVALID_LEN);
+		if (o & DEC_OPT_PAST)
+			return dec_event(info, NW_DEC_IPV4_OPT, NW_DEV_IPV4_OPT_MALFORMED);
 	}
 
 	info->payload = data + hlen;
@@ -305,11 +358,55 @@ static int dec_ipv4(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 	return dec_l4(info, data + hlen, end - hlen, tot - hlen, 0);
 }
 
+/* An IPv6 extension header the decoder walks through (the fragment header is handled apart). */
+static int dec_ipv6_is_ext(uint8_t nh)
+{
+	switch (nh) {
+	case PROTO_HOPOPTS:
+	case PROTO_ROUTING:
+	case PROTO_DSTOPTS:
+	case PROTO_MOBILITY:
+	case PROTO_HIP:
+	case PROTO_SHIM6:
+	case PROTO_AH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Length of the extension header nh (dec_ipv6_is_ext) at p; p[0..1] must be readable. */
+static uint32_t dec_ipv6_ext_len(uint8_t nh, const uint8_t *p)
+{
+	if (nh == PROTO_AH)
+		return ((uint32_t)p[1] + 2) * 4;
+	return ((uint32_t)p[1] + 1) * 8;
+}
+
+/* Duplicate extension headers (RFC 8200 4.1: each at most once, destination options twice). */
+static void dec_ipv6_ext_seen(struct nw_pkt_info *info, uint8_t nh, uint8_t count[4])
+{
+	static const struct {
+		uint8_t nh, max;
+		unsigned ev;
+	} rules[4] = {
+		{PROTO_HOPOPTS, 1, NW_DEV_IPV6_EXTHDR_DUPL_HH},
+		{PROTO_ROUTING, 1, NW_DEV_IPV6_EXTHDR_DUPL_RH},
+		{PROTO_DSTOPTS, 2, NW_DEV_IPV6_EXTHDR_DUPL_DH},
+		{PROTO_AH, 1, NW_DEV_IPV6_EXTHDR_DUPL_AH},
+	};
+
+	for (unsigned i = 0; i < 4; i++)
+		if (rules[i].nh == nh && ++count[i] > rules[i].max)
+			dec_event(info, NW_DEC_OK, rules[i].ev);
+}
+
 static int dec_ipv6(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 {
 	uint32_t plen, declared, end, off = IPV6_HLEN;
 	unsigned n_ext = 0;
-	int jumbo = 0;
+	uint8_t ext_count[4] = {0};
+	int jumbo = 0, n_frag = 0;
 	uint8_t nh;
 
 	if (len < IPV6_HLEN)
@@ -329,48 +426,33 @@ static int dec_ipv6(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 	} else {
 		declared = IPV6_HLEN + plen;
 	}
+	if (declared > len) /* a warning: the capture may be cut short by its snap length */
+		dec_event(info, NW_DEC_OK, NW_DEV_IPV6_TRUNC_PKT);
 	end = declared < len ? declared : len;
 
 	for (;;) {
 		uint32_t hl;
 
-		switch (nh) {
-		case PROTO_HOPOPTS:
-		case PROTO_ROUTING:
-		case PROTO_DSTOPTS:
-		case PROTO_MOBILITY:
-		case PROTO_HIP:
-		case PROTO_SHIM6:
-		case PROTO_AH:
-			if (++n_ext > NW_DECODE_MAX_EXT)
-				return NW_DEC_IPV6_EXT_LIMIT;
-			info->flags |= NW_PKT_IPOPTS;
-			if (end - off < 2)
-				return NW_DEC_IPV6_EXT_TRUNC;
-			if (nh == PROTO_AH)
-				hl = ((uint32_t)data[off + 1] + 2) * 4;
-			else
-				hl = ((uint32_t)data[off + 1] + 1) * 8;
-			if (end - off < hl)
-				return NW_DEC_IPV6_EXT_TRUNC;
-			nh = data[off];
-			off += hl;
-			info->ip_proto = nh;
-			continue;
-		case PROTO_FRAGMENT: {
+		if (nh == PROTO_FRAGMENT) {
 			uint16_t fo;
 
 			if (++n_ext > NW_DECODE_MAX_EXT)
-				return NW_DEC_IPV6_EXT_LIMIT;
+				return dec_event(info, NW_DEC_IPV6_EXT_LIMIT, NW_DEV_IPV6_EXTHDR_LIMIT);
 			info->flags |= NW_PKT_IPOPTS;
 			if (end - off < 8)
-				return NW_DEC_IPV6_EXT_TRUNC;
+				return dec_event(info, NW_DEC_IPV6_EXT_TRUNC, NW_DEV_IPV6_TRUNC_EXTHDR);
+			if (++n_frag > 1)
+				dec_event(info, NW_DEC_OK, NW_DEV_IPV6_EXTHDR_DUPL_FH);
 			fo = dec_rd16(data + off + 2);
+			if (data[off + 1] || (fo & 0x0006))
+				dec_event(info, NW_DEC_OK, NW_DEV_IPV6_FH_NON_ZERO_RES_FIELD);
 			nh = data[off];
 			off += 8;
 			info->ip_proto = nh;
 			/* offset 0 and M=0 is an atomic fragment (RFC 6946): a whole packet */
-			if (fo & (IPV6_FRAG_OFFMASK | IPV6_FRAG_MF))
+			if (!(fo & (IPV6_FRAG_OFFMASK | IPV6_FRAG_MF)))
+				dec_event(info, NW_DEC_OK, NW_DEV_IPV6_EXTHDR_USELESS_FH);
+			else
 				info->flags |= NW_PKT_FRAG;
 			if (fo & IPV6_FRAG_OFFMASK) {
 				info->flags |= NW_PKT_FRAG_LATER;
@@ -380,10 +462,22 @@ static int dec_ipv6(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 			}
 			continue;
 		}
-		default:
+		if (!dec_ipv6_is_ext(nh))
 			break;
-		}
-		break;
+		if (++n_ext > NW_DECODE_MAX_EXT)
+			return dec_event(info, NW_DEC_IPV6_EXT_LIMIT, NW_DEV_IPV6_EXTHDR_LIMIT);
+		info->flags |= NW_PKT_IPOPTS;
+		if (end - off < 2)
+			return dec_event(info, NW_DEC_IPV6_EXT_TRUNC, NW_DEV_IPV6_TRUNC_EXTHDR);
+		hl = dec_ipv6_ext_len(nh, data + off);
+		if (end - off < hl)
+			return dec_event(info, NW_DEC_IPV6_EXT_TRUNC, NW_DEV_IPV6_TRUNC_EXTHDR);
+		dec_ipv6_ext_seen(info, nh, ext_count);
+		if (nh == PROTO_ROUTING && data[off + 2] == 0)
+			dec_event(info, NW_DEC_OK, NW_DEV_IPV6_RH_TYPE_0);
+		nh = data[off];
+		off += hl;
+		info->ip_proto = nh;
 	}
 
 	info->payload = data + off;
@@ -391,6 +485,8 @@ static int dec_ipv6(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 	if (nh == PROTO_ESP) /* encrypted: no L4 to see */
 		return NW_DEC_OK;
 	if (nh == PROTO_NONE) { /* RFC 8200: anything after "no next header" is ignored */
+		if (end > off)
+			dec_event(info, NW_DEC_OK, NW_DEV_IPV6_DATA_AFTER_NONE_HEADER);
 		info->payload_len = 0;
 		return NW_DEC_OK;
 	}
@@ -431,4 +527,67 @@ int nw_decode_ip(struct nw_pkt_info *info, const uint8_t *data, uint32_t len)
 	default:
 		return NW_DEC_IP_VERSION;
 	}
+}
+
+int nw_decode_frag(const uint8_t *data, uint32_t len, struct nw_frag *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (len >= IPV4_HLEN_MIN && data[0] >> 4 == 4) {
+		uint32_t hlen = (uint32_t)(data[0] & 0x0f) * 4, tot = dec_rd16(data + 2);
+		uint16_t fr = dec_rd16(data + 6);
+
+		if (hlen < IPV4_HLEN_MIN || hlen > len || tot < hlen || tot > len ||
+		    !(fr & (IPV4_MF | IPV4_OFFMASK)))
+			return 0;
+		f->family = 4;
+		f->proto = data[9];
+		f->more = !!(fr & IPV4_MF);
+		f->id = dec_rd16(data + 4);
+		f->offset = (uint32_t)(fr & IPV4_OFFMASK) * 8;
+		f->unfrag_len = f->hlen = hlen;
+		f->plen = tot - hlen;
+		f->src = data + 12;
+		f->dst = data + 16;
+		return 1;
+	}
+	if (len >= IPV6_HLEN && data[0] >> 4 == 6) {
+		uint32_t plen = dec_rd16(data + 4), end, off = IPV6_HLEN, nh_off = 6;
+		unsigned n = 0;
+		uint16_t fo;
+		uint8_t nh = data[6];
+
+		if (plen == 0 || IPV6_HLEN + plen > len) /* no fragment header in a jumbogram */
+			return 0;
+		end = IPV6_HLEN + plen;
+		while (dec_ipv6_is_ext(nh)) {
+			uint32_t hl;
+
+			if (++n > NW_DECODE_MAX_EXT || end - off < 2)
+				return 0;
+			hl = dec_ipv6_ext_len(nh, data + off);
+			if (end - off < hl)
+				return 0;
+			nh_off = off;
+			nh = data[off];
+			off += hl;
+		}
+		if (nh != PROTO_FRAGMENT || end - off < 8)
+			return 0;
+		fo = dec_rd16(data + off + 2);
+		if (!(fo & (IPV6_FRAG_OFFMASK | IPV6_FRAG_MF))) /* atomic: a whole packet */
+			return 0;
+		f->family = 6;
+		f->proto = data[off];
+		f->more = !!(fo & IPV6_FRAG_MF);
+		f->id = dec_rd32(data + off + 4);
+		f->offset = fo & IPV6_FRAG_OFFMASK;
+		f->unfrag_len = off;
+		f->nh_off = nh_off;
+		f->hlen = off + 8;
+		f->plen = end - f->hlen;
+		f->src = data + 8;
+		f->dst = data + 24;
+		return 1;
+	}
+	return 0;
 }

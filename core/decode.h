@@ -54,4 +54,40 @@ int nw_decode_link(int linktype, const uint8_t *data, uint32_t caplen, uint32_t 
  */
 int nw_decode_ip(struct nw_pkt_info *info, const uint8_t *data, uint32_t len);
 
+/* Events that make a packet malformed (the others are warnings: the packet is still decoded). */
+#define NW_DEV_INVALID_MASK                                                                 \
+	(NW_DEV_BIT(NW_DEV_IPV4_HLEN_TOO_SMALL) | NW_DEV_BIT(NW_DEV_IPV4_IPLEN_SMALLER_THAN_HLEN) | \
+	 NW_DEV_BIT(NW_DEV_IPV4_OPT_INVALID_LEN) | NW_DEV_BIT(NW_DEV_IPV4_OPT_MALFORMED) |         \
+	 NW_DEV_BIT(NW_DEV_IPV6_TRUNC_EXTHDR) | NW_DEV_BIT(NW_DEV_IPV6_EXTHDR_LIMIT) |             \
+	 NW_DEV_BIT(NW_DEV_TCP_PKT_TOO_SMALL) | NW_DEV_BIT(NW_DEV_TCP_HLEN_TOO_SMALL) |            \
+	 NW_DEV_BIT(NW_DEV_TCP_OPT_INVALID_LEN) | NW_DEV_BIT(NW_DEV_UDP_PKT_TOO_SMALL) |           \
+	 NW_DEV_BIT(NW_DEV_UDP_HLEN_TOO_SMALL) | NW_DEV_BIT(NW_DEV_UDP_HLEN_INVALID) |             \
+	 NW_DEV_BIT(NW_DEV_ICMPV4_PKT_TOO_SMALL) | NW_DEV_BIT(NW_DEV_ICMPV6_PKT_TOO_SMALL) |       \
+	 NW_DEV_BIT(NW_DEV_IPV4_FRAG_PKT_TOO_LARGE) | NW_DEV_BIT(NW_DEV_IPV4_FRAG_OVERLAP) |       \
+	 NW_DEV_BIT(NW_DEV_IPV6_FRAG_PKT_TOO_LARGE) | NW_DEV_BIT(NW_DEV_IPV6_FRAG_OVERLAP) |       \
+	 NW_DEV_BIT(NW_DEV_IPV6_FRAG_INVALID_LENGTH))
+/* Warnings a capture cut short by its snap length raises on a sound packet. */
+#define NW_DEV_SNAPLEN_MASK (NW_DEV_BIT(NW_DEV_IPV4_TRUNC_PKT) | NW_DEV_BIT(NW_DEV_IPV6_TRUNC_PKT))
+
+/* An IP fragment as reassembly needs it (nw_decode_frag). */
+struct nw_frag {
+	uint8_t family;      /* 4 or 6 */
+	uint8_t proto;       /* protocol of the fragmented payload */
+	uint8_t more;        /* more fragments follow (MF / M) */
+	uint32_t id;         /* identification (16 bits for IPv4) */
+	uint32_t offset;     /* byte offset of this fragment's data in the datagram's payload */
+	uint32_t plen;       /* data bytes this fragment carries */
+	uint32_t hlen;       /* bytes before the data: IPv4 header / IPv6 up to the fragment header */
+	uint32_t unfrag_len; /* IPv6: bytes before the fragment header (IPv4: hlen) */
+	uint32_t nh_off;     /* IPv6: offset of the next-header byte naming the fragment header */
+	const uint8_t *src, *dst; /* addresses, inside the packet */
+};
+
+/*
+ * Is data[0..len) an IP fragment that reassembly can take (sound header, lengths within len,
+ * not an IPv6 atomic fragment)? Returns 1 with *f filled, else 0 (the packet goes to the
+ * decoder as it is). Never reads past len. No allocation.
+ */
+int nw_decode_frag(const uint8_t *data, uint32_t len, struct nw_frag *f);
+
 #endif

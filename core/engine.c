@@ -116,6 +116,16 @@ static const struct nw_directive settings_table[] = {
 	 "live log destination: auto, stderr, syslog"},
 	{"stats_interval", NW_CONF_DURATION, SET_OFF(stats_interval), 0, "60s", NULL,
 	 "EVE stats event interval (live), 0 = off"},
+	{"defrag", NW_CONF_BOOL, SET_OFF(defrag), 0, "yes", NULL,
+	 "offline: reassemble IP fragments before the rules"},
+	{"defrag_memory", NW_CONF_UINT, SET_OFF(defrag_memory), 0, "4m", NULL,
+	 "offline: fragment bytes held for reassembly"},
+	{"defrag_max", NW_CONF_UINT, SET_OFF(defrag_max), 0, "1024", NULL,
+	 "offline: datagrams in reassembly at once"},
+	{"defrag_timeout_ipv4", NW_CONF_DURATION, SET_OFF(defrag_timeout_ipv4), 0, "30s", NULL,
+	 "offline: IPv4 reassembly timeout (Linux ipfrag_time)"},
+	{"defrag_timeout_ipv6", NW_CONF_DURATION, SET_OFF(defrag_timeout_ipv6), 0, "60s", NULL,
+	 "offline: IPv6 reassembly timeout (Linux ip6frag_time)"},
 	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
 };
 
@@ -444,14 +454,36 @@ static void engine_emit_drop(struct nw_worker *w, const struct nw_packet *pkt,
 		w->ctr.events++;
 }
 
+/* A malformed packet keeps a plugin's drop or reject; otherwise the `malformed` verdict applies
+ * (never a bypass: the kernel must not stop showing us the connection). */
+static int engine_malformed_result(const struct nw_engine *eng, int res)
+{
+	int v = NW_RESULT_VERDICT(res);
+
+	if (v == NW_DROP || v == NW_REJECT)
+		return res;
+	return NW_RESULT(eng->set.malformed_verdict, 0);
+}
+
+static void engine_count_events(struct nw_worker *w, uint64_t ev)
+{
+	while (ev) {
+		unsigned b = (unsigned)__builtin_ctzll(ev);
+
+		if (b < NW_DEV_MAX)
+			w->ctr.decode_events[b]++;
+		ev &= ev - 1;
+	}
+}
+
 int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		      const struct nw_pkt_meta *meta)
 {
 	struct nw_engine *eng = w->eng;
 	struct nw_packet *pkt = &w->pkt;
 	struct nw_pkt_info *pi = &pkt->info;
-	struct nw_flow *f;
-	int dec, res = NW_RESULT(NW_CONTINUE, 0);
+	struct nw_flow *f = NULL;
+	int dec, malformed, res = NW_RESULT(NW_CONTINUE, 0);
 
 	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
 	w->now_ns = meta->ts_ns;
@@ -467,19 +499,30 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		pi->orig_dst = meta->orig_dst;
 		pi->orig_dport = meta->orig_dport;
 	}
-	if (dec != NW_DEC_OK) {
+	if (dec == NW_DEC_OK && meta->wire_len > len)
+		pi->decode_events &= ~(uint64_t)NW_DEV_SNAPLEN_MASK;
+	pi->decode_events |= meta->decode_events;
+	malformed = dec != NW_DEC_OK || (pi->decode_events & NW_DEV_INVALID_MASK);
+	if (pi->decode_events)
+		engine_count_events(w, pi->decode_events);
+	pkt->flow = NULL;
+	pkt->w = w;
+	if (dec != NW_DEC_OK)
 		w->ctr.decode_err[dec < NW_DEC_MAX ? dec : 0]++;
+	if (malformed && !pi->src.family) {
+		/* no addresses: nothing a rule could say about it */
 		res = NW_RESULT(eng->set.malformed_verdict, 0);
 		goto out;
 	}
 	engine_classify(eng, pi, meta);
-	if (w->now_ns >= w->next_sweep_ns) {
-		nw_flow_sweep(w->flows, w->now_ns, 64);
-		w->next_sweep_ns = w->now_ns + 100000000ull; /* every 100 ms of engine time */
+	if (!malformed) {
+		if (w->now_ns >= w->next_sweep_ns) {
+			nw_flow_sweep(w->flows, w->now_ns, 64);
+			w->next_sweep_ns = w->now_ns + 100000000ull; /* every 100 ms of engine time */
+		}
+		f = nw_flow_track(w->flows, pi, w->now_ns);
+		pkt->flow = f;
 	}
-	f = nw_flow_track(w->flows, pi, w->now_ns);
-	pkt->flow = f;
-	pkt->w = w;
 	if (f) {
 		pi->ct_state = meta->ct_state >= 0 ? (uint8_t)meta->ct_state
 						   : (uint8_t)f->info.tcp_state;
@@ -488,6 +531,8 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 			res = NW_RESULT(f->verdict, 0);
 			goto out;
 		}
+	} else if (meta->ct_state >= 0) {
+		pi->ct_state = (uint8_t)meta->ct_state;
 	}
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
@@ -509,6 +554,8 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		res = r;
 		break;
 	}
+	if (malformed)
+		res = engine_malformed_result(eng, res);
 out:
 	{
 		int v = NW_RESULT_VERDICT(res);

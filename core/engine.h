@@ -8,6 +8,7 @@
 #include "natwarden/plugin.h"
 #include "config.h"
 #include "decode.h"
+#include "defrag.h"
 #include "flow.h"
 
 struct nw_gateway;
@@ -46,6 +47,8 @@ struct nw_wcounters {
 	uint64_t packets, bytes;
 	uint64_t verdicts[NW_VERDICT_MAX];         /* final verdicts */
 	uint64_t decode_err[NW_DEC_MAX];
+	uint64_t decode_events[NW_DEV_MAX];        /* packets by decoder event */
+	struct nw_defrag_counts defrag;            /* offline reassembly */
 	uint64_t plugin_verdicts[NW_MAX_PLUGINS][NW_VERDICT_MAX][NW_MAX_REASONS];
 	uint64_t plugin_ctr[NW_MAX_PLUGINS][NW_MAX_COUNTERS];
 	uint64_t events, events_dropped;           /* event queue */
@@ -136,6 +139,11 @@ struct nw_settings {
 	char control_group[32]; /* control socket group, "" = natwarden if it exists, else root */
 	int log_to;             /* NW_LOG_TO_*: live-mode log destination */
 	uint64_t stats_interval; /* seconds between EVE "stats" events (live), 0 = off */
+	/* offline reassembly of IP fragments (live traffic is reassembled by the kernel) */
+	int defrag;               /* reassemble before the rules */
+	uint64_t defrag_memory;   /* bytes of fragment data held, per worker */
+	uint64_t defrag_max;      /* datagrams in reassembly at once, per worker */
+	uint64_t defrag_timeout_ipv4, defrag_timeout_ipv6; /* seconds of packet time */
 };
 #define NW_LOG_TO_AUTO 0   /* syslog unless stderr is a terminal, the journal, a file or a pipe */
 #define NW_LOG_TO_STDERR 1
@@ -202,9 +210,15 @@ struct nw_pkt_meta {
 	int ct_state;              /* enum nw_ct_state, or -1 if unknown */
 	int from_public;           /* 1: entered on the public interface, 0: not, -1: unknown
 				    * (offline: inferred from [gateway] private_networks) */
+	uint32_t wire_len;         /* length before capture truncation (0: unknown); above len,
+				    * the ipv4/ipv6.trunc_pkt warnings of a cut capture are dropped */
+	uint64_t decode_events;    /* events raised before decoding (reassembly): all malformed */
 };
 
-/* Worker: decode, flow lookup, plugin chain. Returns NW_RESULT(verdict, reason). */
+/* Worker: decode, flow lookup, plugin chain. Returns NW_RESULT(verdict, reason).
+ * A malformed packet whose addresses were read runs the chain without a flow (so `ip` rules and
+ * decode-event rules see it); the `malformed` verdict then applies unless a plugin dropped or
+ * rejected it. */
 int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		      const struct nw_pkt_meta *meta);
 /* Main thread: move events from workers to outputs and subscribers. Returns events handled. */

@@ -77,6 +77,8 @@ static int live_packet(void *ctx, const struct nw_nfq_pkt *p)
 	meta.flags = p->gso ? NW_PKT_GSO : 0;
 	meta.ct_state = p->ct_state;
 	meta.from_public = lv->pub_ifindex ? p->indev == lv->pub_ifindex : 0;
+	meta.wire_len = p->orig_len; /* above p->len when copy_range cut the packet */
+	meta.decode_events = 0;
 	memset(&meta.orig_dst, 0, sizeof(meta.orig_dst));
 	meta.orig_dport = 0;
 	/* the kernel's conntrack attributes (NFQA_CT) when it gives them; otherwise the engine

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 #include "decode.h"
+#include "defrag.h"
 #include "log.h"
 #include "offline.h"
 
@@ -26,11 +27,58 @@ static int offline_linktype(int dlt)
 	}
 }
 
+/* The kernel reassembles fragments before NFQUEUE sees them; offline, this does. */
+static struct nw_defrag *offline_defrag_new(struct nw_engine *eng, struct nw_worker *w)
+{
+	struct nw_defrag_conf dc = {
+		.memory = eng->set.defrag_memory,
+		.max_dgrams = (uint32_t)(eng->set.defrag_max > 1000000 ? 1000000 : eng->set.defrag_max),
+		.timeout4_ns = eng->set.defrag_timeout_ipv4 * 1000000000ull,
+		.timeout6_ns = eng->set.defrag_timeout_ipv6 * 1000000000ull,
+	};
+
+	return eng->set.defrag ? nw_defrag_new(&dc, &w->ctr.defrag) : NULL;
+}
+
+/* pcap's seconds are unsigned 32-bit on disk (good until 2106); libpcap may hand them over
+ * sign-extended into a signed time_t, which would put a 2038+ capture before 1970. */
+static uint64_t offline_ts_ns(const struct pcap_pkthdr *hdr)
+{
+	return (uint64_t)(uint32_t)hdr->ts.tv_sec * 1000000000ull + (uint32_t)hdr->ts.tv_usec;
+}
+
+/* One IP packet to the engine, through reassembly when it is on. */
+static void offline_packet(struct nw_worker *w, struct nw_defrag *df, const uint8_t *l3,
+			   uint32_t caplen, uint32_t wire_len, struct nw_pkt_meta *meta)
+{
+	const uint8_t *out = l3;
+	uint32_t out_len = caplen;
+
+	meta->wire_len = wire_len;
+	if (df) {
+		switch (nw_defrag_feed(df, l3, caplen, meta->ts_ns, &out, &out_len,
+				       &meta->decode_events)) {
+		case NW_DEFRAG_HELD:
+			return;
+		case NW_DEFRAG_DONE:
+			meta->wire_len = out_len;
+			break;
+		case NW_DEFRAG_EVENT: /* the refused fragment itself, with its events */
+		default:
+			out = l3;
+			out_len = caplen;
+			break;
+		}
+	}
+	nw_engine_process(w, out, out_len, meta);
+}
+
 int nw_offline_run(struct nw_engine *eng, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct nw_worker *w = eng->workers[0];
 	struct pcap_pkthdr *hdr;
+	struct nw_defrag *df = NULL;
 	const u_char *data;
 	pcap_t *pc;
 	int lt, r, ret = 0;
@@ -48,12 +96,19 @@ int nw_offline_run(struct nw_engine *eng, const char *path)
 		pcap_close(pc);
 		return -EPROTONOSUPPORT;
 	}
+	df = offline_defrag_new(eng, w);
+	if (eng->set.defrag && !df) {
+		nw_log(NW_LOG_ERR, "cannot allocate %llu bytes for IP reassembly (defrag_memory)",
+		       (unsigned long long)eng->set.defrag_memory);
+		pcap_close(pc);
+		return -ENOMEM;
+	}
 	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		struct nw_pkt_meta meta = {.ct_state = -1, .from_public = -1};
 		uint32_t off = 0;
 		int d;
 
-		meta.ts_ns = (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
+		meta.ts_ns = offline_ts_ns(hdr);
 		atomic_store_explicit(&eng->now_ns, meta.ts_ns, memory_order_relaxed);
 		d = nw_decode_link(lt, data, hdr->caplen, &off);
 		if (d == NW_DEC_LINK_UNKNOWN) {
@@ -67,7 +122,8 @@ int nw_offline_run(struct nw_engine *eng, const char *path)
 			w->ctr.verdicts[eng->set.malformed_verdict]++;
 			continue;
 		}
-		nw_engine_process(w, data + off, hdr->caplen - off, &meta);
+		offline_packet(w, df, data + off, hdr->caplen - off,
+			       hdr->len > off ? hdr->len - off : 0, &meta);
 		nw_engine_drain_events(eng);
 		nw_engine_run_timers(eng, meta.ts_ns);
 	}
@@ -76,6 +132,7 @@ int nw_offline_run(struct nw_engine *eng, const char *path)
 		ret = -EIO;
 	}
 	nw_engine_drain_events(eng);
+	nw_defrag_free(df);
 	pcap_close(pc);
 	return ret;
 }

@@ -37,7 +37,23 @@ int nw_stats_write_json(const struct nw_engine *eng, FILE *f, double wall_s)
 			(unsigned long long)c.decode_err[e]);
 		first = 0;
 	}
-	fprintf(f, "},\"non_ip\":%llu,\"events\":{",
+	fprintf(f, "},\"decode_events\":{");
+	first = 1;
+	for (unsigned e = 0; e < NW_DEV_MAX; e++) {
+		if (!c.decode_events[e])
+			continue;
+		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", nw_decode_event_name(e),
+			(unsigned long long)c.decode_events[e]);
+		first = 0;
+	}
+	fprintf(f, "},\"defrag\":{\"fragments\":%llu,\"reassembled\":%llu,\"timeouts\":%llu,"
+		"\"evicted\":%llu,\"overlaps\":%llu,\"duplicates\":%llu,\"too_large\":%llu,"
+		"\"invalid\":%llu}",
+		(unsigned long long)c.defrag.fragments, (unsigned long long)c.defrag.reassembled,
+		(unsigned long long)c.defrag.timeouts, (unsigned long long)c.defrag.evicted,
+		(unsigned long long)c.defrag.overlaps, (unsigned long long)c.defrag.duplicates,
+		(unsigned long long)c.defrag.too_large, (unsigned long long)c.defrag.invalid);
+	fprintf(f, ",\"non_ip\":%llu,\"events\":{",
 		(unsigned long long)c.decode_err[NW_DEC_LINK_UNKNOWN]);
 	for (int t = 1; t < NW_EV_MAX; t++)
 		fprintf(f, "\"%s\":%llu,", stats_ev_names[t],
@@ -120,6 +136,14 @@ void nw_stats_print_summary(const struct nw_engine *eng, FILE *f, double wall_s)
 				(unsigned long long)c.decode_err[e]);
 	fprintf(f, "\n  non-IP frames  %llu\n",
 		(unsigned long long)c.decode_err[NW_DEC_LINK_UNKNOWN]);
+	if (c.defrag.fragments)
+		fprintf(f, "  fragments      %llu: %llu datagrams reassembled, %llu overlaps, "
+			"%llu timed out, %llu evicted, %llu refused\n",
+			(unsigned long long)c.defrag.fragments,
+			(unsigned long long)c.defrag.reassembled,
+			(unsigned long long)c.defrag.overlaps, (unsigned long long)c.defrag.timeouts,
+			(unsigned long long)c.defrag.evicted,
+			(unsigned long long)(c.defrag.too_large + c.defrag.invalid));
 	fprintf(f, "  flows          %llu created, %llu evicted, %llu timed out\n",
 		(unsigned long long)c.flows.created, (unsigned long long)c.flows.evicted,
 		(unsigned long long)c.flows.timedout);

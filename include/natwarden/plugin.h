@@ -16,13 +16,14 @@ extern "C" {
  * NW_ABI_MAJOR changes when anything a built plugin relies on changes incompatibly; the loader
  * refuses a plugin of another major. NW_ABI_MINOR grows when fields or services are appended;
  * a plugin built against a newer minor than the core is refused, an older one loads (1.1 added
- * reload_finish to the descriptor; a 1.0 descriptor, without it, still loads).
+ * reload_finish to the descriptor; a 1.0 descriptor, without it, still loads; 1.2 appended
+ * decode_events to nw_pkt_info).
  * Every struct that crosses the boundary carries its own size so appended fields are detectable.
  * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
  * refuses a plugin whose string differs from the core's.
  */
 #define NW_ABI_MAJOR 1
-#define NW_ABI_MINOR 1
+#define NW_ABI_MINOR 2
 
 #define NW_STR2_(x) #x
 #define NW_STR_(x) NW_STR2_(x)
@@ -159,7 +160,76 @@ struct nw_pkt_info {
 	uint32_t payload_len;
 	uint8_t ct_state;  /* enum nw_ct_state */
 	uint8_t pad_[3];
+	/* ABI 1.2 (check size): decoder events of this packet, bit (1 << enum nw_decode_event).
+	 * A packet with an event that made it malformed still reaches the plugins when its IP
+	 * addresses could be read; it then lacks NW_PKT_L4 and the core applies its `malformed`
+	 * verdict after the chain. */
+	uint64_t decode_events;
 };
+
+/*
+ * Decoder events (nw_pkt_info.decode_events). Names are those of Suricata's decode-event
+ * keyword (nw_decode_event_name), except ipv6.exthdr_limit (natwarden's own). Append only.
+ */
+enum nw_decode_event {
+	NW_DEV_IPV4_HLEN_TOO_SMALL = 0,  /* IHL < 5 */
+	NW_DEV_IPV4_IPLEN_SMALLER_THAN_HLEN, /* total length < header length */
+	NW_DEV_IPV4_TRUNC_PKT,           /* header beyond the data, or total length beyond it */
+	NW_DEV_IPV4_OPT_INVALID_LEN,     /* an option's length byte < 2 */
+	NW_DEV_IPV4_OPT_MALFORMED,       /* an option runs past the header */
+	NW_DEV_IPV4_OPT_DUPLICATE,       /* the same option twice */
+	NW_DEV_IPV4_OPT_UNKNOWN,         /* an option type not assigned */
+	NW_DEV_IPV4_ICMPV6,              /* IPv4 carrying ICMPv6 */
+	NW_DEV_IPV6_TRUNC_PKT,           /* payload length beyond the data */
+	NW_DEV_IPV6_TRUNC_EXTHDR,        /* an extension header beyond the data */
+	NW_DEV_IPV6_EXTHDR_DUPL_FH,      /* two fragment headers */
+	NW_DEV_IPV6_EXTHDR_DUPL_RH,      /* two routing headers */
+	NW_DEV_IPV6_EXTHDR_DUPL_HH,      /* two hop-by-hop headers */
+	NW_DEV_IPV6_EXTHDR_DUPL_DH,      /* more than two destination options headers */
+	NW_DEV_IPV6_EXTHDR_DUPL_AH,      /* two authentication headers */
+	NW_DEV_IPV6_EXTHDR_USELESS_FH,   /* atomic fragment: offset 0, no more fragments */
+	NW_DEV_IPV6_FH_NON_ZERO_RES_FIELD, /* fragment header reserved bits set */
+	NW_DEV_IPV6_RH_TYPE_0,           /* deprecated routing header type 0 (RFC 5095) */
+	NW_DEV_IPV6_DATA_AFTER_NONE_HEADER, /* bytes after next header 59 */
+	NW_DEV_IPV6_ICMPV4,              /* IPv6 carrying ICMPv4 */
+	NW_DEV_IPV6_EXTHDR_LIMIT,        /* more extension headers than natwarden follows */
+	NW_DEV_TCP_PKT_TOO_SMALL,        /* fewer than 20 bytes for the TCP header */
+	NW_DEV_TCP_HLEN_TOO_SMALL,       /* data offset < 5, or beyond the segment */
+	NW_DEV_TCP_OPT_INVALID_LEN,      /* a TCP option's length is < 2 or runs past the header */
+	NW_DEV_TCP_OPT_DUPLICATE,        /* the same TCP option twice */
+	NW_DEV_UDP_PKT_TOO_SMALL,        /* fewer than 8 bytes for the UDP header */
+	NW_DEV_UDP_HLEN_TOO_SMALL,       /* UDP length < 8 */
+	NW_DEV_UDP_HLEN_INVALID,         /* UDP length beyond the IP payload */
+	NW_DEV_ICMPV4_PKT_TOO_SMALL,     /* ICMP header cut short */
+	NW_DEV_ICMPV6_PKT_TOO_SMALL,     /* ICMPv6 header cut short */
+	NW_DEV_IPV4_FRAG_PKT_TOO_LARGE,  /* offline reassembly: datagram over 65535 bytes */
+	NW_DEV_IPV4_FRAG_OVERLAP,        /* offline reassembly: overlapping fragments */
+	NW_DEV_IPV6_FRAG_PKT_TOO_LARGE,
+	NW_DEV_IPV6_FRAG_OVERLAP,
+	NW_DEV_IPV6_FRAG_INVALID_LENGTH, /* a non-last IPv6 fragment not a multiple of 8 bytes */
+	NW_DEV_MAX
+};
+#define NW_DEV_BIT(e) (1ull << (e))
+
+/* "ipv4.trunc_pkt" for NW_DEV_IPV4_TRUNC_PKT; NULL past the table. */
+static inline const char *nw_decode_event_name(unsigned ev)
+{
+	static const char *const names[NW_DEV_MAX] = {
+		"ipv4.hlen_too_small", "ipv4.iplen_smaller_than_hlen", "ipv4.trunc_pkt",
+		"ipv4.opt_invalid_len", "ipv4.opt_malformed", "ipv4.opt_duplicate",
+		"ipv4.opt_unknown", "ipv4.icmpv6", "ipv6.trunc_pkt", "ipv6.trunc_exthdr",
+		"ipv6.exthdr_dupl_fh", "ipv6.exthdr_dupl_rh", "ipv6.exthdr_dupl_hh",
+		"ipv6.exthdr_dupl_dh", "ipv6.exthdr_dupl_ah", "ipv6.exthdr_useless_fh",
+		"ipv6.fh_non_zero_reserved_field", "ipv6.rh_type_0",
+		"ipv6.data_after_none_header", "ipv6.icmpv4", "ipv6.exthdr_limit",
+		"tcp.pkt_too_small", "tcp.hlen_too_small", "tcp.opt_invalid_len",
+		"tcp.opt_duplicate", "udp.pkt_too_small", "udp.hlen_too_small",
+		"udp.hlen_invalid", "icmpv4.pkt_too_small", "icmpv6.pkt_too_small",
+		"ipv4.frag_pkt_too_large", "ipv4.frag_overlap", "ipv6.frag_pkt_too_large",
+		"ipv6.frag_overlap", "ipv6.frag_invalid_length",
+	};
+	return ev < NW_DEV_MAX ? names[ev] : NULL;
+}
 
 /* Connection tracking state as natwarden knows it (from the kernel or its own tracking). */
 enum nw_ct_state {
