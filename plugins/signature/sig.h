@@ -387,6 +387,7 @@ int sig_kw_threshold(struct sig_parse *ps, const char *arg);
 int sig_kw_detection_filter(struct sig_parse *ps, const char *arg);
 int sig_kw_byte_test(struct sig_parse *ps, const char *arg);
 int sig_kw_byte_jump(struct sig_parse *ps, const char *arg);
+int sig_kw_decode_event(struct sig_parse *ps, const char *arg);
 /* application keywords (sig_kw_app.c) */
 int sig_kw_sticky(struct sig_parse *ps, const char *arg);
 int sig_kw_legacy_mod(struct sig_parse *ps, const char *arg);
@@ -471,6 +472,7 @@ struct sig_stream {
 #define SIG_FP_TLS_SH 0x10                 /* ServerHello seen */
 #define SIG_FP_HTTP_CAP 0x20               /* HTTP flow without a parser (cap hit) */
 #define SIG_FP_TLS_CERT 0x40               /* server certificate parsed, given up or not expected */
+#define SIG_FP_HANDSHAKE 0x80              /* the client's SYN was seen (not picked up mid-stream) */
 struct sig_flowpriv {
 	uint8_t flags;                      /* SIG_FP_* */
 	uint8_t app;                        /* enum sig_app */

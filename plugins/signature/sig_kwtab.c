@@ -48,6 +48,10 @@ static const struct sig_kw sig_keywords[] = {
 	  sig_free_plain },
 	{ "byte_jump", "move the inspection point by a value read from the payload", 0,
 	  sig_kw_byte_jump, sig_free_plain },
+	{ "decode-event", "a decoder event of the packet (ipv4.trunc_pkt, tcp.hlen_too_small, ...)",
+	  0, sig_kw_decode_event, sig_free_plain },
+	{ "engine-event", "Suricata's name for decode-event (decoder events only)", 0,
+	  sig_kw_decode_event, sig_free_plain },
 	/* application layer: sticky buffers (Suricata 5+ names and legacy spellings) */
 #define SIG_STICKY(n, d) { n, d, SIG_KW_NOARG, sig_kw_sticky, NULL }
 	SIG_STICKY("pkt_data", "back to the packet payload / TCP stream"),
@@ -155,9 +159,9 @@ static const char *const sig_suricata_names[] = {
 	"app-layer-event", "app-layer-protocol", "asn1", "base64_data", "base64_decode", "bsize",
 	"byte_extract", "byte_math", "bypass", "cip_attribute", "cip_class", "cip_extendedstatus",
 	"cip_instance", "cip_service", "cip_status", "config", "dataset", "datarep",
-	"dce_iface", "dce_opnum", "dce_stub_data", "decode-event", "dhcp.leasetime",
+	"dce_iface", "dce_opnum", "dce_stub_data", "dhcp.leasetime",
 	"dnp3_data", "dnp3_func", "dnp3_ind", "dnp3_obj", "dns.opcode", "dns.query", "dns_query",
-	"engine-event", "enip_command", "file.data", "file_data", "fileext", "filemagic", "filemd5",
+	"enip_command", "file.data", "file_data", "fileext", "filemagic", "filemd5",
 	"filename", "filesha1", "filesha256", "filesize", "filestore", "flow.age", "flowint",
 	"flowvar", "fragbits", "fragoffset", "frame", "ftpbounce", "ftpdata_command",
 	"geoip", "http.accept", "http.accept_enc", "http.accept_lang", "http.connection",

@@ -20,6 +20,7 @@ struct sig_conf {
 	int strict;                 /* a bad rule fails check/reload */
 	int payload_printable;      /* alerts carry the payload */
 	int overlap_drop;           /* drop TCP segments rewriting seen bytes differently */
+	int midstream;              /* TCP flows picked up without a SYN can be established */
 	char jail[32];              /* offense jail ("" = no offenses) */
 	uint32_t *off_sids;
 	unsigned n_off_sids;
@@ -49,7 +50,7 @@ struct sig_priv {
 	_Atomic uint64_t workers;           /* bit per started worker */
 	pcre2_match_context *mc;
 	unsigned c_alerts, c_drops, c_rejects, c_passes, c_overlap, c_ooo, c_noscratch,
-		c_offenses;
+		c_offenses, c_midstream;
 	unsigned g_rules, g_bad;
 	unsigned reason_rule;
 	unsigned bad_reported;
@@ -188,6 +189,9 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 			if (sig_bool(val, &c->overlap_drop))
 				err = svc->conf_error(cfg, sec, line,
 						      "stream-overlap-drop: expected yes or no");
+		} else if (!strcmp(key, "midstream")) {
+			if (sig_bool(val, &c->midstream))
+				err = svc->conf_error(cfg, sec, line, "midstream: expected yes or no");
 		} else if (!strcmp(key, "rule-report")) {
 			if (sig_bool(val, &c->rule_report))
 				err = svc->conf_error(cfg, sec, line, "rule-report: expected yes or no");
@@ -516,6 +520,9 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 				  "TCP segments rewriting seen bytes with other bytes", &p->c_overlap) ||
 	    svc->counter_register(self, "stream_out_of_order", "TCP segments beyond a gap",
 				  &p->c_ooo) ||
+	    svc->counter_register(self, "tcp_midstream",
+				  "TCP flows first seen without a SYN (picked up mid-stream)",
+				  &p->c_midstream) ||
 	    svc->counter_register(self, "no_scratch", "packets not inspected (no worker scratch)",
 				  &p->c_noscratch) ||
 	    svc->counter_register(self, "rules_loaded", "rules in use", &p->g_rules) ||
@@ -988,6 +995,39 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 	}
 }
 
+/* A TCP flow whose first packet here is not a SYN was picked up mid-stream (Suricata's
+ * stream.midstream). SIG_FP_HANDSHAKE: the client's SYN was seen. */
+static void sig_handshake_note(struct sig_priv *p, const nw_packet *pkt, nw_flow *flow,
+			       struct sig_flowpriv *fp, const struct nw_pkt_info *pi)
+{
+	const struct nw_flow_info *fi = svc->flow_info(flow);
+	int syn;
+
+	if (pi->ip_proto != 6 || !(pi->flags & NW_PKT_L4))
+		return;
+	syn = (pi->tcp_flags & (NW_TCP_SYN | NW_TCP_ACK)) == NW_TCP_SYN;
+	if (syn && pi->dir == NW_DIR_TO_SERVER)
+		fp->flags |= SIG_FP_HANDSHAKE;
+	else if (!syn && fi->pkts[0] + fi->pkts[1] == 1)
+		svc->counter_add(p->self, pkt, p->c_midstream, 1);
+}
+
+/* flow:established. TCP: the core saw the connection established, and (unless midstream = yes)
+ * its handshake began with the client's SYN; other protocols: a reply was seen. */
+static int sig_established(const struct sig_priv *p, nw_flow *flow,
+			   const struct sig_flowpriv *fp, const struct nw_pkt_info *pi)
+{
+	const struct nw_flow_info *fi;
+
+	if (!flow)
+		return 0;
+	fi = svc->flow_info(flow);
+	if (pi->ip_proto != 6)
+		return fi->tcp_state == NW_CT_ESTABLISHED || fi->pkts[NW_DIR_TO_CLIENT] > 0;
+	return fi->tcp_state == NW_CT_ESTABLISHED &&
+	       (p->conf.midstream || (fp && (fp->flags & SIG_FP_HANDSHAKE)));
+}
+
 static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 {
 	struct sig_priv *p = priv;
@@ -1012,6 +1052,8 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	c.pi = svc->pkt_info(pkt);
 	if (flow) {
 		c.fp = svc->flow_priv(flow, p->self);
+		if (c.fp)
+			sig_handshake_note(p, pkt, flow, c.fp, c.pi);
 		if (c.fp && (c.fp->flags & SIG_FP_PASSED))
 			return NW_CONTINUE;
 		if (c.fp && (c.fp->flags & SIG_FP_DROPPED))
@@ -1042,9 +1084,7 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	c.m.pkt = pkt;
 	c.m.flow = flow;
 	c.m.flowbits = c.fp ? c.fp->bits : NULL;
-	c.m.established = flow ? (svc->flow_info(flow)->tcp_state == NW_CT_ESTABLISHED ||
-				  (c.pi->ip_proto != 6 && svc->flow_info(flow)->pkts[NW_DIR_TO_CLIENT] > 0))
-			       : 0;
+	c.m.established = sig_established(p, flow, c.fp, c.pi);
 	c.m.md = w->md;
 	c.m.mc = p->mc;
 	c.m.app = c.fp ? c.fp->app : SIG_APP_NONE;
