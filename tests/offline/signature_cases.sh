@@ -1,6 +1,6 @@
 #!/bin/bash
 # Offline: suricata-verify style signature cases. Each tests/signature/<case>/ holds gen.py (writes
-# the capture), rules (or rulesfile: a path under the source tree), optional conf (extra config)
+# the capture), rules (or rulesfile: paths under the source tree), optional conf (extra config)
 # optional plugins (the chain, default "signature") and expect: "SID COUNT" lines (alerts by sid in eve.json) and "stats PYEXPR VALUE" lines
 # (checked against stats.json). Run one case: signature_cases.sh CASE.
 source "$NW_SRC/tests/lib.sh"
@@ -24,7 +24,10 @@ for c in "${cases[@]}"; do
 		continue
 	fi
 	rules="$dir/rules"
-	[ -f "$dir/rulesfile" ] && rules="$NW_SRC/$(cat "$dir/rulesfile")"
+	if [ -f "$dir/rulesfile" ]; then
+		rules=""
+		for f in $(cat "$dir/rulesfile"); do rules="$rules${rules:+ }$NW_SRC/$f"; done
+	fi
 	plugins=signature
 	[ -f "$dir/plugins" ] && plugins=$(cat "$dir/plugins")
 	{ printf '[natwarden]\nplugins = %s\n\n' "$plugins"; [ -f "$dir/conf" ] && cat "$dir/conf"; } >"$out/nw.conf"
