@@ -551,11 +551,17 @@ static void test_tcp_bad_doff(void **state)
 	(void)state;
 	p[h + 12] = 0x40; /* 16 bytes */
 	assert_int_equal(decode(&info, p, len), NW_DEC_TCP_DOFF);
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_TCP_HLEN_TOO_SMALL));
+	/* the IP header decoded: the addresses are there for ip rules, the ports are not valid */
+	assert_memory_equal(info.src.a, src4, 4);
+	assert_false(info.flags & NW_PKT_L4);
 	p[h + 12] = 0xf0; /* 60 bytes, 32 there */
 	assert_int_equal(decode(&info, p, len), NW_DEC_TCP_DOFF);
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_TCP_HLEN_TOO_SMALL));
 	/* fewer than 20 bytes of TCP */
 	mk_ipv4(p, NULL, 0, 6, 12);
 	assert_int_equal(decode(&info, p, h + 12), NW_DEC_TCP_TRUNC);
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_TCP_PKT_TOO_SMALL));
 }
 
 static void test_tcp_bad_options(void **state)
@@ -622,6 +628,62 @@ static void test_short_capture_is_not_malformed(void **state)
 	assert_int_equal(decode(&info, p, h + 8 + HELLO_LEN - 4), NW_DEC_OK);
 	assert_int_equal(info.payload_len, HELLO_LEN - 4);
 	assert_int_equal(info.ip_len, h + 8 + HELLO_LEN - 4);
+	/* only a warning, which the engine drops when it knows the capture was cut */
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_IPV4_TRUNC_PKT));
+	assert_true(NW_DEV_SNAPLEN_MASK & info.decode_events);
+	assert_false(NW_DEV_INVALID_MASK & info.decode_events);
+}
+
+/* Warnings: the packet decodes, the event is raised. */
+static void test_warning_events(void **state)
+{
+	static const uint8_t dup_rr[8] = {0x07, 0x03, 0x04, 0x07, 0x03, 0x04, 0x01, 0x00};
+	static const uint8_t unknown[4] = {0x9e, 0x04, 0x00, 0x00};
+	static const uint8_t mss2[8] = {0x02, 0x04, 0x05, 0xb4, 0x02, 0x04, 0x05, 0x78};
+	uint8_t p[256];
+	struct nw_pkt_info info;
+	size_t h, len;
+
+	(void)state;
+	h = mk_ipv4(p, dup_rr, 8, 17, 8 + HELLO_LEN);
+	len = h + mk_udp(p + h, 0);
+	assert_int_equal(decode(&info, p, len), NW_DEC_OK);
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_IPV4_OPT_DUPLICATE));
+	h = mk_ipv4(p, unknown, 4, 17, 8 + HELLO_LEN);
+	len = h + mk_udp(p + h, 0);
+	assert_int_equal(decode(&info, p, len), NW_DEC_OK);
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_IPV4_OPT_UNKNOWN));
+	h = mk_ipv4(p, NULL, 0, 6, 28 + HELLO_LEN);
+	len = h + mk_tcp(p + h, mss2, 8, NW_TCP_SYN);
+	assert_int_equal(decode(&info, p, len), NW_DEC_OK);
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_TCP_OPT_DUPLICATE));
+	/* IPv6: atomic fragment, ICMPv4 inside */
+	h = mk_ipv6(p, 44, 8 + 8 + HELLO_LEN);
+	h += mk_frag6(p + h, 1, 0, 0);
+	len = h + mk_icmp_echo(p + h, 8);
+	assert_int_equal(decode(&info, p, len), NW_DEC_OK);
+	assert_true(info.decode_events ==
+		    (NW_DEV_BIT(NW_DEV_IPV6_EXTHDR_USELESS_FH) | NW_DEV_BIT(NW_DEV_IPV6_ICMPV4)));
+	assert_false(info.flags & NW_PKT_FRAG);
+	/* two hop-by-hop headers */
+	h = mk_ipv6(p, 0, 8 + 8 + 8 + HELLO_LEN);
+	h += mk_ext(p + h, 0, 0);
+	h += mk_ext(p + h, 17, 0);
+	len = h + mk_udp(p + h, 0);
+	assert_int_equal(decode(&info, p, len), NW_DEC_OK);
+	assert_true(info.decode_events == NW_DEV_BIT(NW_DEV_IPV6_EXTHDR_DUPL_HH));
+}
+
+static void test_event_names(void **state)
+{
+	(void)state;
+	for (unsigned e = 0; e < NW_DEV_MAX; e++) {
+		assert_non_null(nw_decode_event_name(e));
+		for (unsigned f = 0; f < e; f++)
+			assert_string_not_equal(nw_decode_event_name(e), nw_decode_event_name(f));
+	}
+	assert_null(nw_decode_event_name(NW_DEV_MAX));
+	assert_true(NW_DEV_MAX <= 64);
 }
 
 /* ---- link layer ---- */
@@ -919,6 +981,8 @@ int main(void)
 		cmocka_unit_test(test_tcp_bad_options),
 		cmocka_unit_test(test_udp_bad_length),
 		cmocka_unit_test(test_short_capture_is_not_malformed),
+		cmocka_unit_test(test_warning_events),
+		cmocka_unit_test(test_event_names),
 		cmocka_unit_test(test_link_ethernet_vlan_qinq),
 		cmocka_unit_test(test_link_arp_unknown),
 		cmocka_unit_test(test_link_sll_sll2_raw),
