@@ -230,10 +230,12 @@ static void test_render(void **state)
 	/* label values escaped: backslash, quote, newline */
 	assert_true(value_of(&p, "natwarden_plugin_verdicts_total{plugin=\"t\",verdict=\"drop\","
 				 "reason=\"ssh \\\"brute\\\"\\\\x\"}") == 2);
+	/* the malformed packet's addresses were read: it ran the chain (t accepted it), then got
+	 * the malformed verdict */
 	assert_true(value_of(&p, "natwarden_plugin_verdicts_total{plugin=\"t\",verdict=\"accept\","
-				 "reason=\"default\"}") == 3);
+				 "reason=\"default\"}") == 4);
 	assert_true(value_of(&p, "natwarden_plugin_counter_total{plugin=\"t\",name=\"hits\"}") ==
-		    5);
+		    6);
 	assert_true(value_of(&p, "natwarden_plugin_gauge{plugin=\"t\",name=\"table\\nsize\"}") ==
 		    42);
 	assert_true(value_of(&p, "natwarden_events_total{type=\"alert\"}") == 0);
