@@ -44,12 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (r != NW_DEFRAG_DONE)
 			continue;
-		/* a whole datagram: one IP packet within the size limits, not a fragment */
+		/* a whole datagram: one IP packet within the size limits; IPv4 no longer a fragment
+		 * (IPv6 data may hold another fragment header, as the kernel would then see too) */
 		if (!out || out_len < 20 || out_len > 256 + 65535)
 			abort();
 		memset(&info, 0, sizeof(info));
 		nw_decode_ip(&info, out, out_len);
-		if (info.flags & NW_PKT_FRAG)
+		if (out[0] >> 4 == 4 && (info.flags & NW_PKT_FRAG))
 			abort();
 		fz_sink += info.payload_len + out[out_len - 1];
 	}
