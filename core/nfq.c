@@ -129,7 +129,8 @@ int nw_nfq_open(const struct nw_nfq_opts *opts, struct nw_nfq **out)
 		q->o.batch = 64;
 	if (q->o.batch > NFQ_MAX_BATCH)
 		q->o.batch = NFQ_MAX_BATCH;
-	q->slot = q->o.copy_range + NFQ_HEADROOM;
+	/* each slot starts a netlink message: keep it aligned (copy_range is often odd) */
+	q->slot = NLMSG_ALIGN(q->o.copy_range + NFQ_HEADROOM);
 	q->rbuf = malloc(q->slot * q->o.batch);
 	q->msgs = calloc(q->o.batch, sizeof(*q->msgs));
 	q->iov = calloc(q->o.batch, sizeof(*q->iov));
