@@ -56,6 +56,9 @@ struct nw_wcounters {
 	uint64_t flow_verdict_hits;                /* packets judged by a sticky flow verdict */
 	/* live path */
 	uint64_t enobufs, fail_open, recv_errors, verdict_errors;
+	uint64_t verdict_retries;   /* verdict sends repeated at once after a transient error */
+	uint64_t verdict_fallbacks; /* failed sends that switched a queue to per-packet verdicts */
+	uint64_t verdicts_resent;   /* verdicts held when a send failed, delivered later */
 };
 
 /* The packet handle given to plugins (the opaque nw_packet of the ABI). */

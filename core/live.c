@@ -110,11 +110,14 @@ static void *live_worker(void *arg)
 		return NULL;
 	}
 	pfd[0].fd = nw_nfq_fd(lq->nfq);
-	pfd[0].events = POLLIN;
 	pfd[1].fd = lq->lv->stop_fd;
 	pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		int timeout;
+
+		/* verdicts waiting for a resend: come back soon even without input */
+		pfd[0].events = nw_nfq_poll_events(lq->nfq, &timeout);
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			break;
@@ -268,7 +271,9 @@ static int live_cmd_stats(struct live *lv, int json, char *out, size_t outlen)
 				  "%s{\"queue\":%u,\"packets\":%llu,\"bytes\":%llu,\"verdicts\":{"
 				  "\"accept\":%llu,\"drop\":%llu,\"reject\":%llu,\"bypass\":%llu},"
 				  "\"enobufs\":%llu,\"fail_open\":%llu,\"recv_errors\":%llu,"
-				  "\"verdict_errors\":%llu,\"conntrack\":%s,\"kernel\":{\"waiting\":%llu,"
+				  "\"verdict_errors\":%llu,\"verdict_retries\":%llu,"
+				  "\"verdict_fallbacks\":%llu,\"verdicts_resent\":%llu,"
+				  "\"conntrack\":%s,\"kernel\":{\"waiting\":%llu,"
 				  "\"queue_dropped\":%llu,\"user_dropped\":%llu,\"id_sequence\":%llu}}",
 				  i ? "," : "", lq->queue, (unsigned long long)c->packets,
 				  (unsigned long long)c->bytes,
@@ -279,6 +284,9 @@ static int live_cmd_stats(struct live *lv, int json, char *out, size_t outlen)
 				  (unsigned long long)c->enobufs, (unsigned long long)c->fail_open,
 				  (unsigned long long)c->recv_errors,
 				  (unsigned long long)c->verdict_errors,
+				  (unsigned long long)c->verdict_retries,
+				  (unsigned long long)c->verdict_fallbacks,
+				  (unsigned long long)c->verdicts_resent,
 				  nw_nfq_has_conntrack(lq->nfq) ? "true" : "false",
 				  hk ? (unsigned long long)k.queue_total : 0ULL,
 				  hk ? (unsigned long long)(k.queue_dropped - lq->k0.queue_dropped) : 0ULL,
@@ -320,6 +328,13 @@ static int live_cmd_stats(struct live *lv, int json, char *out, size_t outlen)
 			  (unsigned long long)c->fail_open,
 			  hk ? (unsigned long long)k.queue_total : 0ULL,
 			  hk ? (unsigned long long)(k.queue_dropped - lq->k0.queue_dropped) : 0ULL);
+		if (c->verdict_errors || c->verdict_retries || c->verdict_fallbacks)
+			lb_printf(&b, "  queue %-3u      verdict errors %llu, send retries %llu, "
+				  "per-packet fallbacks %llu, verdicts resent %llu\n", lq->queue,
+				  (unsigned long long)c->verdict_errors,
+				  (unsigned long long)c->verdict_retries,
+				  (unsigned long long)c->verdict_fallbacks,
+				  (unsigned long long)c->verdicts_resent);
 	}
 	return 0;
 }

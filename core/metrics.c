@@ -170,8 +170,16 @@ static void mx_render_core(struct mx_out *o, const struct nw_engine *eng,
 		  c->fail_open);
 	mx_single(o, "natwarden_recv_errors_total", "counter", "Queue receive errors.",
 		  c->recv_errors);
-	mx_single(o, "natwarden_verdict_errors_total", "counter", "Verdicts the kernel refused.",
+	mx_single(o, "natwarden_verdict_errors_total", "counter",
+		  "Verdict sends that failed after their retries, and verdicts the kernel refused.",
 		  c->verdict_errors);
+	mx_single(o, "natwarden_verdict_retries_total", "counter",
+		  "Verdict sends repeated at once after a transient error.", c->verdict_retries);
+	mx_single(o, "natwarden_verdict_fallbacks_total", "counter",
+		  "Failed verdict sends that switched a queue to per-packet verdicts until the held "
+		  "verdicts were delivered.", c->verdict_fallbacks);
+	mx_single(o, "natwarden_verdicts_resent_total", "counter",
+		  "Verdicts held when a send failed, delivered by a later send.", c->verdicts_resent);
 }
 
 static void mx_render_plugins(struct mx_out *o, const struct nw_engine *eng,

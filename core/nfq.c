@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <linux/netfilter.h>
@@ -14,11 +15,13 @@
 #include "nfq.h"
 #include "engine.h"
 #include "log.h"
+#include "vwin.h"
 
 #define NFQ_MAX_BATCH 256
 #define NFQ_HEADROOM 8192 /* netlink and attribute overhead around the copied packet */
-#define NFQ_MSG_VERDICT_SIZE 64 /* one individual verdict message with a mark, aligned */
 #define NFQ_CFG_BUF 8192 /* one config message */
+#define NFQ_HELD_BATCHES 4 /* verdict records held: this many receive batches */
+#define NFQ_RETRY_MS 1 /* while verdicts wait for a resend, the worker wakes this often */
 
 /* ip_conntrack_info values (include/uapi/linux/netfilter/nf_conntrack_common.h) */
 enum { NFQ_CT_ESTABLISHED, NFQ_CT_RELATED, NFQ_CT_NEW, NFQ_CT_ESTABLISHED_REPLY,
@@ -34,10 +37,9 @@ struct nw_nfq {
 	uint8_t *rbuf;             /* batch * slot */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
-	uint8_t *vbuf;             /* verdict messages being built */
-	size_t vlen, vcap;
-	uint32_t accept_upto;      /* highest id judged accept (plain) in this batch, 0 = none */
+	struct nw_vwin vw;         /* verdicts until the kernel has them */
 	uint32_t last_id;          /* highest id seen (to find ids never delivered) */
+	int have_last;             /* last_id is valid */
 };
 
 /* ---- configuration ---- */
@@ -51,14 +53,21 @@ static struct nlmsghdr *nwq_cfg_msg(struct nw_nfq *q, char *buf)
 	return nlh;
 }
 
-/* Give a packet that arrives while we configure an uninspected accept (it must not be stuck). */
+/* The verdict window's way out: one datagram to the kernel. */
+static int nwq_send(void *ctx, const void *buf, size_t len)
+{
+	struct nw_nfq *q = ctx;
+
+	return mnl_socket_sendto(q->nl, buf, len) < 0 ? -errno : 0;
+}
+
+/* Give a packet that arrives while we configure an uninspected accept (it must not be stuck).
+ * It goes through the verdict window: a send that fails keeps it for the worker's first flush.
+ * No room (cannot happen this early) leaves it queued for the next batch accept. */
 static void nwq_accept_now(struct nw_nfq *q, uint32_t id)
 {
-	char buf[NFQ_MSG_VERDICT_SIZE * 2];
-	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, q->o.queue);
-
-	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
-	mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+	if (nw_vwin_add(&q->vw, id, NF_ACCEPT, 0, 0, 1) == 0)
+		nw_vwin_flush(&q->vw, NULL);
 }
 
 /* Send one config message and wait for its ack. Returns 0 or the kernel's -errno. */
@@ -134,12 +143,16 @@ int nw_nfq_open(const struct nw_nfq_opts *opts, struct nw_nfq **out)
 	q->rbuf = malloc(q->slot * q->o.batch);
 	q->msgs = calloc(q->o.batch, sizeof(*q->msgs));
 	q->iov = calloc(q->o.batch, sizeof(*q->iov));
-	q->vcap = (size_t)(q->o.batch + 2) * NFQ_MSG_VERDICT_SIZE;
-	q->vbuf = malloc(q->vcap);
-	if (!q->rbuf || !q->msgs || !q->iov || !q->vbuf) {
+	if (!q->rbuf || !q->msgs || !q->iov) {
 		r = -ENOMEM;
 		goto fail;
 	}
+	/* a send carries up to one batch of verdicts and the batch accept (~16 KiB at most, well
+	 * under the socket's send buffer); the store holds a few batches while sends fail */
+	r = nw_vwin_init(&q->vw, q->o.queue, q->o.batch * NFQ_HELD_BATCHES, q->o.batch + 1,
+			 nwq_send, q);
+	if (r)
+		goto fail;
 	q->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!q->nl) {
 		r = -errno;
@@ -239,21 +252,40 @@ int nw_nfq_has_gso(const struct nw_nfq *q)
 	return q->has_gso;
 }
 
+short nw_nfq_poll_events(const struct nw_nfq *q, int *timeout_ms)
+{
+	unsigned held = nw_vwin_pending(&q->vw);
+
+	*timeout_ms = held ? NFQ_RETRY_MS : -1;
+	/* a full store: read nothing more until its verdicts are out (the kernel keeps the packets
+	 * queued; its overflow policy applies), and do not spin on a readable socket meanwhile */
+	return nw_vwin_room(&q->vw) ? POLLIN : 0;
+}
+
 void nw_nfq_close(struct nw_nfq *q)
 {
 	if (!q)
 		return;
 	if (q->nl) {
 		char buf[NFQ_CFG_BUF];
-		struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->o.queue);
+		struct nlmsghdr *nlh;
+
+		/* a last chance for verdicts still held; what is left stays queued and the kernel
+		 * drops it when we unbind (a DROP stays a drop) */
+		if (nw_vwin_pending(&q->vw) && nw_vwin_flush(&q->vw, NULL) < 0)
+			nw_log(NW_LOG_WARNING, "queue %u: %u verdicts could not be sent; the kernel "
+			       "drops those packets", q->o.queue, nw_vwin_pending(&q->vw));
+		nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->o.queue);
 		nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_UNBIND);
+		/* unchecked on purpose: if the unbind is lost, closing the socket releases its port
+		 * id and the kernel destroys the instance the same way (queued packets dropped) */
 		mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
 		mnl_socket_close(q->nl);
 	}
 	free(q->rbuf);
 	free(q->msgs);
 	free(q->iov);
-	free(q->vbuf);
+	nw_vwin_free(&q->vw);
 	free(q);
 }
 
@@ -308,42 +340,14 @@ static int nwq_ct_state(uint32_t info)
 	}
 }
 
-/* Append one verdict message to the send buffer. */
-static void nwq_verdict_add(struct nw_nfq *q, int type, uint32_t id, int verdict, int set_mark,
-			    uint32_t mark)
+/* Record one packet's verdict. A full store cannot happen (run_batch receives no more packets
+ * than it has room for); if it did, the verdict is lost, its packet stays queued, and the window
+ * never again sends a batch accept that could take it. */
+static void nwq_verdict(struct nw_nfq *q, uint32_t id, int verdict, int set_mark, uint32_t mark,
+			int plain, struct nw_wcounters *ctr)
 {
-	struct nlmsghdr *nlh;
-
-	if (q->vlen + NFQ_MSG_VERDICT_SIZE > q->vcap)
-		return; /* cannot happen: vcap holds batch + 2 messages */
-	nlh = nfq_nlmsg_put((char *)q->vbuf + q->vlen, type, q->o.queue);
-	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
-	if (set_mark)
-		nfq_nlmsg_verdict_put_mark(nlh, mark);
-	q->vlen += NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-static int nwq_verdict_flush(struct nw_nfq *q, struct nw_wcounters *ctr)
-{
-	int r = 0;
-
-	/* individual verdicts were appended first; the batch accept covers every id up to
-	 * accept_upto that is still queued, i.e. exactly the plain accepts */
-	if (q->accept_upto) {
-		nwq_verdict_add(q, NFQNL_MSG_VERDICT_BATCH, q->accept_upto, NF_ACCEPT, 0, 0);
-		q->accept_upto = 0;
-	}
-	if (!q->vlen)
-		return 0;
-	while (mnl_socket_sendto(q->nl, q->vbuf, q->vlen) < 0) {
-		if (errno == EINTR)
-			continue;
+	if (nw_vwin_add(&q->vw, id, verdict, set_mark, mark, plain) < 0)
 		ctr->verdict_errors++;
-		r = -errno;
-		break;
-	}
-	q->vlen = 0;
-	return r;
 }
 
 static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_nfq_cb cb,
@@ -363,7 +367,8 @@ static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_n
 	memset(&p, 0, sizeof(p));
 	p.id = ntohl(ph->packet_id);
 	p.ct_state = -1;
-	if (p.id > q->last_id + 1 && q->last_id) {
+	/* ids are a 32-bit sequence that wraps: compare them as the kernel does */
+	if (q->have_last && (int32_t)(p.id - q->last_id) > 1) {
 		/* ids the kernel assigned but could not deliver (socket full): with fail-open they
 		 * went through uninspected, otherwise the kernel dropped them (user_dropped) */
 		if (q->has_fail_open)
@@ -371,8 +376,8 @@ static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_n
 		else
 			ctr->recv_errors += p.id - q->last_id - 1;
 	}
-	if (p.id > q->last_id)
-		q->last_id = p.id;
+	if (!q->have_last || (int32_t)(p.id - q->last_id) > 0)
+		q->last_id = p.id, q->have_last = 1;
 	if (attr[NFQA_PAYLOAD]) {
 		p.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 		p.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
@@ -399,26 +404,23 @@ static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_n
 
 	if (p.mark & q->o.reject_mark) {
 		/* repeated with our reject mark but no REJECT rule caught it: never loop */
-		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_DROP, 0, 0);
+		nwq_verdict(q, p.id, NF_DROP, 0, 0, 0, ctr);
 		return;
 	}
 	res = p.data ? cb(ctx, &p) : NW_ACCEPT;
 	verdict = NW_RESULT_VERDICT(res);
 	switch (verdict) {
 	case NW_DROP:
-		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_DROP, 0, 0);
+		nwq_verdict(q, p.id, NF_DROP, 0, 0, 0, ctr);
 		break;
 	case NW_REJECT:
-		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_REPEAT, 1,
-				p.mark | q->o.reject_mark);
+		nwq_verdict(q, p.id, NF_REPEAT, 1, p.mark | q->o.reject_mark, 0, ctr);
 		break;
 	case NW_BYPASS:
-		nwq_verdict_add(q, NFQNL_MSG_VERDICT, p.id, NF_ACCEPT, 1,
-				p.mark | q->o.bypass_mark);
+		nwq_verdict(q, p.id, NF_ACCEPT, 1, p.mark | q->o.bypass_mark, 0, ctr);
 		break;
 	default:
-		if (p.id > q->accept_upto)
-			q->accept_upto = p.id;
+		nwq_verdict(q, p.id, NF_ACCEPT, 0, 0, 1, ctr);
 		break;
 	}
 }
@@ -426,17 +428,31 @@ static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_n
 int nw_nfq_run_batch(struct nw_nfq *q, nw_nfq_cb cb, void *ctx, struct nw_wcounters *ctr)
 {
 	int fd = mnl_socket_get_fd(q->nl), n, handled = 0;
+	unsigned want = q->o.batch;
 
-	for (unsigned i = 0; i < q->o.batch; i++) {
+	/* every packet received gets a verdict record: receive no more than there is room for */
+	if (nw_vwin_room(&q->vw) < want) {
+		nw_vwin_flush(&q->vw, ctr);
+		if (nw_vwin_room(&q->vw) < want)
+			want = nw_vwin_room(&q->vw);
+		if (!want)
+			return 0;
+	}
+	for (unsigned i = 0; i < want; i++) {
 		q->iov[i].iov_base = q->rbuf + (size_t)i * q->slot;
 		q->iov[i].iov_len = q->slot;
 		memset(&q->msgs[i].msg_hdr, 0, sizeof(q->msgs[i].msg_hdr));
 		q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
 		q->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	n = recvmmsg(fd, q->msgs, q->o.batch, MSG_DONTWAIT, NULL);
+	n = recvmmsg(fd, q->msgs, want, MSG_DONTWAIT, NULL);
 	if (n < 0) {
-		switch (errno) {
+		int err = errno;
+
+		/* held verdicts are retried whenever the worker comes by, packets or not */
+		if (nw_vwin_pending(&q->vw))
+			nw_vwin_flush(&q->vw, ctr);
+		switch (err) {
 		case EAGAIN:
 		case EINTR:
 			return 0;
@@ -445,7 +461,7 @@ int nw_nfq_run_batch(struct nw_nfq *q, nw_nfq_cb cb, void *ctx, struct nw_wcount
 			return 0;
 		default:
 			ctr->recv_errors++;
-			return -errno;
+			return -err;
 		}
 	}
 	for (int i = 0; i < n; i++) {
@@ -458,6 +474,10 @@ int nw_nfq_run_batch(struct nw_nfq *q, nw_nfq_cb cb, void *ctx, struct nw_wcount
 		}
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				/* a verdict the kernel refused after taking the send: ENOENT (the id
+				 * is not queued any more) or ENODEV/EPERM (the queue is not ours).
+				 * Either way no packet is left queued for a batch accept to take:
+				 * counted, nothing to resend */
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 				if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) && e->error)
 					ctr->verdict_errors++;
@@ -468,11 +488,9 @@ int nw_nfq_run_batch(struct nw_nfq *q, nw_nfq_cb cb, void *ctx, struct nw_wcount
 				continue;
 			nwq_handle_packet(q, nlh, cb, ctx, ctr);
 			handled++;
-			if (q->vlen + 2 * NFQ_MSG_VERDICT_SIZE > q->vcap)
-				nwq_verdict_flush(q, ctr);
 		}
 	}
-	nwq_verdict_flush(q, ctr);
+	nw_vwin_flush(&q->vw, ctr);
 	return handled;
 }
 

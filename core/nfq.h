@@ -53,16 +53,25 @@ int nw_nfq_has_gso(const struct nw_nfq *q);
 
 /*
  * Worker: receive up to `batch` packets without blocking, judge each with cb, then send all
- * verdicts in one sendmsg (runs of accepts as one NFQNL_MSG_VERDICT_BATCH). Nothing is held back
- * for a later call, so no packet waits for a verdict. Counts into ctr: enobufs (socket overrun,
- * never fatal), fail_open (packet ids the kernel assigned but never delivered: with fail-open they
- * were let through uninspected), recv_errors, verdict_errors.
+ * verdicts in one sendmsg (the plain accepts as one NFQNL_MSG_VERDICT_BATCH after the individual
+ * verdicts). Nothing is held back while sends succeed. A send that fails (after a few immediate
+ * retries) keeps its verdicts and the queue falls back to per-packet verdicts until they are
+ * delivered (see vwin.h): a DROP never turns into an accept. Counts into ctr: enobufs (socket
+ * overrun, never fatal), fail_open (packet ids the kernel assigned but never delivered: with
+ * fail-open they were let through uninspected), recv_errors, verdict_errors, verdict_retries,
+ * verdict_fallbacks, verdicts_resent.
  * Returns packets handled (0 = nothing was waiting) or -errno for a fatal socket error.
  */
 int nw_nfq_run_batch(struct nw_nfq *q, nw_nfq_cb cb, void *ctx, struct nw_wcounters *ctr);
 
-/* Unbind and close. Packets still in the kernel queue are dropped by the kernel (or let
- * through with --queue-bypass once nobody is bound). Call only after the worker stopped. */
+/* Worker: what to poll the queue's socket for next (POLLIN, or 0 while held verdicts fill the
+ * store) and, in *timeout_ms, when to call nw_nfq_run_batch anyway (-1 = only on input; a short
+ * interval while verdicts wait to be resent). */
+short nw_nfq_poll_events(const struct nw_nfq *q, int *timeout_ms);
+
+/* Send the verdicts still held (one last try), unbind and close. Packets still in the kernel
+ * queue are dropped by the kernel; later ones are let through with --queue-bypass once nobody
+ * is bound. Call only after the worker stopped. */
 void nw_nfq_close(struct nw_nfq *q);
 
 /* The kernel's view of a queue from /proc/net/netfilter/nfnetlink_queue (this netns). */

@@ -66,9 +66,12 @@ int nw_stats_write_json(const struct nw_engine *eng, FILE *f, double wall_s)
 	fprintf(f, "\"eve\":{\"written\":%llu,\"errors\":%llu},",
 		(unsigned long long)eng->eve_written, (unsigned long long)eng->eve_errors);
 	fprintf(f, "\"live\":{\"enobufs\":%llu,\"fail_open\":%llu,\"recv_errors\":%llu,"
-		"\"verdict_errors\":%llu},",
+		"\"verdict_errors\":%llu,\"verdict_retries\":%llu,\"verdict_fallbacks\":%llu,"
+		"\"verdicts_resent\":%llu},",
 		(unsigned long long)c.enobufs, (unsigned long long)c.fail_open,
-		(unsigned long long)c.recv_errors, (unsigned long long)c.verdict_errors);
+		(unsigned long long)c.recv_errors, (unsigned long long)c.verdict_errors,
+		(unsigned long long)c.verdict_retries, (unsigned long long)c.verdict_fallbacks,
+		(unsigned long long)c.verdicts_resent);
 	fprintf(f, "\"plugins\":{");
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		const struct nw_plugin *p = eng->plugins[i];

@@ -242,6 +242,9 @@ static void test_render(void **state)
 	assert_true(value_of(&p, "natwarden_events_dropped_total") == 0);
 	assert_true(value_of(&p, "natwarden_enobufs_total") == 0);
 	assert_true(value_of(&p, "natwarden_fail_open_total") == 0);
+	assert_true(value_of(&p, "natwarden_verdict_retries_total") == 0);
+	assert_true(value_of(&p, "natwarden_verdict_fallbacks_total") == 0);
+	assert_true(value_of(&p, "natwarden_verdicts_resent_total") == 0);
 	assert_true(value_of(&p, "natwarden_uptime_seconds") >= 0);
 	assert_true(value_of(&p, "natwarden_build_info{version=\"" PACKAGE_VERSION "\",abi=\"" NW_STR_(
 				 NW_ABI_MAJOR) "." NW_STR_(NW_ABI_MINOR) "\"}") == 1);
