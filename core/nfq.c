@@ -340,12 +340,15 @@ static int nwq_ct_state(uint32_t info)
 	}
 }
 
-/* Record one packet's verdict. A full store cannot happen (run_batch receives no more packets
- * than it has room for); if it did, the verdict is lost, its packet stays queued, and the window
- * never again sends a batch accept that could take it. */
+/* Record one packet's verdict. run_batch receives no more packets than the store has room for,
+ * one per datagram; should a datagram ever carry more, a flush makes room, and if even that fails
+ * the verdict is lost: its packet stays queued and the window never again sends a batch accept
+ * that could take it (the kernel drops it on unbind). */
 static void nwq_verdict(struct nw_nfq *q, uint32_t id, int verdict, int set_mark, uint32_t mark,
 			int plain, struct nw_wcounters *ctr)
 {
+	if (!nw_vwin_room(&q->vw))
+		nw_vwin_flush(&q->vw, ctr);
 	if (nw_vwin_add(&q->vw, id, verdict, set_mark, mark, plain) < 0)
 		ctr->verdict_errors++;
 }
