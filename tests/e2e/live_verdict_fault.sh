@@ -1,13 +1,13 @@
 #!/bin/bash
 # e2e: verdict sends that fail never turn a DROP into an ACCEPT. natwarden runs with an LD_PRELOAD
-# shim (tests/e2e/fault_verdict.c) that fails bursts of its NFQUEUE verdict sends with ENOBUFS
+# shim (tests/fault/fault_verdict.c) that fails bursts of its NFQUEUE verdict sends with ENOBUFS
 # (5 of every 7, longer than the immediate retries). The internet host sends UDP through two port
 # forwards: to 9000 (the example plugin drops it) and to 9001 (accepted). The private host must
 # receive none of 9000 and every 9001 datagram the kernel did not drop; nothing stays queued; the
 # verdict counters show failed sends, retries, per-packet fallbacks and resent verdicts.
 source "$(dirname "$0")/live_lib.sh"
 live_require
-SHIM=${NW_FAULT_LIB:-$NW_BUILD/tests/e2e/.libs/fault_verdict.so}
+SHIM=${NW_FAULT_LIB:-$NW_BUILD/tests/fault/.libs/fault_verdict.so}
 [ -f "$SHIM" ] || nw_fail "$SHIM missing: build the test shim (make check TESTS=)"
 N=2000 # datagrams to each port
 
