@@ -1,4 +1,4 @@
-/* plugins/signature/sig_ruleset.c: load rule files, sort, group by protocol/port, compile the Vectorscan prefilter. */
+/* plugins/signature/sig_ruleset.c: load rule files into a rule set (sorted, duplicates refused), pick the candidate rules of a buffer. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,10 +6,7 @@
 #include "sig_ruleset.h"
 #include "sig_app.h"
 
-#define SIG_GROUP_MAX_PORTS 32
-
-static void sig_report(const struct sig_load *l, const char *fmt, ...) NW_PRINTF(2, 3);
-static void sig_report(const struct sig_load *l, const char *fmt, ...)
+void sig_load_report(const struct sig_load *l, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -21,10 +18,34 @@ static void sig_report(const struct sig_load *l, const char *fmt, ...)
 		l->error(l->opaque, msg);
 }
 
+/* the rules loaded so far, and a hash of their (gid, sid) to refuse duplicates */
 struct sig_vec {
 	struct sig_rule **v;
 	unsigned n, cap;
+	uint32_t *slot; /* index in v + 1, 0 = empty; open addressing */
+	unsigned n_slot; /* a power of two, at least twice n */
 };
+
+static unsigned sig_sid_hash(uint32_t gid, uint32_t sid, unsigned n_slot)
+{
+	uint64_t h = ((uint64_t)gid << 32 | sid) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned)(h >> 32) & (n_slot - 1);
+}
+
+/* the slot of (gid, sid): the rule's, or the empty one where it goes */
+static unsigned sig_sid_slot(const struct sig_vec *vec, uint32_t gid, uint32_t sid)
+{
+	unsigned h = sig_sid_hash(gid, sid, vec->n_slot);
+
+	while (vec->slot[h]) {
+		const struct sig_rule *r = vec->v[vec->slot[h] - 1];
+		if (r->sid == sid && r->gid == gid)
+			break;
+		h = (h + 1) & (vec->n_slot - 1);
+	}
+	return h;
+}
 
 static int sig_vec_push(struct sig_vec *vec, struct sig_rule *r)
 {
@@ -36,6 +57,18 @@ static int sig_vec_push(struct sig_vec *vec, struct sig_rule *r)
 		vec->v = nv;
 		vec->cap = cap;
 	}
+	if (2 * (vec->n + 1) > vec->n_slot) {
+		unsigned n_slot = vec->n_slot ? vec->n_slot * 2 : 512;
+		uint32_t *ns = calloc(n_slot, sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		free(vec->slot);
+		vec->slot = ns;
+		vec->n_slot = n_slot;
+		for (unsigned i = 0; i < vec->n; i++)
+			vec->slot[sig_sid_slot(vec, vec->v[i]->gid, vec->v[i]->sid)] = i + 1;
+	}
+	vec->slot[sig_sid_slot(vec, r->gid, r->sid)] = vec->n + 1;
 	vec->v[vec->n++] = r;
 	return 0;
 }
@@ -53,16 +86,17 @@ static int sig_add_line(const struct sig_load *l, struct sig_env *env, struct si
 		uint32_t sid = sig_rule_peek_sid(text);
 		rs->n_bad++;
 		if (sid)
-			sig_report(l, "%s:%u: sid %u: %s", file, lineno, sid, err);
+			sig_load_report(l, "%s:%u: sid %u: %s", file, lineno, sid, err);
 		else
-			sig_report(l, "%s:%u: %s", file, lineno, err);
+			sig_load_report(l, "%s:%u: %s", file, lineno, err);
 		return 0;
 	}
-	for (unsigned i = 0; i < vec->n; i++) {
-		if (vec->v[i]->sid == r->sid && vec->v[i]->gid == r->gid) {
+	if (vec->n_slot) {
+		uint32_t dup = vec->slot[sig_sid_slot(vec, r->gid, r->sid)];
+		if (dup) {
 			rs->n_bad++;
-			sig_report(l, "%s:%u: sid %u: duplicate of the rule at %s:%u", file, lineno,
-				   r->sid, vec->v[i]->file, vec->v[i]->line);
+			sig_load_report(l, "%s:%u: sid %u: duplicate of the rule at %s:%u", file,
+					lineno, r->sid, vec->v[dup - 1]->file, vec->v[dup - 1]->line);
 			sig_rule_free(r);
 			return 0;
 		}
@@ -88,7 +122,7 @@ static int sig_load_file(const struct sig_load *l, struct sig_env *env, struct s
 
 	if (!f) {
 		rc = -errno;
-		sig_report(l, "%s: cannot open rule file: %s", path, strerror(errno));
+		sig_load_report(l, "%s: cannot open rule file: %s", path, strerror(errno));
 		return rc;
 	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
@@ -104,7 +138,7 @@ static int sig_load_file(const struct sig_load *l, struct sig_env *env, struct s
 			start = lineno;
 		if (acclen + (size_t)n > 1024 * 1024) {
 			rc = -E2BIG;
-			sig_report(l, "%s:%u: rule longer than 1 MiB", path, start);
+			sig_load_report(l, "%s:%u: rule longer than 1 MiB", path, start);
 			break;
 		}
 		na = realloc(acc, acclen + (size_t)n + 1);
@@ -142,270 +176,6 @@ static int sig_rule_cmp(const void *a, const void *b)
 	return ra->idx < rb->idx ? -1 : ra->idx > rb->idx;
 }
 
-static int sig_u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* compile the fast patterns of rules idx[0..n) (all have one) into *db */
-static int sig_fp_compile(struct sig_ruleset *rs, const uint32_t *idx, unsigned n, hs_database_t **db,
-			  const struct sig_load *l)
-{
-	const char **pats = NULL;
-	unsigned *flags = NULL, *ids = NULL, nfp = 0;
-	hs_compile_error_t *cerr = NULL;
-	int rc = -ENOMEM;
-
-	*db = NULL;
-	if (!n)
-		return 0;
-	pats = calloc(n, sizeof(*pats));
-	flags = calloc(n, sizeof(*flags));
-	ids = calloc(n, sizeof(*ids));
-	if (!pats || !flags || !ids)
-		goto out;
-	for (unsigned i = 0; i < n; i++) {
-		const struct sig_content *c = rs->rules[idx[i]]->fp;
-		const uint8_t *src = c->pat + ((c->flags & SIG_CF_FAST_SUB) ? c->fp_off : 0);
-		size_t len = (c->flags & SIG_CF_FAST_SUB) ? c->fp_len : c->len;
-		/* every byte as \xHH: the literal API mistakes a leading NUL for an empty string */
-		char *re = malloc(len * 4 + 1);
-		if (!re)
-			goto out;
-		for (size_t k = 0; k < len; k++)
-			snprintf(re + k * 4, 5, "\\x%02x", src[k]);
-		pats[nfp] = re;
-		flags[nfp] = HS_FLAG_SINGLEMATCH | ((c->flags & SIG_CF_NOCASE) ? HS_FLAG_CASELESS : 0);
-		ids[nfp] = idx[i];
-		nfp++;
-	}
-	if (hs_compile_multi(pats, flags, ids, nfp, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
-		sig_report(l, "prefilter compile failed: %s", cerr ? cerr->message : "?");
-		hs_free_compile_error(cerr);
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = hs_alloc_scratch(*db, &rs->proto_scratch) == HS_SUCCESS ? 0 : -ENOMEM;
-out:
-	for (unsigned i = 0; pats && i < nfp; i++)
-		free((char *)pats[i]);
-	free(pats);
-	free(flags);
-	free(ids);
-	return rc;
-}
-
-/* build one group from a list of rule indices (sorted) */
-static int sig_group_build(struct sig_ruleset *rs, struct sig_group *g, const uint32_t *idx,
-			   unsigned n, const struct sig_load *l)
-{
-	uint32_t *fpidx;
-	unsigned nfp = 0;
-	int rc;
-
-	g->n_rules = n;
-	g->always = calloc(n ? n : 1, sizeof(*g->always));
-	fpidx = calloc(n ? n : 1, sizeof(*fpidx));
-	if (!g->always || !fpidx) {
-		free(fpidx);
-		return -ENOMEM;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (rs->rules[idx[i]]->fp)
-			fpidx[nfp++] = idx[i];
-		else
-			g->always[g->n_always++] = idx[i];
-	}
-	g->n_fp = nfp;
-	rc = sig_fp_compile(rs, fpidx, nfp, &g->db, l);
-	free(fpidx);
-	return rc;
-}
-
-/* application rules: one group per stage, a prefilter database per buffer (and side) */
-static int sig_appgroups_build(struct sig_ruleset *rs, const struct sig_load *l)
-{
-	uint32_t *tmp = malloc((rs->n ? rs->n : 1) * sizeof(uint32_t));
-	int rc = 0;
-
-	if (!tmp)
-		return -ENOMEM;
-	for (unsigned st = 1; st < SIG_ST_MAX && !rc; st++) {
-		struct sig_appgroup *ag = &rs->app[st];
-		unsigned n = 0;
-		for (unsigned i = 0; i < rs->n; i++)
-			if (rs->rules[i]->app_rule && rs->rules[i]->stage == st)
-				n++;
-		if (!n)
-			continue;
-		ag->always = calloc(n, sizeof(uint32_t));
-		if (!ag->always) {
-			rc = -ENOMEM;
-			break;
-		}
-		ag->n_rules = n;
-		for (unsigned i = 0; i < rs->n; i++) {
-			const struct sig_rule *r = rs->rules[i];
-			const struct sig_list *fl;
-			if (!r->app_rule || r->stage != st)
-				continue;
-			fl = r->fp ? &r->lists[r->fp_list] : NULL;
-			if (!fl || r->fp_list == 0 || fl->n_xf || fl->buf >= SIG_BUF_MAX)
-				ag->always[ag->n_always++] = i;
-		}
-		for (unsigned key = 0; key < SIG_BUF_MAX * 2 && !rc; key++) {
-			unsigned k = 0;
-			for (unsigned i = 0; i < rs->n; i++) {
-				const struct sig_rule *r = rs->rules[i];
-				const struct sig_list *fl;
-				if (!r->app_rule || r->stage != st || !r->fp || r->fp_list == 0)
-					continue;
-				fl = &r->lists[r->fp_list];
-				if (fl->n_xf || fl->buf >= SIG_BUF_MAX)
-					continue;
-				if ((unsigned)fl->buf * 2 + (sig_buf_info(fl->buf)->dirdep && r->to_client) != key)
-					continue;
-				tmp[k++] = i;
-			}
-			if (k)
-				rc = sig_fp_compile(rs, tmp, k, &ag->db[key], l);
-			ag->n_fp += k;
-		}
-	}
-	free(tmp);
-	return rc;
-}
-
-/* which packet classes a rule applies to */
-static unsigned sig_rule_classes(const struct sig_rule *r)
-{
-	switch (r->proto) {
-	case SIG_PROTO_TCP: return 1u << SIG_PC_TCP;
-	case SIG_PROTO_UDP: return 1u << SIG_PC_UDP;
-	case SIG_PROTO_ICMP: return 1u << SIG_PC_ICMP;
-	case SIG_PROTO_TCPUDP: return 1u << SIG_PC_TCP | 1u << SIG_PC_UDP;
-	default: return (1u << SIG_PC_MAX) - 1;
-	}
-}
-
-struct sig_pl {
-	uint16_t port;
-	uint32_t rule;
-};
-
-static int sig_pl_cmp(const void *a, const void *b)
-{
-	const struct sig_pl *x = a, *y = b;
-
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
-}
-
-static int sig_groups_build(struct sig_ruleset *rs, const struct sig_load *l)
-{
-	uint32_t *dl[SIG_PC_MAX] = { NULL }, *tmp = NULL;
-	unsigned dn[SIG_PC_MAX] = { 0 }, npl[2] = { 0, 0 }, cap_pl[2] = { 0, 0 };
-	struct sig_pl *pl[2] = { NULL, NULL };
-	unsigned maxgroups;
-	int rc = -ENOMEM;
-
-	for (int c = 0; c < SIG_PC_MAX; c++) {
-		dl[c] = malloc((rs->n ? rs->n : 1) * sizeof(uint32_t));
-		if (!dl[c])
-			goto out;
-	}
-	for (unsigned i = 0; i < rs->n; i++) {
-		const struct sig_rule *r = rs->rules[i];
-		unsigned cls = sig_rule_classes(r);
-		uint16_t ports[SIG_GROUP_MAX_PORTS];
-		int np = -1;
-		if (r->app_rule)
-			continue; /* evaluated per application event (sig_appgroups_build) */
-		if ((r->proto == SIG_PROTO_TCP || r->proto == SIG_PROTO_UDP) && !r->bidir)
-			np = sig_port_list(&r->dp, ports, SIG_GROUP_MAX_PORTS);
-		if (np > 0) {
-			int k = r->proto == SIG_PROTO_TCP ? 0 : 1;
-			for (int j = 0; j < np; j++) {
-				if (npl[k] == cap_pl[k]) {
-					unsigned cap = cap_pl[k] ? cap_pl[k] * 2 : 256;
-					struct sig_pl *nv = realloc(pl[k], cap * sizeof(*nv));
-					if (!nv)
-						goto out;
-					pl[k] = nv;
-					cap_pl[k] = cap;
-				}
-				pl[k][npl[k]].port = ports[j];
-				pl[k][npl[k]].rule = i;
-				npl[k]++;
-			}
-			continue;
-		}
-		for (int c = 0; c < SIG_PC_MAX; c++)
-			if (cls & (1u << c))
-				dl[c][dn[c]++] = i;
-	}
-	/* count distinct ports */
-	maxgroups = SIG_PC_MAX;
-	for (int k = 0; k < 2; k++) {
-		if (npl[k])
-			qsort(pl[k], npl[k], sizeof(*pl[k]), sig_pl_cmp);
-		for (unsigned j = 0; j < npl[k]; j++)
-			if (j == 0 || pl[k][j].port != pl[k][j - 1].port)
-				rs->n_ports[k]++;
-		maxgroups += rs->n_ports[k];
-	}
-	rs->groups = calloc(maxgroups, sizeof(*rs->groups));
-	tmp = malloc((rs->n ? rs->n : 1) * sizeof(uint32_t));
-	for (int k = 0; k < 2; k++)
-		rs->ports[k] = calloc(rs->n_ports[k] ? rs->n_ports[k] : 1, sizeof(*rs->ports[k]));
-	if (!rs->groups || !tmp || !rs->ports[0] || !rs->ports[1])
-		goto out;
-	for (int c = 0; c < SIG_PC_MAX; c++) {
-		struct sig_group *g = &rs->groups[rs->n_groups++];
-		rc = sig_group_build(rs, g, dl[c], dn[c], l);
-		if (rc)
-			goto out;
-		rs->dflt[c] = g;
-	}
-	for (int k = 0; k < 2; k++) {
-		unsigned j = 0, pi = 0;
-		while (j < npl[k]) {
-			uint16_t port = pl[k][j].port;
-			unsigned n = 0;
-			while (j < npl[k] && pl[k][j].port == port)
-				tmp[n++] = pl[k][j++].rule;
-			/* the port's own rules plus the class defaults */
-			uint32_t *merged = malloc((n + dn[k] + 1) * sizeof(uint32_t));
-			if (!merged) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			memcpy(merged, tmp, n * sizeof(uint32_t));
-			memcpy(merged + n, dl[k], dn[k] * sizeof(uint32_t));
-			qsort(merged, n + dn[k], sizeof(uint32_t), sig_u32_cmp);
-			struct sig_group *g = &rs->groups[rs->n_groups++];
-			rc = sig_group_build(rs, g, merged, n + dn[k], l);
-			free(merged);
-			if (rc)
-				goto out;
-			rs->ports[k][pi].port = port;
-			rs->ports[k][pi].g = g;
-			pi++;
-		}
-	}
-	rc = 0;
-out:
-	for (int c = 0; c < SIG_PC_MAX; c++)
-		free(dl[c]);
-	free(pl[0]);
-	free(pl[1]);
-	free(tmp);
-	return rc;
-}
-
 int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out)
 {
 	struct sig_ruleset *rs = calloc(1, sizeof(*rs));
@@ -429,7 +199,7 @@ int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out)
 		char err[512];
 		rc = sig_classes_load(&rs->classes, l->classification, err, sizeof(err));
 		if (rc) {
-			sig_report(l, "%s", err);
+			sig_load_report(l, "%s", err);
 			goto fail;
 		}
 	}
@@ -459,6 +229,8 @@ int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out)
 	rs->n = vec.n;
 	vec.v = NULL;
 	vec.n = 0;
+	free(vec.slot);
+	vec.slot = NULL;
 	rc = sig_groups_build(rs, l);
 	if (!rc)
 		rc = sig_appgroups_build(rs, l);
@@ -470,6 +242,7 @@ fail:
 	for (unsigned i = 0; i < vec.n; i++)
 		sig_rule_free(vec.v[i]);
 	free(vec.v);
+	free(vec.slot);
 	sig_ruleset_free(rs);
 	return rc ? rc : -ENOMEM;
 }
@@ -618,20 +391,40 @@ static int sig_hs_hit(unsigned int id, unsigned long long from, unsigned long lo
 	return 0;
 }
 
+/* one prefilter scan of buf: the rules whose pattern occurs join ws->cand */
+static void sig_prefilter_scan(const hs_database_t *db, struct sig_wscratch *ws, const uint8_t *buf,
+			       size_t len)
+{
+	const char *data = (const char *)buf;
+	unsigned n = (unsigned)len;
+
+	hs_scan_vector(db, &data, &n, 1, 0, ws->hs, sig_hs_hit, ws);
+}
+
 unsigned sig_ruleset_candidates(const struct sig_ruleset *rs, const struct sig_group *g,
 				struct sig_wscratch *ws, const uint8_t *buf, size_t len)
 {
+	const struct sig_group *d = g->also;
 	unsigned n;
 
 	ws->n_cand = 0;
-	if (g->db && len && ws->hs)
-		hs_scan(g->db, (const char *)buf, (unsigned)len, 0, ws->hs, sig_hs_hit, ws);
+	if (len && ws->hs) {
+		if (g->db)
+			sig_prefilter_scan(g->db, ws, buf, len);
+		if (d && d->db)
+			sig_prefilter_scan(d->db, ws, buf, len);
+	}
 	for (unsigned i = 0; i < ws->n_cand; i++)
 		ws->seen[ws->cand[i] / 8] = 0;
 	n = ws->n_cand;
 	memcpy(ws->cand + n, g->always, g->n_always * sizeof(uint32_t));
 	n += g->n_always;
-	if (n > 1 && ws->n_cand)
+	if (d) {
+		memcpy(ws->cand + n, d->always, d->n_always * sizeof(uint32_t));
+		n += d->n_always;
+	}
+	/* each always list is sorted; the hits and two lists together are not */
+	if (n > 1 && (ws->n_cand || (d && g->n_always && d->n_always)))
 		sig_sort_u32(ws->cand, n);
 	return n;
 }
@@ -657,8 +450,7 @@ unsigned sig_ruleset_app_candidates(const struct sig_ruleset *rs, unsigned stage
 			if (!sig_app_buffer(ac, key / 2, key & 1, idx, &p, &len))
 				break;
 			if (len)
-				hs_scan(ag->db[key], (const char *)p, (unsigned)len, 0, ws->hs, sig_hs_hit,
-					ws);
+				sig_prefilter_scan(ag->db[key], ws, p, len);
 		}
 	}
 	for (unsigned i = 0; i < ws->n_cand; i++)

@@ -10,10 +10,12 @@ enum { SIG_PC_TCP = 0, SIG_PC_UDP, SIG_PC_ICMP, SIG_PC_OTHER, SIG_PC_MAX };
 
 struct sig_group {
 	hs_database_t *db;  /* fast patterns of the group's rules (id = rule idx); NULL if none */
-	uint32_t *always;   /* rules without a fast pattern (sorted) */
+	uint32_t *always;   /* rules without a prefilter pattern (sorted) */
 	unsigned n_always;
 	unsigned n_rules;   /* rules in the group */
 	unsigned n_fp;
+	const struct sig_group *also; /* a port group's class default group, scanned as well
+				       * (NULL: the defaults are merged into this group) */
 };
 
 /* application rules evaluated at one stage (enum sig_stage) */
@@ -66,7 +68,18 @@ struct sig_load {
 	void *opaque;
 	const char *const *rule_texts; /* alternatively: rules given as text lines (tests) */
 	unsigned n_rule_texts;
+	unsigned merge_budget; /* prefilter patterns that merging class defaults into port groups
+				* may add (0: the default, sig_group.c) */
 };
+
+/* report a load error through l->error */
+void sig_load_report(const struct sig_load *l, const char *fmt, ...) NW_PRINTF(2, 3);
+/* the fast pattern the prefilter looks for, NULL if the rule is evaluated without one */
+const struct sig_content *sig_rule_prefilter(const struct sig_rule *r);
+/* group the packet rules by class and port / the application rules by stage and buffer, and
+ * compile their prefilters (sig_group.c); rs->rules sorted */
+int sig_groups_build(struct sig_ruleset *rs, const struct sig_load *l);
+int sig_appgroups_build(struct sig_ruleset *rs, const struct sig_load *l);
 
 /* load and compile; errors about single rules go to l->error and are counted in n_bad.
  * Returns 0 or -errno (a file could not be read, or the prefilter failed to compile). */

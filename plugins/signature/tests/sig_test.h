@@ -31,12 +31,15 @@ static inline void sig_test_err(void *opaque, const char *msg)
 static char *sig_test_fb[SIG_MAX_FLOWBITS];
 static unsigned sig_test_nfb;
 
-static inline struct sig_ruleset *sig_test_rules(const char *const *rules, unsigned n,
-						 struct sig_test_errs *errs)
+/* a rule set from text lines; merge_budget as struct sig_load's (0: the default) */
+static inline struct sig_ruleset *sig_test_rules_budget(const char *const *rules, unsigned n,
+							struct sig_test_errs *errs,
+							unsigned merge_budget)
 {
 	struct sig_load l = { 0 };
 	struct sig_ruleset *rs = NULL;
 
+	l.merge_budget = merge_budget;
 	l.rule_texts = rules;
 	l.n_rule_texts = n;
 	l.fb_names = sig_test_fb;
@@ -47,6 +50,12 @@ static inline struct sig_ruleset *sig_test_rules(const char *const *rules, unsig
 		fail_msg("rule set failed to build: %s", errs->n ? errs->msg[errs->n - 1] : "?");
 	assert_int_equal(sig_ruleset_worker_init(rs, 0), 0);
 	return rs;
+}
+
+static inline struct sig_ruleset *sig_test_rules(const char *const *rules, unsigned n,
+						 struct sig_test_errs *errs)
+{
+	return sig_test_rules_budget(rules, n, errs, 0);
 }
 
 /* a TCP packet 10.0.0.1:40000 -> 203.0.113.5:80 */

@@ -313,6 +313,113 @@ static void test_prefilter_groups(void **state)
 	sig_ruleset_free(rs);
 }
 
+/* the sids among the candidates of a TCP packet to dport; fails unless they come sorted */
+static unsigned sig_cand_sids(const struct sig_ruleset *rs, uint16_t dport, const char *data,
+			      uint8_t *seen, unsigned n_seen, const struct sig_group **gout)
+{
+	struct nw_pkt_info pi;
+	const struct sig_group *g;
+	unsigned n;
+
+	memset(seen, 0, n_seen);
+	sig_test_pkt(&pi, data, strlen(data));
+	pi.dport = dport;
+	g = sig_ruleset_group(rs, &pi);
+	n = sig_ruleset_candidates(rs, g, rs->ws[0], pi.payload, pi.payload_len);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t sid = rs->rules[rs->ws[0]->cand[i]]->sid;
+		if (sid < n_seen)
+			seen[sid] = 1;
+		if (i)
+			assert_true(rs->ws[0]->cand[i - 1] < rs->ws[0]->cand[i]);
+	}
+	if (gout)
+		*gout = g;
+	return n;
+}
+
+/* a port group either holds the any-port rules of its protocol (merged) or is scanned together
+ * with their group (split, when merging would cost too much compile): the candidates are the
+ * same either way. One-byte fast patterns are not in the prefilter: their rules are always
+ * candidates. */
+static void test_prefilter_groups_split(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { "alert tcp any any -> any 80 (sid:1; content:\"alpha\";)",
+				"alert tcp any any -> any 22 (sid:2; content:\"beta\";)",
+				"alert tcp any any -> any any (sid:3; content:\"gamma\";)",
+				"alert tcp any any -> any any (sid:4; content:\"delta\";)",
+				"alert ip any any -> any any (sid:5; ttl:1;)",
+				"alert tcp any any -> any 80 (sid:6; content:\"|3b|\";)",
+				"alert tcp any any -> any any (sid:7; content:\"|7c|\"; nocase;)",
+				"alert udp any any -> any 53 (sid:8; content:\"alpha\";)",
+				"alert tcp any any -> any 80 (sid:9; content:\"zz\"; fast_pattern:1,1;)" };
+	const unsigned budgets[] = { 0, 1 };
+	const char *data = "alpha beta gamma";
+
+	for (unsigned b = 0; b < 2; b++) {
+		struct sig_ruleset *rs = sig_test_rules_budget(rules, 9, &errs, budgets[b]);
+		const struct sig_group *g;
+		uint8_t seen[10];
+		unsigned n;
+
+		assert_int_equal(errs.n, 0);
+		n = sig_cand_sids(rs, 80, data, seen, sizeof(seen), &g);
+		if (b == 0)
+			assert_null(g->also); /* two any-port patterns: merged by default */
+		else
+			assert_true(g->also == rs->dflt[SIG_PC_TCP]);
+		/* its own rule, the any-port rule, and every rule without a prefilter pattern */
+		assert_int_equal(n, 6);
+		assert_true(seen[1] && seen[3] && seen[5] && seen[6] && seen[7] && seen[9]);
+		/* no pattern matches: only the rules without one */
+		n = sig_cand_sids(rs, 80, "zzzz", seen, sizeof(seen), NULL);
+		assert_int_equal(n, 4);
+		assert_true(seen[5] && seen[6] && seen[7] && seen[9]);
+		/* a port without rules of its own: the class default group */
+		n = sig_cand_sids(rs, 8080, "delta", seen, sizeof(seen), &g);
+		assert_true(g == rs->dflt[SIG_PC_TCP]);
+		assert_int_equal(n, 3);
+		assert_true(seen[4] && seen[5] && seen[7]);
+		sig_ruleset_free(rs);
+	}
+	/* the one-byte rules still match */
+	assert_true(SIG_ONE(R("content:\"|3b|\";"), "a;b"));
+	assert_false(SIG_ONE(R("content:\"|3b|\";"), "a,b"));
+	assert_true(SIG_ONE(R("content:\"x\"; nocase;"), "aXb"));
+}
+
+/* ports naming the same rules share one group (one prefilter database) */
+static void test_prefilter_port_groups_shared(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { "alert tcp any any -> any [139,445] (sid:1; content:\"smb\";)",
+				"alert tcp any any -> any 1024:1030 (sid:2; content:\"high\";)",
+				"alert tcp any any -> any 1030 (sid:3; content:\"last\";)",
+				"alert tcp any any -> any any (sid:4; content:\"all\";)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 4, &errs);
+	const struct sig_group *g139, *g445, *g1024, *g1029, *g1030;
+	uint8_t seen[5];
+
+	assert_int_equal(errs.n, 0);
+	sig_cand_sids(rs, 139, "smb all", seen, sizeof(seen), &g139);
+	assert_true(seen[1] && seen[4] && !seen[2]);
+	sig_cand_sids(rs, 445, "smb all", seen, sizeof(seen), &g445);
+	assert_true(seen[1] && seen[4]);
+	sig_cand_sids(rs, 1024, "high last", seen, sizeof(seen), &g1024);
+	assert_true(seen[2] && !seen[3]);
+	sig_cand_sids(rs, 1029, "high last", seen, sizeof(seen), &g1029);
+	sig_cand_sids(rs, 1030, "high last", seen, sizeof(seen), &g1030);
+	assert_true(seen[2] && seen[3]);
+	assert_true(g139 == g445);
+	assert_true(g1024 == g1029);
+	assert_true(g1030 != g1029 && g139 != g1024);
+	/* 2 ports + 7 ports, 3 distinct rule lists, plus the 4 class default groups */
+	assert_int_equal(rs->n_ports[0], 9);
+	assert_int_equal(rs->n_groups, SIG_PC_MAX + 3);
+	sig_ruleset_free(rs);
+}
+
 /* ---- stream ---- */
 
 /* feed segments through view+update like the plugin; count matches of `rule` */
@@ -471,6 +578,8 @@ int main(void)
 		cmocka_unit_test(test_flowbits),
 		cmocka_unit_test(test_thresholds_over_time),
 		cmocka_unit_test(test_prefilter_groups),
+		cmocka_unit_test(test_prefilter_groups_split),
+		cmocka_unit_test(test_prefilter_port_groups_shared),
 		cmocka_unit_test(test_stream_split_every_position),
 		cmocka_unit_test(test_stream_one_byte_segments),
 		cmocka_unit_test(test_stream_overlap_and_out_of_order),

@@ -111,6 +111,31 @@ static void test_parse_bad_rules_skipped_and_counted(void **state)
 	sig_ruleset_free(rs);
 }
 
+/* duplicates are found among many rules (a hash of gid:sid); the same sid in another gid is not one */
+static void test_parse_duplicates_many(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	enum { N = 3000 };
+	char **text = calloc(N + 3, sizeof(*text));
+	struct sig_ruleset *rs;
+
+	assert_non_null(text);
+	for (unsigned i = 0; i < N; i++)
+		assert_true(asprintf(&text[i], R("sid:%u; content:\"r%u\";"), i + 1, i) > 0);
+	assert_true(asprintf(&text[N], R("sid:1500; content:\"again\";")) > 0);
+	assert_true(asprintf(&text[N + 1], R("gid:2; sid:1500; content:\"other gid\";")) > 0);
+	assert_true(asprintf(&text[N + 2], R("sid:%u; content:\"last\";"), N) > 0);
+	rs = sig_test_rules((const char *const *)text, N + 3, &errs);
+	assert_int_equal(rs->n, N + 1);
+	assert_int_equal(rs->n_bad, 2);
+	assert_non_null(strstr(errs.msg[0], "<rules>:3001: sid 1500: duplicate of the rule at <rules>:1500"));
+	assert_non_null(strstr(errs.msg[1], "<rules>:3003: sid 3000: duplicate"));
+	sig_ruleset_free(rs);
+	for (unsigned i = 0; i < N + 3; i++)
+		free(text[i]);
+	free(text);
+}
+
 static void test_parse_header_addresses(void **state)
 {
 	struct sig_anode a;
@@ -245,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ok_fields),
 		cmocka_unit_test(test_parse_errors_name_keyword),
 		cmocka_unit_test(test_parse_bad_rules_skipped_and_counted),
+		cmocka_unit_test(test_parse_duplicates_many),
 		cmocka_unit_test(test_parse_header_addresses),
 		cmocka_unit_test(test_parse_header_ports),
 		cmocka_unit_test(test_parse_content_forms),
