@@ -15,6 +15,7 @@ meta, na = {}, {}
 live = {}      # name -> {"udp": [(recv, sent)], "tcp": [mbps], "rtt": [(p50, p99)], "nw": [...]}
 offline = {}   # rules -> [(packets, bytes, wall, alerts)]
 cg, cgtop, pbench, prof = {}, {}, [], {}
+compile_ = {}  # rules spec ("1000", "1000p") -> [(wall, cpu)]
 for r in rows:
     kind = r[0]
     if kind == "meta":
@@ -52,6 +53,11 @@ for r in rows:
             na[("cg", r[1])] = r[3]
         else:
             cg[r[1]] = (int(r[2]), int(r[3]))
+    elif kind == "compile":
+        if r[2] == "na":
+            na[("compile", r[1])] = r[3]
+        else:
+            compile_.setdefault(r[1], []).append((float(r[3]), float(r[4]) + float(r[5])))
     elif kind == "cgtop":
         cgtop[r[1]] = r[2].split("|") if r[2] else []
     elif kind == "prof":
@@ -278,6 +284,50 @@ else:
             base = med(mb)
         p("| %s | %s | %s | %s | %d |" % (n, span(mb), fmt(med(pps)), ratio(med(mb), base),
                                          int(xs[0][3])))
+p("")
+
+p("### 7. Rule compile")
+p("")
+p("`natwarden -T -S FILE` (read, parse, group, compile the Vectorscan prefilters; no traffic) "
+  "over rules shaped like ET Open's (bench/gen_rules_et.py: binary and one-byte contents, "
+  "hundreds of destination ports, flowbits, pcre; \"mixed\" adds 40% HTTP/DNS/TLS rules). "
+  "Medians of at most 3 runs. \"net\" subtracts the 0-rule run (process start, plugin load). "
+  "Growth = net time(25k) / "
+  "net time(1k): 25 is linear.")
+p("")
+if ("compile", "all") in na:
+    p("n/a (%s)" % na[("compile", "all")])
+else:
+    p("| rules | wall s | CPU s | net wall s | net CPU s | rules/s (net wall) |")
+    p("|---|---|---|---|---|---|")
+    c0 = med([x[0] for x in compile_.get("0", [])])
+    u0 = med([x[1] for x in compile_.get("0", [])])
+    nets, netu = {}, {}
+    for spec, label in (("0", "0 (process start)"), ("1000p", "1k packet-level"),
+                        ("1000", "1k mixed"), ("5000", "5k mixed"), ("25000", "25k mixed")):
+        xs = compile_.get(spec)
+        if not xs:
+            p("| %s | n/a (%s) | | | | |" % (label, na.get(("compile", spec), "not run")))
+            continue
+        wall, cpu = med([x[0] for x in xs]), med([x[1] for x in xs])
+        if spec != "0" and c0 is not None:
+            nets[spec], netu[spec] = wall - c0, cpu - u0
+        net = nets.get(spec)
+        rps = int(spec.rstrip("p")) / net if net and net > 0 else None
+        p("| %s | %s | %s | %s | %s | %s |" % (
+            label, span([x[0] for x in xs], 2), span([x[1] for x in xs], 2),
+            fmt(net, 2) if net is not None else "–",
+            fmt(netu[spec], 2) if spec in netu else "–", fmt(rps) if rps else "–"))
+    if nets.get("1000") and nets.get("25000") and netu.get("1000", 0) > 0:
+        g, gu = nets["25000"] / nets["1000"], netu["25000"] / netu["1000"]
+        p("")
+        p("Growth 1k → 25k mixed (net): %.1f× the wall time, %.1f× the CPU time for 25× the "
+          "rules (%s; on a loaded machine the CPU time is the steadier figure)." % (
+              g, gu, "linear" if min(g, gu) <= 25 * 1.2 else "**superlinear**"))
+        targets.append(("rule compile", "1k packet-level %s s (target < 1 s), 25k mixed %s s "
+                        "(target < 10 s), growth %.1f wall / %.1f CPU (linear: 25)" % (
+                            fmt(med([x[0] for x in compile_.get("1000p", [(0, 0)])]), 2),
+                            fmt(med([x[0] for x in compile_["25000"]]), 2), g, gu)))
 p("")
 
 p("### Engine cost: instructions per packet (callgrind)")
