@@ -12,7 +12,7 @@
  * compile of the whole database about ten times slower. */
 #define SIG_FP_MIN_LEN 2
 /* Merging a protocol's any-port rules into a port group compiles their patterns once more and
- * saves a second scan of each packet to that port (about 8% of the plugin's instructions per
+ * saves a second scan of each packet to that port (about 9% of the plugin's instructions per
  * packet with the benchmark's rules). Merges may add a quarter of the rule set's patterns (at
  * least SIG_MERGE_MIN), so the compile stays linear in the number of rules. */
 #define SIG_MERGE_MIN 256
