@@ -209,17 +209,22 @@ static int engine_configure_plugin(struct nw_engine *eng, struct nw_plugin *p,
 		for (const char *const *k = p->desc->section_kinds; *k; k++)
 			nw_config_claim(cfg, *k);
 	if (!p->desc->configure) {
-		if (sec && sec->n_kv)
+		if (sec && sec->n_kv) {
+			p->conf_failed = 1;
 			return nw_config_error(cfg, sec, sec->kv[0].line,
 					       "unknown key '%s' (plugin '%s' takes no options)",
 					       sec->kv[0].key, p->name);
+		}
 		return 0;
 	}
+	unsigned n_errors = cfg->n_errors;
 	int r = p->desc->configure(p, p->priv, cfg, sec);
-	if (r && !cfg->n_errors)
+	if (r && cfg->n_errors == n_errors)
 		nw_config_error(cfg, sec, 0, "plugin '%s' failed to configure (%s)", p->name,
 				strerror(r < 0 ? -r : r));
-	return r;
+	/* errors it recorded count as a failure even when it returned 0 */
+	p->conf_failed |= r != 0 || cfg->n_errors != n_errors;
+	return p->conf_failed ? (r ? r : -EINVAL) : 0;
 }
 
 int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out)
@@ -288,8 +293,21 @@ int nw_engine_check(struct nw_engine *eng)
 {
 	int ret = 0;
 
+	/* the root cause first: what a plugin that is not configured did not register (its rule
+	 * keywords, ...) shows up below as errors of other plugins */
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
+		if (!p->conf_failed)
+			continue;
+		nw_log(NW_LOG_ERR, "plugin '%s' is not configured (its errors are above) and is not "
+		       "checked; errors reported below may follow from it (e.g. rule keywords it "
+		       "registers are unknown)", p->name);
+		ret = -EINVAL;
+	}
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		struct nw_plugin *p = eng->plugins[i];
+		if (p->conf_failed)
+			continue;
 		int r = p->desc->check ? p->desc->check(p, p->priv) : 0;
 		if (r < 0) {
 			nw_log(NW_LOG_ERR, "plugin '%s': check failed", p->name);

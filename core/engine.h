@@ -39,6 +39,7 @@ struct nw_plugin {
 	unsigned n_reasons;  /* registered verdict reasons (0 = "default") */
 	char reason_name[NW_MAX_REASONS][32];
 	int started;
+	int conf_failed;     /* configure returned < 0 or recorded errors: never checked, started */
 	struct nw_engine *eng;
 };
 
@@ -195,7 +196,8 @@ int nw_engine_add_plugin(struct nw_engine *eng, struct nw_plugin *p);
 /* Configure every plugin in the chain (nw_engine_create does this). */
 int nw_engine_configure_all(struct nw_engine *eng);
 /* Run every plugin's check hook (used by -T and before start): 0 fine, 1 warnings only (a run
- * may go on, -T fails), -EINVAL when a plugin cannot run. */
+ * may go on, -T fails), -EINVAL when a plugin cannot run. A plugin whose configure failed is
+ * not checked; it is logged first, as the likely cause of what the other checks report. */
 int nw_engine_check(struct nw_engine *eng);
 /* Create n workers (flow tables, per-worker state, event rings) and start the plugins. */
 int nw_engine_start(struct nw_engine *eng, unsigned n_workers);

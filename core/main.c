@@ -137,10 +137,11 @@ static int main_apply_rules(struct main_opts *o, struct nw_config *cfg)
 	return nw_config_set(cfg, rules_set);
 }
 
-static void main_print_errors(const struct nw_config *cfg)
+/* Print the errors recorded since the last call (*shown of them were printed already). */
+static void main_print_errors(const struct nw_config *cfg, unsigned *shown)
 {
-	for (unsigned i = 0; i < cfg->n_errors; i++)
-		fprintf(stderr, "%s\n", cfg->errors[i]);
+	for (; *shown < cfg->n_errors; (*shown)++)
+		fprintf(stderr, "%s\n", cfg->errors[*shown]);
 }
 
 int main(int argc, char **argv)
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
 	struct nw_config *cfg = NULL;
 	struct nw_engine *eng = NULL;
 	const char *conf;
+	unsigned shown = 0;
 	int r, ret = 1;
 
 	memset(&o, 0, sizeof(o));
@@ -169,7 +171,7 @@ int main(int argc, char **argv)
 	if (o.rules && main_apply_rules(&o, cfg))
 		fprintf(stderr, "natwarden: cannot apply -S %s\n", o.rules);
 	if (r < 0) {
-		main_print_errors(cfg);
+		main_print_errors(cfg, &shown);
 		goto out;
 	}
 	/* go on past syntax errors so that -T lists every error in one pass */
@@ -179,13 +181,15 @@ int main(int argc, char **argv)
 						  ? nw_log_level_parse(eng->set.log_level)
 						  : NW_LOG_INFO);
 	int warnings = 0;
+	/* configuration errors before what the checks report: they are often its cause */
+	main_print_errors(cfg, &shown);
 	if (eng && (r >= 0 || o.test)) {
 		int c = nw_engine_check(eng);
 		if (c < 0)
 			r = -EINVAL;
 		warnings = c > 0;
 	}
-	main_print_errors(cfg);
+	main_print_errors(cfg, &shown);
 	if (r < 0 || cfg->n_errors || (o.test && warnings)) {
 		fprintf(stderr, "natwarden: %s: configuration has errors\n", conf ? conf : "(none)");
 		goto out;
