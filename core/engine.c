@@ -143,11 +143,31 @@ static void engine_flow_end(void *ctx, struct nw_flow *f, int reason)
 	}
 }
 
+/* plugin_dir with its relative entries resolved: a value written in the config file against
+ * the file's directory (as the signature plugin resolves `rules`), one given with --set against
+ * the working directory. */
+static int engine_plugin_dirs(struct nw_engine *eng, char *out, size_t outlen)
+{
+	const struct nw_section *main_sec = nw_config_section(eng->cfg, "natwarden", "");
+	unsigned line = 0;
+
+	nw_section_get(main_sec, "plugin_dir", &line);
+	if (nw_plugin_dirs_resolve(eng->set.plugin_dir,
+				   line && line != NW_CONF_LINE_SET ? eng->cfg->path : NULL, out,
+				   outlen))
+		return nw_config_error(eng->cfg, main_sec, line,
+				       "plugin_dir = %s: too long once resolved against %s",
+				       eng->set.plugin_dir, eng->cfg->path);
+	return 0;
+}
+
 static int engine_load_plugins(struct nw_engine *eng)
 {
-	char list[sizeof(eng->set.plugins)], err[768];
+	char list[sizeof(eng->set.plugins)], err[768], dirs[1024];
 	int ret = 0;
 
+	if (engine_plugin_dirs(eng, dirs, sizeof(dirs)))
+		return -EINVAL;
 	nw_strlcpy(list, eng->set.plugins, sizeof(list));
 	for (char *save = NULL, *name = strtok_r(list, " \t,", &save); name;
 	     name = strtok_r(NULL, " \t,", &save)) {
@@ -168,7 +188,7 @@ static int engine_load_plugins(struct nw_engine *eng)
 					      NW_MAX_PLUGINS);
 			break;
 		}
-		r = nw_plugin_open(name, eng->set.plugin_dir, &p, err, sizeof(err));
+		r = nw_plugin_open(name, dirs, &p, err, sizeof(err));
 		if (r) {
 			ret = nw_config_error(eng->cfg, NULL, line, "plugin '%s': %s", name, err);
 			continue;

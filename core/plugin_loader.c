@@ -87,6 +87,31 @@ int nw_plugin_from_desc(const struct nw_plugin_desc *d, struct nw_plugin **out, 
 	return 0;
 }
 
+int nw_plugin_dirs_resolve(const char *dirs, const char *conf_path, char *out, size_t outlen)
+{
+	const char *slash = conf_path ? strrchr(conf_path, '/') : NULL;
+	char buf[1024];
+	size_t len = 0;
+
+	if (nw_strlcpy(buf, dirs, sizeof(buf)) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	if (outlen)
+		out[0] = '\0';
+	for (char *save = NULL, *dir = strtok_r(buf, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		int n;
+		if (dir[0] != '/' && slash) /* "plugins" in /etc/nw/nw.conf: /etc/nw/plugins */
+			n = snprintf(out + len, outlen - len, "%s%.*s/%s", len ? ":" : "",
+				     (int)(slash - conf_path), conf_path, dir);
+		else
+			n = snprintf(out + len, outlen - len, "%s%s", len ? ":" : "", dir);
+		if (n < 0 || (size_t)n >= outlen - len)
+			return -ENAMETOOLONG;
+		len += (size_t)n;
+	}
+	return 0;
+}
+
 int nw_plugin_open(const char *name, const char *dirs, struct nw_plugin **out, char *err,
 		   size_t errlen)
 {
@@ -119,7 +144,9 @@ int nw_plugin_open(const char *name, const char *dirs, struct nw_plugin **out, c
 	}
 	d = dlsym(dl, NW_PLUGIN_SYMBOL);
 	if (!d) {
-		snprintf(err, errlen, "%s: no %s symbol (not a natwarden plugin)", path,
+		snprintf(err, errlen, "%s: no exported %s symbol: not a natwarden plugin, or its "
+			 "descriptor is hidden (built with -fvisibility=hidden, as pkg-config "
+			 "natwarden-plugin gives, it must be defined with NW_PLUGIN_EXPORT)", path,
 			 NW_PLUGIN_SYMBOL);
 		dlclose(dl);
 		return -ELIBBAD;

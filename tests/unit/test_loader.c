@@ -94,6 +94,10 @@ static void test_dlopen_refuses(void **state)
 	assert_non_null(strstr(err, "descriptor size"));
 	assert_int_equal(nw_plugin_open("missing", dir, &p, err, sizeof(err)), -ENOENT);
 	assert_int_equal(nw_plugin_open("../etc", dir, &p, err, sizeof(err)), -EINVAL);
+	/* a descriptor defined without NW_PLUGIN_EXPORT: the message says how to fix it */
+	assert_int_equal(nw_plugin_open("hiddenplugin", dir, &p, err, sizeof(err)), -ELIBBAD);
+	assert_non_null(strstr(err, "-fvisibility=hidden"));
+	assert_non_null(strstr(err, "NW_PLUGIN_EXPORT"));
 	assert_int_equal(nw_plugin_open("goodplugin", dir, &p, err, sizeof(err)), 0);
 	assert_string_equal(p->desc->name, "goodplugin");
 	nw_plugin_close(p);
