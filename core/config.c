@@ -595,7 +595,7 @@ int nw_parse_cidr(const char *s, struct nw_addr *addr, unsigned *prefix)
 }
 
 /* Parse one value of a directive into target. */
-static int conf_apply(const struct nw_directive *d, void *target, const char *value, char *err,
+static int conf_apply(const struct nw_directive2 *d, void *target, const char *value, char *err,
 		      size_t errlen)
 {
 	char *dst = (char *)target + d->offset;
@@ -623,22 +623,30 @@ static int conf_apply(const struct nw_directive *d, void *target, const char *va
 		}
 		break;
 	}
-	case NW_CONF_UINT: {
-		uint64_t v;
-		r = nw_parse_uint(value, &v);
-		if (!r)
-			memcpy(dst, &v, sizeof(v));
-		else
-			snprintf(err, errlen, "expected a non-negative number (k/m/g allowed)");
-		break;
-	}
+	case NW_CONF_UINT:
 	case NW_CONF_DURATION: {
 		uint64_t v;
-		r = nw_parse_duration(value, &v);
-		if (!r)
-			memcpy(dst, &v, sizeof(v));
+		if (d->type == NW_CONF_UINT)
+			r = nw_parse_uint(value, &v);
 		else
-			snprintf(err, errlen, "expected a duration (e.g. 30s, 10m, 1h, 2d)");
+			r = nw_parse_duration(value, &v);
+		if (r) {
+			snprintf(err, errlen, d->type == NW_CONF_UINT
+				 ? "expected a non-negative number (k/m/g allowed)"
+				 : "expected a duration (e.g. 30s, 10m, 1h, 2d)");
+		} else if (v < d->min || (d->max && v > d->max)) {
+			if (d->max)
+				snprintf(err, errlen, "out of range (%llu-%llu%s)",
+					 (unsigned long long)d->min, (unsigned long long)d->max,
+					 d->type == NW_CONF_DURATION ? " seconds" : "");
+			else
+				snprintf(err, errlen, "out of range (at least %llu%s)",
+					 (unsigned long long)d->min,
+					 d->type == NW_CONF_DURATION ? " seconds" : "");
+			r = -ERANGE;
+		} else {
+			memcpy(dst, &v, sizeof(v));
+		}
 		break;
 	}
 	case NW_CONF_STRING:
@@ -661,38 +669,90 @@ static int conf_apply(const struct nw_directive *d, void *target, const char *va
 	return r;
 }
 
-int nw_config_parse(const struct nw_config *cfg, const struct nw_section *csec,
-		    const struct nw_directive *table, void *target)
+/* The i-th entry of a 1.0 table (struct nw_directive) or of a 1.2 one (struct nw_directive2 of
+ * `stride` bytes), in the 1.2 form: a 1.0 entry has no bounds. */
+static void conf_entry(const void *table, size_t stride, int v2, unsigned i,
+		       struct nw_directive2 *out)
+{
+	const char *e = (const char *)table + (size_t)i * stride;
+
+	memset(out, 0, sizeof(*out));
+	if (v2) {
+		memcpy(out, e, stride < sizeof(*out) ? stride : sizeof(*out));
+		return;
+	}
+	const struct nw_directive *d = (const struct nw_directive *)(const void *)e;
+	out->name = d->name;
+	out->type = d->type;
+	out->offset = d->offset;
+	out->size = d->size;
+	out->deflt = d->deflt;
+	out->parse = d->parse;
+	out->help = d->help;
+}
+
+/* Find key in the table: 0 and *out, or -ENOENT. */
+static int conf_lookup(const void *table, size_t stride, int v2, const char *key,
+		       struct nw_directive2 *out)
+{
+	for (unsigned i = 0;; i++) {
+		conf_entry(table, stride, v2, i, out);
+		if (!out->name)
+			return -ENOENT;
+		if (!strcmp(out->name, key))
+			return 0;
+	}
+}
+
+static int conf_parse_table(const struct nw_config *cfg, const struct nw_section *csec,
+			    const void *table, size_t stride, int v2, void *target)
 {
 	struct nw_section *sec = (struct nw_section *)csec;
+	struct nw_directive2 d;
 	char err[256];
 	int ret = 0;
 
-	for (const struct nw_directive *d = table; d->name; d++) {
-		if (!d->deflt)
+	for (unsigned i = 0;; i++) {
+		conf_entry(table, stride, v2, i, &d);
+		if (!d.name)
+			break;
+		if (!d.deflt)
 			continue;
 		err[0] = '\0';
-		if (conf_apply(d, target, d->deflt, err, sizeof(err)) < 0)
+		if (conf_apply(&d, target, d.deflt, err, sizeof(err)) < 0)
 			ret = nw_config_error(cfg, NULL, 0, "internal: bad default for '%s': %s",
-					      d->name, err);
+					      d.name, err);
 	}
 	if (!sec)
 		return ret;
 	sec->claimed = 1;
 	for (unsigned i = 0; i < sec->n_kv; i++) {
-		const struct nw_directive *d;
-		for (d = table; d->name; d++)
-			if (!strcmp(d->name, sec->kv[i].key))
-				break;
-		if (!d->name) {
+		if (conf_lookup(table, stride, v2, sec->kv[i].key, &d)) {
 			ret = nw_config_error(cfg, sec, sec->kv[i].line, "unknown key '%s'",
 					      sec->kv[i].key);
 			continue;
 		}
 		err[0] = '\0';
-		if (conf_apply(d, target, sec->kv[i].value, err, sizeof(err)) < 0)
-			ret = nw_config_error(cfg, sec, sec->kv[i].line, "%s = %s: %s", d->name,
+		if (conf_apply(&d, target, sec->kv[i].value, err, sizeof(err)) < 0)
+			ret = nw_config_error(cfg, sec, sec->kv[i].line, "%s = %s: %s", d.name,
 					      sec->kv[i].value, err[0] ? err : "invalid value");
 	}
 	return ret;
+}
+
+int nw_config_parse(const struct nw_config *cfg, const struct nw_section *sec,
+		    const struct nw_directive *table, void *target)
+{
+	return conf_parse_table(cfg, sec, table, sizeof(*table), 0, target);
+}
+
+int nw_config_parse2(const struct nw_config *cfg, const struct nw_section *sec,
+		     const struct nw_directive2 *table, size_t elem_size, void *target)
+{
+	/* the element size of the 1.2 struct is the least a table can have */
+	if (elem_size < offsetof(struct nw_directive2, max) + sizeof(table->max))
+		return nw_config_error(cfg, sec, 0,
+				       "internal: directive table elements of %zu bytes, expected "
+				       "sizeof(struct nw_directive2) (use NW_CONF_PARSE2)", elem_size);
+	return conf_parse_table(cfg, sec, table, elem_size, 1, target);
 }

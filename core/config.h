@@ -50,6 +50,9 @@ const char *nw_section_get(const struct nw_section *sec, const char *key, unsign
 /* Parse with a directive table (unknown keys and bad values are recorded errors). */
 int nw_config_parse(const struct nw_config *cfg, const struct nw_section *sec,
 		    const struct nw_directive *table, void *target);
+/* The same with a struct nw_directive2 table (bounds) of elem_size-byte elements (ABI 1.2). */
+int nw_config_parse2(const struct nw_config *cfg, const struct nw_section *sec,
+		     const struct nw_directive2 *table, size_t elem_size, void *target);
 int nw_config_error(const struct nw_config *cfg, const struct nw_section *sec, unsigned line,
 		    const char *fmt, ...) NW_PRINTF(4, 5);
 /* Mark sections of a kind as handled (so they are not reported as unknown). */

@@ -1,5 +1,6 @@
 /* Engine: plugin chain, workers, flows, events and timers tied together. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,52 @@ int nw_engine_add_plugin(struct nw_engine *eng, struct nw_plugin *p)
 	return 0;
 }
 
+void nw_engine_plugin_error(struct nw_plugin *p, const char *fmt, ...)
+{
+	const struct nw_config *cfg = p->eng->cfg;
+	const struct nw_section *sec = nw_config_section(cfg, p->name, "");
+	unsigned line = 0;
+	char msg[512];
+	va_list ap;
+
+	if (!sec) {
+		sec = nw_config_section(cfg, "natwarden", "");
+		nw_section_get(sec, "plugins", &line);
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	nw_config_error(cfg, sec, line, "%s", msg);
+	p->conf_failed = 1;
+}
+
+void nw_engine_kw_shadow_error(struct nw_plugin *p, const char *name,
+			       const struct nw_plugin *owner)
+{
+	nw_engine_plugin_error(p, "keyword '%s' of plugin '%s' is a built-in keyword of plugin "
+			       "'%s': a plugin keyword cannot replace it (rename it)", name,
+			       p->name, owner->name);
+}
+
+/* After configure: a keyword registered before a rule engine reserved its name. */
+static int engine_check_keywords(struct nw_engine *eng)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < eng->n_keywords; i++) {
+		struct nw_kwentry *k = &eng->keywords[i];
+		for (unsigned j = 0; j < eng->n_kw_reserved; j++) {
+			if (eng->kw_reserved[j].p == k->p ||
+			    strcmp(eng->kw_reserved[j].name, k->kw.name))
+				continue;
+			nw_engine_kw_shadow_error(k->p, k->kw.name, eng->kw_reserved[j].p);
+			ret = -EEXIST;
+			break;
+		}
+	}
+	return ret;
+}
+
 /* Claim the sections a plugin owns, then call its configure hook. */
 static int engine_configure_plugin(struct nw_engine *eng, struct nw_plugin *p,
 				   struct nw_config *cfg)
@@ -292,6 +339,8 @@ int nw_engine_create(struct nw_config *cfg, int offline, struct nw_engine **out)
 	for (unsigned i = 0; i < eng->n_plugins; i++)
 		if (engine_configure_plugin(eng, eng->plugins[i], cfg))
 			ret = -EINVAL;
+	if (engine_check_keywords(eng))
+		ret = -EINVAL;
 	if (nw_config_check_unclaimed(cfg))
 		ret = -EINVAL;
 	if (cfg->n_errors)
@@ -306,6 +355,8 @@ int nw_engine_configure_all(struct nw_engine *eng)
 	for (unsigned i = 0; i < eng->n_plugins; i++)
 		if (engine_configure_plugin(eng, eng->plugins[i], eng->cfg))
 			ret = -EINVAL;
+	if (engine_check_keywords(eng))
+		ret = -EINVAL;
 	return ret;
 }
 
@@ -910,6 +961,7 @@ void nw_engine_destroy(struct nw_engine *eng)
 			free(w->wpriv[j]);
 		free(w);
 	}
+	free(eng->kw_reserved); /* its names point into the plugins */
 	for (unsigned i = 0; i < eng->n_plugins; i++)
 		nw_plugin_close(eng->plugins[i]);
 	nw_evring_free(engine_main_ring);
@@ -923,6 +975,22 @@ void nw_engine_destroy(struct nw_engine *eng)
 	if (nw_current_engine == eng)
 		nw_current_engine = NULL;
 	free(eng);
+}
+
+uint64_t nw_engine_counter_value(const struct nw_engine *eng, const struct nw_plugin *p,
+				 unsigned id)
+{
+	uint64_t v;
+
+	if (id >= p->n_counters)
+		return 0;
+	if (p->counter_gauge[id])
+		return atomic_load_explicit(&((struct nw_plugin *)p)->gauge[id],
+					    memory_order_relaxed);
+	v = eng->main_ctr.plugin_ctr[p->index][id];
+	for (unsigned i = 0; i < eng->n_workers; i++)
+		v += eng->workers[i]->ctr.plugin_ctr[p->index][id];
+	return v;
 }
 
 void nw_engine_sum_counters(const struct nw_engine *eng, struct nw_wcounters *out)

@@ -105,7 +105,13 @@ struct nw_command {
 
 struct nw_kwentry {
 	struct nw_plugin *p;
-	struct nw_keyword kw;
+	struct nw_keyword kw; /* zero-extended copy in the core's layout */
+};
+
+/* A keyword name a rule engine (the signature plugin) keeps for itself (keyword_reserve). */
+struct nw_kwreserved {
+	struct nw_plugin *p;
+	const char *name;     /* the plugin's string, valid while it is loaded */
 };
 
 #define NW_EVE_DROPS_NO 0
@@ -168,6 +174,8 @@ struct nw_engine {
 	unsigned n_subs;
 	struct nw_kwentry keywords[NW_MAX_KEYWORDS];
 	unsigned n_keywords;
+	struct nw_kwreserved *kw_reserved; /* grows at configure */
+	unsigned n_kw_reserved, cap_kw_reserved;
 	_Atomic(struct nw_gateway *) gw; /* [gateway]/[forward] (NULL without); swapped on reload */
 	struct nw_command cmds[NW_MAX_COMMANDS];
 	unsigned n_cmds;
@@ -239,6 +247,15 @@ void nw_engine_destroy(struct nw_engine *eng);
 
 /* Sum of every worker's counters (approximate while workers run). */
 void nw_engine_sum_counters(const struct nw_engine *eng, struct nw_wcounters *out);
+/* Record a config error about plugin p (at its [name] section, else at the `plugins` line)
+ * and mark it not configured. */
+void nw_engine_plugin_error(struct nw_plugin *p, const char *fmt, ...) NW_PRINTF(2, 3);
+/* "keyword NAME of plugin P is a built-in keyword of plugin OWNER" (nw_engine_plugin_error) */
+void nw_engine_kw_shadow_error(struct nw_plugin *p, const char *name,
+			       const struct nw_plugin *owner);
+/* One plugin counter summed over the workers and the main thread, or a gauge's value. */
+uint64_t nw_engine_counter_value(const struct nw_engine *eng, const struct nw_plugin *p,
+				 unsigned id);
 /* Emit an event from the core itself (main thread). */
 int nw_engine_emit_main(struct nw_engine *eng, const struct nw_event *ev);
 /* Open DIR/eve.json for appending (or reopen after logrotate). */

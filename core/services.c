@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "engine.h"
 #include "event.h"
@@ -248,20 +249,80 @@ static void svc_flow_set_verdict(nw_flow *flow, int verdict)
 		flow->verdict = verdict;
 }
 
+static const struct nw_kwreserved *svc_kw_reserved(const struct nw_engine *eng, const char *name)
+{
+	for (unsigned i = 0; i < eng->n_kw_reserved; i++)
+		if (!strcmp(eng->kw_reserved[i].name, name))
+			return &eng->kw_reserved[i];
+	return NULL;
+}
+
 static int svc_keyword_register(nw_plugin *self, const struct nw_keyword *kw)
 {
 	struct nw_engine *eng = self->eng;
+	const struct nw_kwreserved *res;
+	struct nw_keyword copy;
 
-	if (!kw || !kw->name || !kw->match || kw->size < sizeof(struct nw_keyword))
+	if (!kw || kw->size < NW_KEYWORD_SIZE_1_1 || !kw->name || !kw->name[0]) {
+		nw_engine_plugin_error(self, "plugin '%s': keyword_register: a keyword needs size "
+				       "(sizeof(struct nw_keyword)), a name and a match callback",
+				       self->name);
 		return -EINVAL;
-	for (unsigned i = 0; i < eng->n_keywords; i++)
-		if (!strcmp(eng->keywords[i].kw.name, kw->name))
-			return -EEXIST;
-	if (eng->n_keywords >= NW_MAX_KEYWORDS)
+	}
+	/* an older plugin's keyword is shorter: the fields it lacks read as 0 */
+	memset(&copy, 0, sizeof(copy));
+	memcpy(&copy, kw, kw->size < sizeof(copy) ? kw->size : sizeof(copy));
+	copy.size = sizeof(copy);
+	if (!copy.match && !copy.match_priv) {
+		nw_engine_plugin_error(self, "plugin '%s': keyword '%s' has no match callback",
+				       self->name, copy.name);
+		return -EINVAL;
+	}
+	res = svc_kw_reserved(eng, copy.name);
+	if (res && res->p != self) {
+		nw_engine_kw_shadow_error(self, copy.name, res->p);
+		return -EEXIST;
+	}
+	for (unsigned i = 0; i < eng->n_keywords; i++) {
+		const struct nw_plugin *owner = eng->keywords[i].p;
+		if (strcmp(eng->keywords[i].kw.name, copy.name))
+			continue;
+		if (owner != self)
+			nw_engine_plugin_error(self, "keyword '%s' of plugin '%s' is already "
+					       "registered by plugin '%s' (rename one of them)",
+					       copy.name, self->name, owner->name);
+		return -EEXIST;
+	}
+	if (eng->n_keywords >= NW_MAX_KEYWORDS) {
+		nw_engine_plugin_error(self, "plugin '%s': keyword '%s': more than %d plugin "
+				       "keywords", self->name, copy.name, NW_MAX_KEYWORDS);
 		return -ENOSPC;
+	}
 	eng->keywords[eng->n_keywords].p = self;
-	eng->keywords[eng->n_keywords].kw = *kw;
+	eng->keywords[eng->n_keywords].kw = copy;
 	eng->n_keywords++;
+	return 0;
+}
+
+static int svc_keyword_reserve(nw_plugin *self, const char *name)
+{
+	struct nw_engine *eng = self->eng;
+
+	if (!name || !name[0])
+		return -EINVAL;
+	/* a keyword registered earlier under this name is reported once every plugin is
+	 * configured (engine_check_keywords), as the fault of the plugin that registered it */
+	if (svc_kw_reserved(eng, name))
+		return 0;
+	if (eng->n_kw_reserved == eng->cap_kw_reserved) {
+		unsigned cap = eng->cap_kw_reserved ? eng->cap_kw_reserved * 2 : 64;
+		struct nw_kwreserved *n = realloc(eng->kw_reserved, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		eng->kw_reserved = n;
+		eng->cap_kw_reserved = cap;
+	}
+	eng->kw_reserved[eng->n_kw_reserved++] = (struct nw_kwreserved){.p = self, .name = name};
 	return 0;
 }
 
@@ -322,6 +383,11 @@ static const char *svc_plugin_name(const nw_plugin *self)
 	return self->name;
 }
 
+static uint64_t svc_counter_get(nw_plugin *self, unsigned id)
+{
+	return nw_engine_counter_value(self->eng, self, id);
+}
+
 static const char *svc_state_dir(void)
 {
 	return nw_current_engine ? nw_current_engine->set.state_dir : NW_STATE_DIR;
@@ -358,4 +424,7 @@ const struct nw_services nw_core_services = {
 	.command_register = svc_command_register,
 	.plugin_name = svc_plugin_name,
 	.state_dir = svc_state_dir,
+	.conf_parse2 = nw_config_parse2,
+	.counter_get = svc_counter_get,
+	.keyword_reserve = svc_keyword_reserve,
 };

@@ -16,8 +16,14 @@ extern "C" {
  * NW_ABI_MAJOR changes when anything a built plugin relies on changes incompatibly; the loader
  * refuses a plugin of another major. NW_ABI_MINOR grows when fields or services are appended;
  * a plugin built against a newer minor than the core is refused, an older one loads (1.1 added
- * reload_finish to the descriptor; a 1.0 descriptor, without it, still loads; 1.2 appended
- * decode_events to nw_pkt_info).
+ * reload_finish to the descriptor; a 1.0 descriptor, without it, still loads).
+ * 1.2 appended decode_events to nw_pkt_info.
+ * 1.2 added, for plugin keywords: nw_keyword.flags (NW_KW_PACKET: a keyword tested on packets
+ * without payload too) and nw_keyword.match_priv (match with the plugin's priv); for settings:
+ * struct nw_directive2 and svc->conf_parse2 (NW_CONF_UINT / NW_CONF_DURATION with bounds);
+ * svc->counter_get (read a counter back) and svc->keyword_reserve (a rule engine's built-in
+ * keyword names, which plugin keywords may not take). A 1.0 or 1.1 nw_keyword (shorter `size`)
+ * and a 1.0 nw_directive table still work.
  * Every struct that crosses the boundary carries its own size so appended fields are detectable.
  * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
  * refuses a plugin whose string differs from the core's.
@@ -36,7 +42,8 @@ extern "C" {
 	"abi=" NW_STR_(NW_ABI_MAJOR) ";ptr=" NW_STR_(__SIZEOF_POINTER__) ";long=" NW_STR_( \
 		__SIZEOF_LONG__) ";" NW_BUILD_ENDIAN_
 
-/* The exported symbol every plugin defines with NW_PLUGIN_DECLARE. */
+/* The one symbol a plugin exports: its descriptor, defined with NW_PLUGIN_EXPORT (see the end of
+ * this header). */
 #define NW_PLUGIN_SYMBOL "nw_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -324,6 +331,37 @@ struct nw_directive {
 	int (*parse)(void *target, const char *value, char *err, size_t errlen);
 	const char *help;
 };
+/* struct nw_directive is an array element in plugins built for 1.0 and 1.1: its layout is
+ * frozen. New directive fields go into struct nw_directive2, parsed by svc->conf_parse2. */
+
+/*
+ * ABI 1.2: a directive with bounds. The same first fields as struct nw_directive, then:
+ *   NW_CONF_UINT:     min <= value <= max;
+ *   NW_CONF_DURATION: min <= seconds <= max;
+ * max = 0 means no upper bound (min = max = 0: no bounds). A value out of range is a config
+ * error "file:line: [section] key = value: out of range (min-max)"; defaults are checked too.
+ * Other types ignore min and max. Parse a table of these with
+ * NW_CONF_PARSE2(svc, cfg, sec, table, target): the core is given the element size, so fields
+ * appended to this struct in a later minor do not break tables built against this one.
+ */
+struct nw_directive2 {
+	const char *name;
+	enum nw_conf_type type;
+	size_t offset;
+	size_t size;
+	const char *deflt;
+	int (*parse)(void *target, const char *value, char *err, size_t errlen);
+	const char *help;
+	uint64_t min, max; /* inclusive bounds (see above) */
+};
+#define NW_CONF_PARSE2(svc, cfg, sec, table, target) \
+	((svc)->conf_parse2((cfg), (sec), (table), sizeof((table)[0]), (target)))
+
+/* Keyword flags (nw_keyword.flags, ABI 1.2). */
+#define NW_KW_PACKET 0x1 /* a packet keyword: tested on every packet whose rule header matches,
+			  * with or without payload, like the signature plugin's flags or ttl;
+			  * buf/len is the packet's payload (len may be 0). Without it the keyword
+			  * tests a buffer, and a rule reaches it only when there is one. */
 
 /* A rule keyword another plugin (the signature engine) evaluates. */
 struct nw_keyword {
@@ -332,11 +370,21 @@ struct nw_keyword {
 	const char *description; /* one line: what the keyword matches */
 	/* Parse the argument (NULL when the keyword has none). Store the result in *ctx. */
 	int (*parse)(void *plugin_priv, const char *arg, void **ctx, char *err, size_t errlen);
-	/* Worker: return 1 on match, 0 otherwise. buf/len: the buffer being inspected. */
+	/* Worker: return 1 on match, 0 otherwise. buf/len: the buffer being inspected.
+	 * May be NULL when match_priv is set. */
 	int (*match)(const void *ctx, const nw_packet *pkt, nw_flow *flow, const uint8_t *buf,
 		     size_t len);
 	void (*free)(void *ctx);
+
+	/* ABI 1.2 (a 1.0/1.1 keyword is NW_KEYWORD_SIZE_1_1 bytes: these read as 0/NULL) */
+	uint32_t flags; /* NW_KW_* */
+	/* Worker: as match, with the registering plugin's priv (read it as the packet hook does:
+	 * published state only). Used instead of match when set. */
+	int (*match_priv)(void *plugin_priv, const void *ctx, const nw_packet *pkt, nw_flow *flow,
+			  const uint8_t *buf, size_t len);
 };
+/* the size of a 1.0/1.1 keyword (without flags and match_priv) */
+#define NW_KEYWORD_SIZE_1_1 offsetof(struct nw_keyword, flags)
 
 /* Event subscriber callback: main thread. */
 typedef void (*nw_event_cb)(void *plugin_priv, const struct nw_event *ev);
@@ -403,8 +451,11 @@ struct nw_services {
 	void *(*flow_priv)(nw_flow *flow, nw_plugin *self); /* flow_priv_size bytes */
 	void (*flow_set_verdict)(nw_flow *flow, int verdict); /* sticky: later packets too */
 
-	/* rule keywords */
+	/* rule keywords (configure). The core copies kw (kw->size bytes; a 1.0/1.1 keyword reads
+	 * as flags 0, no match_priv). A name another plugin registered, or a rule engine reserved
+	 * (keyword_reserve), is refused: -EEXIST, recorded as a config error naming both. */
 	int (*keyword_register)(nw_plugin *self, const struct nw_keyword *kw);
+	/* the core's copy, in this header's layout (size = sizeof(struct nw_keyword)) */
 	const struct nw_keyword *(*keyword_find)(const char *name, void **plugin_priv);
 
 	/* main thread: wait until every worker has finished the packet it had in hand */
@@ -417,6 +468,21 @@ struct nw_services {
 	/* the plugin's own name (section) and the state directory */
 	const char *(*plugin_name)(const nw_plugin *self);
 	const char *(*state_dir)(void);
+
+	/* ABI 1.2: plugin author's first try (keywords, bounded settings, counters) */
+	/* conf_parse for a struct nw_directive2 table of elements `elem_size` bytes (use
+	 * NW_CONF_PARSE2, which passes sizeof(table[0])) */
+	int (*conf_parse2)(const nw_config *cfg, const nw_section *sec,
+			   const struct nw_directive2 *table, size_t elem_size, void *target);
+	/* main thread: a counter's value summed over the workers and the main thread (a gauge: its
+	 * last value); workers that are counting may be a few packets ahead. 0 for an unknown id. */
+	uint64_t (*counter_get)(nw_plugin *self, unsigned id);
+	/* configure: a plugin that evaluates rule keywords (the signature plugin) reserves the
+	 * names of its built-in keywords, so that no plugin keyword shadows one: keyword_register
+	 * refuses them, and one registered earlier is reported as a config error of its plugin
+	 * once every plugin is configured. `name` must stay valid while the plugin is loaded.
+	 * Returns 0, -EINVAL or -ENOMEM. */
+	int (*keyword_reserve)(nw_plugin *self, const char *name);
 };
 
 /* Plugin descriptor: one per plugin, exported as NW_PLUGIN_SYMBOL. */
@@ -466,7 +532,9 @@ struct nw_plugin_desc {
 #define NW_DESC_SIZE_1_0 offsetof(struct nw_plugin_desc, reload_finish)
 
 /*
- * A plugin defines its descriptor like this (only this symbol is exported):
+ * A plugin defines its descriptor like this (only this symbol is exported; with
+ * -fvisibility=hidden, as pkg-config's natwarden-plugin flags give, NW_PLUGIN_EXPORT is what makes
+ * it visible to the loader):
  *   static const struct nw_services *svc;
  *   NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
  *           NW_DESC_HEADER, .name = "example", .services = &svc, .packet = ex_packet, ... };
