@@ -18,6 +18,7 @@ struct ex_ports {
 struct ex_conf {
 	struct ex_ports drop, reject, bypass; /* [example] drop_port / reject_port / bypass_port */
 	int log_alerts;                        /* [example] log_alerts = yes: log alert events */
+	uint64_t low_ttl;                      /* [example] low_ttl: example_low_ttl matches below */
 };
 
 /* Instance state (the core allocates priv_size bytes, zeroed). */
@@ -27,7 +28,6 @@ struct ex_priv {
 	const struct ex_conf *_Atomic cur;     /* the running one: swapped on reload */
 	unsigned c_packets, c_dropped, c_alerts_seen; /* counter ids */
 	unsigned r_port;                       /* verdict reason id "port" */
-	uint64_t alerts_seen;                  /* main thread only */
 };
 
 static const struct nw_services *svc;
@@ -55,17 +55,20 @@ static int ex_parse_ports(void *target, const char *value, char *err, size_t err
 	return 0;
 }
 
-/* Directives, nginx style: name, type, offset of the field; CUSTOM parsers get that field. */
-static const struct nw_directive ex_directives[] = {
+/* Directives, nginx style: name, type, offset of the field; CUSTOM parsers get that field.
+ * struct nw_directive2 (ABI 1.2) adds bounds: low_ttl outside 1-255 is a config error. */
+static const struct nw_directive2 ex_directives[] = {
 	{"drop_port", NW_CONF_CUSTOM, offsetof(struct ex_conf, drop), 0, NULL, ex_parse_ports,
-	 "destination ports to drop"},
+	 "destination ports to drop", 0, 0},
 	{"reject_port", NW_CONF_CUSTOM, offsetof(struct ex_conf, reject), 0, NULL, ex_parse_ports,
-	 "destination ports to reject"},
+	 "destination ports to reject", 0, 0},
 	{"bypass_port", NW_CONF_CUSTOM, offsetof(struct ex_conf, bypass), 0, NULL, ex_parse_ports,
-	 "destination ports to bypass"},
+	 "destination ports to bypass", 0, 0},
 	{"log_alerts", NW_CONF_BOOL, offsetof(struct ex_conf, log_alerts), 0, "no", NULL,
-	 "log every alert event"},
-	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
+	 "log every alert event", 0, 0},
+	{"low_ttl", NW_CONF_UINT, offsetof(struct ex_conf, low_ttl), 0, "5", NULL,
+	 "example_low_ttl matches a TTL below this", 1, 255},
+	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL, 0, 0},
 };
 
 static int ex_has(const struct ex_ports *p, uint16_t port)
@@ -76,24 +79,36 @@ static int ex_has(const struct ex_ports *p, uint16_t port)
 	return 0;
 }
 
-/* Rule keyword `example_dport_even;`: matches packets whose destination port is even. */
+/* Rule keywords `example_dport_even;` and `example_low_ttl;` (no argument). */
 static int ex_kw_parse(void *plugin_priv, const char *arg, void **ctx, char *err, size_t errlen)
 {
 	(void)plugin_priv;
 	if (arg && *arg) {
-		snprintf(err, errlen, "example_dport_even takes no argument");
+		snprintf(err, errlen, "takes no argument");
 		return -EINVAL;
 	}
 	*ctx = NULL;
 	return 0;
 }
 
-static int ex_kw_match(const void *ctx, const nw_packet *pkt, nw_flow *flow, const uint8_t *buf,
-		       size_t len)
+/* Worker: the destination port is even. */
+static int ex_kw_dport_even(const void *ctx, const nw_packet *pkt, nw_flow *flow,
+			    const uint8_t *buf, size_t len)
 {
 	(void)ctx, (void)flow, (void)buf, (void)len;
 	const struct nw_pkt_info *pi = svc->pkt_info(pkt);
 	return (pi->flags & NW_PKT_L4) && pi->dport % 2 == 0;
+}
+
+/* Worker: the TTL is below [example] low_ttl; match_priv gets our priv to read it. */
+static int ex_kw_low_ttl(void *priv, const void *ctx, const nw_packet *pkt, nw_flow *flow,
+			 const uint8_t *buf, size_t len)
+{
+	const struct ex_priv *ex = priv;
+	const struct ex_conf *c = atomic_load_explicit(&ex->cur, memory_order_acquire);
+
+	(void)ctx, (void)flow, (void)buf, (void)len;
+	return svc->pkt_info(pkt)->ttl < c->low_ttl;
 }
 
 static void ex_kw_free(void *ctx)
@@ -101,13 +116,27 @@ static void ex_kw_free(void *ctx)
 	(void)ctx;
 }
 
-static const struct nw_keyword ex_keyword = {
-	.size = sizeof(struct nw_keyword),
-	.name = "example_dport_even",
-	.description = "matches when the destination port is even (example plugin)",
-	.parse = ex_kw_parse,
-	.match = ex_kw_match,
-	.free = ex_kw_free,
+/* NW_KW_PACKET: both test the header, so a rule runs them on packets without payload too
+ * (a SYN); without the flag a keyword is only reached when there is a payload to inspect. */
+static const struct nw_keyword ex_keywords[] = {
+	{
+		.size = sizeof(struct nw_keyword),
+		.name = "example_dport_even",
+		.description = "matches when the destination port is even (example plugin)",
+		.parse = ex_kw_parse,
+		.match = ex_kw_dport_even,
+		.free = ex_kw_free,
+		.flags = NW_KW_PACKET,
+	},
+	{
+		.size = sizeof(struct nw_keyword),
+		.name = "example_low_ttl",
+		.description = "matches when the TTL is below [example] low_ttl (example plugin)",
+		.parse = ex_kw_parse,
+		.free = ex_kw_free,
+		.flags = NW_KW_PACKET,
+		.match_priv = ex_kw_low_ttl,
+	},
 };
 
 /* Event subscriber (main thread): count alerts other plugins raised. */
@@ -115,31 +144,35 @@ static void ex_on_alert(void *priv, const struct nw_event *ev)
 {
 	struct ex_priv *ex = priv;
 
-	ex->alerts_seen++;
 	svc->counter_add(ex->self, NULL, ex->c_alerts_seen, 1);
 	if (atomic_load_explicit(&ex->cur, memory_order_relaxed)->log_alerts)
 		svc->log(ex->self, NW_LOG_INFO, "alert sid %u: %.*s", ev->sid, (int)sizeof(ev->msg),
 			 ev->msg);
 }
 
+/* Control command (main thread): our counters, read back summed over the workers. */
 static int ex_cmd(void *priv, int argc, const char *const *argv, int json, char *out,
 		  size_t outlen)
 {
 	struct ex_priv *ex = priv;
+	unsigned long long packets = svc->counter_get(ex->self, ex->c_packets);
+	unsigned long long dropped = svc->counter_get(ex->self, ex->c_dropped);
+	unsigned long long alerts = svc->counter_get(ex->self, ex->c_alerts_seen);
 
 	(void)argc, (void)argv;
 	if (json)
-		snprintf(out, outlen, "{\"alerts_seen\":%llu}", (unsigned long long)ex->alerts_seen);
+		snprintf(out, outlen, "{\"packets\":%llu,\"dropped\":%llu,\"alerts_seen\":%llu}",
+			 packets, dropped, alerts);
 	else
-		snprintf(out, outlen, "example: %llu alerts seen\n",
-			 (unsigned long long)ex->alerts_seen);
+		snprintf(out, outlen, "example: %llu packets, %llu dropped, %llu alerts seen\n",
+			 packets, dropped, alerts);
 	return 0;
 }
 
 static int ex_configure(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
 {
 	struct ex_priv *ex = priv;
-	int r = svc->conf_parse(cfg, sec, ex_directives, &ex->conf[0]);
+	int r = NW_CONF_PARSE2(svc, cfg, sec, ex_directives, &ex->conf[0]);
 
 	ex->self = self;
 	atomic_store_explicit(&ex->cur, &ex->conf[0], memory_order_release);
@@ -149,10 +182,13 @@ static int ex_configure(nw_plugin *self, void *priv, const nw_config *cfg, const
 	    svc->counter_register(self, "dropped", "packets dropped by port", &ex->c_dropped) ||
 	    svc->counter_register(self, "alerts_seen", "alert events seen", &ex->c_alerts_seen) ||
 	    svc->reason_register(self, "port", &ex->r_port) ||
-	    svc->keyword_register(self, &ex_keyword) ||
 	    svc->event_subscribe(self, NW_EV_MASK(NW_EV_ALERT), ex_on_alert) ||
 	    svc->command_register(self, "example", "example plugin status", ex_cmd))
 		return -ENOSPC;
+	/* a refused keyword (its name taken) is reported by the core with both plugins' names */
+	for (size_t i = 0; i < sizeof(ex_keywords) / sizeof(ex_keywords[0]); i++)
+		if ((r = svc->keyword_register(self, &ex_keywords[i])) < 0)
+			return r;
 	return 0;
 }
 
@@ -188,7 +224,7 @@ static int ex_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw
 
 	(void)self;
 	memset(next, 0, sizeof(*next));
-	return svc->conf_parse(cfg, sec, ex_directives, next);
+	return NW_CONF_PARSE2(svc, cfg, sec, ex_directives, next);
 }
 
 /* Main thread, reload step 2 (only after step 1 succeeded): when every plugin took the file,
@@ -210,7 +246,7 @@ static void ex_reload_finish(nw_plugin *self, void *priv, int apply)
 NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	NW_DESC_HEADER,
 	.name = "example",
-	.version = "1.0",
+	.version = "1.1",
 	.description = "counts packets; drops, rejects or bypasses configured ports",
 	.priv_size = sizeof(struct ex_priv),
 	.services = &svc,

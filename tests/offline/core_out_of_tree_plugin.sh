@@ -12,7 +12,7 @@ hdr=$(find "$stage" -path '*/natwarden/plugin.h' | head -1)
 mkdir -p "$NW_TMP/oot"
 cp "$NW_SRC/plugins/example/example.c" "$NW_SRC/plugins/example/Makefile.out-of-tree" "$NW_TMP/oot/"
 PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR="$stage" \
-	make -s -C "$NW_TMP/oot" -f Makefile.out-of-tree >"$NW_TMP/oot.log" 2>&1 || nw_fail "out-of-tree build: $(cat "$NW_TMP/oot.log")"
+	make -s -C "$NW_TMP/oot" -f Makefile.out-of-tree example.so check >"$NW_TMP/oot.log" 2>&1 || nw_fail "out-of-tree build: $(cat "$NW_TMP/oot.log")"
 [ -f "$NW_TMP/oot/example.so" ] || nw_fail "no example.so"
 python3 "$NW_SRC/tests/data/gen_core.py" "$NW_TMP" 2222 >/dev/null 2>&1 || nw_fail "capture generator"
 printf '[natwarden]\nplugins = example\n[example]\ndrop_port = 2222\n' >"$NW_TMP/ex.conf"
