@@ -67,7 +67,7 @@ struct sig_classes {
 /* ---- sigmatches ---- */
 enum sig_sm_type {
 	SIG_SM_CONTENT = 1, SIG_SM_PCRE, SIG_SM_ISDATAAT, SIG_SM_BYTE_TEST, SIG_SM_BYTE_JUMP,
-	SIG_SM_EXT,   /* payload: a keyword another plugin registered */
+	SIG_SM_EXT,   /* a keyword another plugin registered (payload, or packet: NW_KW_PACKET) */
 	SIG_SM_PKT,   /* packet (non-payload) test with a match callback */
 	SIG_SM_BSIZE, /* size of the list's buffer (bsize) */
 	SIG_SM_APPVAL, /* numeric test on an application field (urilen, dns.opcode, ...) */
@@ -134,8 +134,9 @@ struct sig_sm {
 	void *ctx;
 	/* SIG_SM_PKT */
 	int (*match)(const struct sig_mctx *m, const void *ctx);
-	/* SIG_SM_EXT */
+	/* SIG_SM_EXT: in pm (a buffer keyword) or nm (NW_KW_PACKET) */
 	const struct nw_keyword *ext;
+	void *ext_priv;  /* the registering plugin's priv, for ext->match_priv */
 	uint8_t list;   /* index in the rule's lists (0: payload) */
 };
 
@@ -345,6 +346,9 @@ void sig_classes_free(struct sig_classes *cs);
 const struct sig_kw *sig_kw_find(const char *name);
 int sig_kw_is_suricata(const char *name);
 const struct sig_kw *sig_kw_table(unsigned *n);
+/* a plugin keyword's match (match_priv when it has one) on buf/len */
+int sig_ext_match(const struct sig_sm *sm, const nw_packet *pkt, nw_flow *flow,
+		  const uint8_t *buf, size_t len);
 struct sig_sm *sig_rule_add_pm(struct sig_parse *ps, uint8_t type, const struct sig_kw *kw,
 			       void *ctx);
 struct sig_sm *sig_rule_add_nm(struct sig_parse *ps, const struct sig_kw *kw, void *ctx,

@@ -255,7 +255,7 @@ static int sig_inspect(struct sig_mctx *m, const struct sig_rule *r, unsigned i,
 			return -1;
 		return sig_inspect(m, r, i + 1, prev_end, max_end);
 	case SIG_SM_EXT:
-		if (!sm->ext->match || sm->ext->match(sm->ctx, m->pkt, m->flow, m->buf, m->len) != 1)
+		if (sig_ext_match(sm, m->pkt, m->flow, m->buf, m->len) != 1)
 			return -1;
 		return sig_inspect(m, r, i + 1, prev_end, max_end);
 	default:
@@ -372,10 +372,30 @@ dir_ok:
 	return 1;
 }
 
+int sig_ext_match(const struct sig_sm *sm, const nw_packet *pkt, nw_flow *flow,
+		  const uint8_t *buf, size_t len)
+{
+	const struct nw_keyword *k = sm->ext;
+
+	if (k->match_priv)
+		return k->match_priv(sm->ext_priv, sm->ctx, pkt, flow, buf, len);
+	return k->match ? k->match(sm->ctx, pkt, flow, buf, len) : 0;
+}
+
 int sig_match_packet_tests(const struct sig_mctx *m, const struct sig_rule *r)
 {
-	for (unsigned i = 0; i < r->n_nm; i++)
-		if (!r->nm[i].match(m, r->nm[i].ctx))
+	static const uint8_t empty[1];
+
+	for (unsigned i = 0; i < r->n_nm; i++) {
+		const struct sig_sm *sm = &r->nm[i];
+		if (sm->type == SIG_SM_EXT) {
+			/* a plugin's packet keyword: the packet's payload, maybe none */
+			const uint8_t *p = m->pi->payload_len ? m->pi->payload : empty;
+			if (sig_ext_match(sm, m->pkt, m->flow, p, m->pi->payload_len) != 1)
+				return 0;
+		} else if (!sm->match(m, sm->ctx)) {
 			return 0;
+		}
+	}
 	return 1;
 }

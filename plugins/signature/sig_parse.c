@@ -265,13 +265,19 @@ static int sig_options_parse(struct sig_parse *ps, char *opts)
 				if (ext->parse && ext->parse(ppriv, val, &ctx, msg, sizeof(msg)) < 0)
 					return sig_err(ps, "keyword '%s': %s", name,
 						       msg[0] ? msg : "bad value");
-				struct sig_sm *sm = sig_rule_add_pm(ps, SIG_SM_EXT, NULL, ctx);
+				/* a packet keyword is tested with the header tests (flags, ttl),
+				 * with or without payload; others inspect the payload list */
+				struct sig_sm *sm = (ext->flags & NW_KW_PACKET)
+					? sig_rule_add_nm(ps, NULL, ctx, NULL)
+					: sig_rule_add_pm(ps, SIG_SM_EXT, NULL, ctx);
 				if (!sm) {
 					if (ext->free && ctx)
 						ext->free(ctx);
 					return sig_err(ps, "keyword '%s': out of memory", name);
 				}
+				sm->type = SIG_SM_EXT;
 				sm->ext = ext;
+				sm->ext_priv = ppriv;
 				continue;
 			}
 		}
@@ -399,8 +405,8 @@ void sig_rule_free(struct sig_rule *r)
 {
 	if (!r)
 		return;
-	for (unsigned i = 0; i < r->n_pm; i++) {
-		struct sig_sm *sm = &r->pm[i];
+	for (unsigned i = 0; i < r->n_pm + r->n_nm; i++) {
+		struct sig_sm *sm = i < r->n_pm ? &r->pm[i] : &r->nm[i - r->n_pm];
 		if (sm->type == SIG_SM_EXT) {
 			if (sm->ext && sm->ext->free && sm->ctx)
 				sm->ext->free(sm->ctx);
@@ -408,9 +414,6 @@ void sig_rule_free(struct sig_rule *r)
 			sm->kw->free(sm->ctx);
 		}
 	}
-	for (unsigned i = 0; i < r->n_nm; i++)
-		if (r->nm[i].kw && r->nm[i].kw->free)
-			r->nm[i].kw->free(r->nm[i].ctx);
 	for (unsigned i = 0; i < r->n_lists; i++)
 		for (unsigned k = 0; k < r->lists[i].n_xf; k++)
 			pcre2_code_free(r->lists[i].xf_re[k]);

@@ -495,6 +495,21 @@ static void sig_publish_gauges(struct sig_priv *p, const struct sig_ruleset *rs)
 
 /* ---- hooks ---- */
 
+/* the rule language's own keywords: a plugin keyword may not take one of these names (the
+ * parser would never reach it) */
+static int sig_reserve_keywords(nw_plugin *self)
+{
+	unsigned n;
+	const struct sig_kw *kw = sig_kw_table(&n);
+
+	for (unsigned i = 0; i < n; i++) {
+		int rc = svc->keyword_reserve(self, kw[i].name);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
 {
 	struct sig_priv *p = priv;
@@ -551,7 +566,7 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 		return -EINVAL;
 	if (svc->reason_register(self, "rule", &p->reason_rule))
 		return -EINVAL;
-	return 0;
+	return sig_reserve_keywords(self);
 }
 
 static int sig_check(nw_plugin *self, void *priv)
