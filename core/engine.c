@@ -164,7 +164,7 @@ static int engine_plugin_dirs(struct nw_engine *eng, char *out, size_t outlen)
 
 static int engine_load_plugins(struct nw_engine *eng)
 {
-	char list[sizeof(eng->set.plugins)], err[768], dirs[1024];
+	char list[sizeof(eng->set.plugins)], err[768], dirs[2048];
 	int ret = 0;
 
 	if (engine_plugin_dirs(eng, dirs, sizeof(dirs)))

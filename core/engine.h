@@ -121,7 +121,7 @@ struct nw_kwreserved {
 /* Engine settings from [natwarden]. */
 struct nw_settings {
 	char plugins[512];      /* the chain, space separated */
-	char plugin_dir[256];
+	char plugin_dir[1024];  /* colon-separated search path */
 	char log_dir[256];
 	char state_dir[256];
 	char queues[64];        /* "0", "0-3", "0,2" */

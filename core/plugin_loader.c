@@ -115,7 +115,7 @@ int nw_plugin_dirs_resolve(const char *dirs, const char *conf_path, char *out, s
 int nw_plugin_open(const char *name, const char *dirs, struct nw_plugin **out, char *err,
 		   size_t errlen)
 {
-	char path[512], dirbuf[1024];
+	char path[512], dirbuf[2048];
 	const struct nw_plugin_desc *d;
 	void *dl = NULL;
 	int r;
