@@ -144,7 +144,7 @@ int nw_plugin_open(const char *name, const char *dirs, struct nw_plugin **out, c
 	}
 	d = dlsym(dl, NW_PLUGIN_SYMBOL);
 	if (!d) {
-		snprintf(err, errlen, "%s: no exported %s symbol: not a natwarden plugin, or its "
+		snprintf(err, errlen, "%s: no %s symbol exported: not a natwarden plugin, or its "
 			 "descriptor is hidden (built with -fvisibility=hidden, as pkg-config "
 			 "natwarden-plugin gives, it must be defined with NW_PLUGIN_EXPORT)", path,
 			 NW_PLUGIN_SYMBOL);
