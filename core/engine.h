@@ -181,6 +181,8 @@ struct nw_engine {
 	unsigned n_cmds;
 	_Atomic uint64_t now_ns;     /* engine time (packet time offline, monotonic live) */
 	int offline;                 /* 1: single thread, packet time */
+	int live_state;              /* offline --live-state: plugins may use persistent and shared
+				      * state (svc->run_flags) */
 	int eve_fd;                  /* DIR/eve.json, or -1 */
 	char *eve_buf;               /* lines formatted since the last flush */
 	size_t eve_len;

@@ -26,6 +26,7 @@ struct main_opts {
 	const char *stats_json;
 	const char *pidfile;
 	int test;              /* -T */
+	int live_state;        /* --live-state */
 	int verbose;
 	char *sets[MAIN_MAX_SETS];
 	unsigned n_sets;
@@ -44,6 +45,9 @@ static void main_usage(FILE *f)
 		"  -T, --test            check the configuration (and rules), list every error\n"
 		"      --set S.KEY=VAL   override a config value ([natwarden] when S. is omitted)\n"
 		"      --stats-json FILE offline: write statistics as JSON at exit\n"
+		"      --live-state      offline: let plugins use persistent and shared state (the ban\n"
+		"                        state file, Redis, ipsets, jail log files); without it bans\n"
+		"                        stay in memory and nothing outside -l/--stats-json is touched\n"
 		"      --rule-report     with -T: loaded/skipped rule counts and the top skip reasons\n"
 		"  -p, --pidfile FILE    live: write the process id\n"
 		"  -v, --verbose         more logging\n"
@@ -72,6 +76,7 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 		{"set", required_argument, NULL, 's'},
 		{"stats-json", required_argument, NULL, 'j'},
 		{"rule-report", no_argument, NULL, 'R'},
+		{"live-state", no_argument, NULL, 'L'},
 		{"pidfile", required_argument, NULL, 'p'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
@@ -97,6 +102,7 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 			if (main_add_set(o, (char *)"signature.rule-report=yes"))
 				return 2;
 			break;
+		case 'L': o->live_state = 1; break;
 		case 'p': o->pidfile = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'V':
@@ -113,6 +119,10 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 	}
 	if (!!o->pcap + !!o->queues > 1) {
 		fprintf(stderr, "natwarden: -r and -q cannot be combined\n");
+		return 2;
+	}
+	if (o->live_state && !o->pcap) {
+		fprintf(stderr, "natwarden: --live-state applies to offline mode (-r) only\n");
 		return 2;
 	}
 	return 0;
@@ -204,9 +214,11 @@ int main(int argc, char **argv)
 		uint64_t t0;
 		double wall;
 
-		/* offline: eve.json only where -l says */
+		/* offline: eve.json only where -l says; persistent and shared state only when asked */
 		if (o.log_dir && nw_engine_open_eve(eng, o.log_dir) < 0)
 			goto out;
+		eng->live_state = o.live_state;
+		nw_offline_state_check(eng);
 		r = nw_engine_start(eng, 1);
 		if (r >= 0)
 			r = nw_worker_thread_start(eng->workers[0]);

@@ -73,6 +73,20 @@ static void offline_packet(struct nw_worker *w, struct nw_defrag *df, const uint
 	nw_engine_process(w, out, out_len, meta);
 }
 
+void nw_offline_state_check(const struct nw_engine *eng)
+{
+	if (eng->live_state)
+		return;
+	for (unsigned i = 0; i < eng->n_plugins; i++) {
+		const struct nw_plugin_desc *d = eng->plugins[i]->desc;
+		if (d->abi_major == NW_ABI_MAJOR && d->abi_minor < 2)
+			nw_log(NW_LOG_WARNING,
+			       "plugin '%s' was built for ABI %u.%u, before offline runs could tell "
+			       "it to leave persistent and shared state alone: it may still use it",
+			       eng->plugins[i]->name, d->abi_major, d->abi_minor);
+	}
+}
+
 int nw_offline_run(struct nw_engine *eng, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];

@@ -393,6 +393,15 @@ static const char *svc_state_dir(void)
 	return nw_current_engine ? nw_current_engine->set.state_dir : NW_STATE_DIR;
 }
 
+static uint32_t svc_run_flags(void)
+{
+	const struct nw_engine *eng = nw_current_engine;
+
+	if (!eng || !eng->offline)
+		return NW_RUN_LIVE_STATE;
+	return NW_RUN_OFFLINE | (eng->live_state ? NW_RUN_LIVE_STATE : 0);
+}
+
 const struct nw_services nw_core_services = {
 	.size = sizeof(struct nw_services),
 	.abi_major = NW_ABI_MAJOR,
@@ -427,4 +436,5 @@ const struct nw_services nw_core_services = {
 	.conf_parse2 = nw_config_parse2,
 	.counter_get = svc_counter_get,
 	.keyword_reserve = svc_keyword_reserve,
+	.run_flags = svc_run_flags,
 };

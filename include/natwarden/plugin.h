@@ -24,6 +24,7 @@ extern "C" {
  * svc->counter_get (read a counter back) and svc->keyword_reserve (a rule engine's built-in
  * keyword names, which plugin keywords may not take). A 1.0 or 1.1 nw_keyword (shorter `size`)
  * and a 1.0 nw_directive table still work.
+ * 1.2 added run_flags to the services: whether this run may use persistent and shared state.
  * Every struct that crosses the boundary carries its own size so appended fields are detectable.
  * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
  * refuses a plugin whose string differs from the core's.
@@ -483,7 +484,18 @@ struct nw_services {
 	 * once every plugin is configured. `name` must stay valid while the plugin is loaded.
 	 * Returns 0, -EINVAL or -ENOMEM. */
 	int (*keyword_reserve)(nw_plugin *self, const char *name);
+
+	/* ABI 1.2. Any thread: how this run was started, NW_RUN_* flags. Without
+	 * NW_RUN_LIVE_STATE (an offline replay, unless --live-state) a plugin reads and writes no
+	 * persistent or shared state: no state files, shared stores, kernel tables, other programs'
+	 * logs; it judges packets from memory alone. */
+	uint32_t (*run_flags)(void);
 };
+
+/* svc->run_flags() (ABI 1.2) */
+#define NW_RUN_OFFLINE 0x1    /* natwarden -r: a capture replayed, packet time is engine time */
+#define NW_RUN_LIVE_STATE 0x2 /* persistent and shared state may be used: always live; offline
+			       * only with --live-state */
 
 /* Plugin descriptor: one per plugin, exported as NW_PLUGIN_SYMBOL. */
 struct nw_plugin_desc {
