@@ -750,7 +750,7 @@ static void ban_tick(void *priv, uint64_t now_ns)
 		ban_gauges(p);
 	}
 	/* not while a Redis resync is paging bans in (once it is through) */
-	if (p->dirty && !ban_redis_syncing(p) &&
+	if (p->dirty && !p->no_state && !ban_redis_syncing(p) &&
 	    (!p->next_save_ms || ban_mono_ms() >= p->next_save_ms))
 		ban_save(p);
 }
@@ -1219,6 +1219,29 @@ static void ban_mkdirs(const char *path)
 	}
 }
 
+/* An offline replay without --live-state: say once what this run leaves alone. */
+static void ban_log_untouched(struct ban_priv *p)
+{
+	char msg[1024];
+	struct ban_out o = {.p = msg, .len = sizeof(msg)};
+	int logs = 0;
+
+	ban_out(&o, "offline replay: state file %s", p->state_path);
+	if (!strcmp(p->c.store, "redis"))
+		ban_out(&o, ", Redis %s", p->c.n_sentinels ? p->c.redis_sentinels : p->c.redis);
+	if (p->c.ipset)
+		ban_out(&o, ", ipsets %s %s %s %s", p->c.ipset_v4, p->c.ipset_v6, p->c.ipset_net4,
+			p->c.ipset_net6);
+	for (unsigned i = 0; i < p->n_jails; i++) {
+		if (!p->jails[i].logpath_raw || !p->jails[i].logpath_raw[0])
+			continue;
+		ban_out(&o, "%s%s", logs ? " " : ", log files of jail ", p->jails[i].name);
+		logs = 1;
+	}
+	svc->log(p->self, NW_LOG_NOTICE,
+		 "%s left untouched: bans are kept in memory only (--live-state to use them)", msg);
+}
+
 static int ban_start(nw_plugin *self, void *priv)
 {
 	struct ban_priv *p = priv;
@@ -1229,7 +1252,6 @@ static int ban_start(nw_plugin *self, void *priv)
 		snprintf(p->state_path, sizeof(p->state_path), "%s", p->c.state_file);
 	else
 		snprintf(p->state_path, sizeof(p->state_path), "%s/%s", dir, p->c.state_file);
-	ban_mkdirs(p->state_path);
 	if ((r = svc->event_subscribe(self, NW_EV_MASK(NW_EV_OFFENSE), ban_on_event)) < 0)
 		return r;
 	if ((r = svc->command_register(self, "bans", "list active bans [--json]", ban_cmd_bans)) < 0 ||
@@ -1244,14 +1266,21 @@ static int ban_start(nw_plugin *self, void *priv)
 				       "ban store: Redis server in use and link state [--json]",
 				       ban_cmd_store)) < 0)
 		return r;
-	if (p->c.ipset && (r = ban_ipset_start(p)) < 0)
-		return r;
-	ban_load(p);
-	if (!strcmp(p->c.store, "redis") && (r = ban_redis_start(p)) < 0)
-		return r;
+	/* what outlives the run or is shared: not in an offline replay without --live-state */
+	p->no_state = svc->run_flags && !(svc->run_flags() & NW_RUN_LIVE_STATE);
+	if (p->no_state) {
+		ban_log_untouched(p);
+	} else {
+		ban_mkdirs(p->state_path);
+		if (p->c.ipset && (r = ban_ipset_start(p)) < 0)
+			return r;
+		ban_load(p);
+		if (!strcmp(p->c.store, "redis") && (r = ban_redis_start(p)) < 0)
+			return r;
+		ban_log_open(p, NULL, 0);
+	}
 	if ((r = svc->timer_add(self, 1000, ban_tick)) < 0)
 		return r;
-	ban_log_open(p, NULL, 0);
 	if ((r = svc->timer_add(self, 250, ban_log_tick)) < 0)
 		return r;
 	if ((p->redis || p->ipset) && (r = svc->timer_add(self, 5, ban_fast_tick)) < 0)
@@ -1270,7 +1299,7 @@ static void ban_stop(nw_plugin *self, void *priv)
 	struct ban_priv *p = priv;
 
 	ban_reload_finish(self, p, 0);
-	if (p->started)
+	if (p->started && !p->no_state)
 		ban_save(p);
 	if (p->redis)
 		ban_redis_stop(p);

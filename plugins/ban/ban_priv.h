@@ -65,6 +65,8 @@ struct ban_priv {
 	int dirty;
 	int save_err; /* last save error (logged once) */
 	int started;
+	int no_state; /* offline replay without --live-state: no state file, Redis, ipsets or log
+		       * files; bans live in memory only */
 	uint64_t last_save_s;
 	uint64_t next_save_ms;  /* monotonic: no periodic save before (0 = at the next tick) */
 	uint64_t last_purge_s;

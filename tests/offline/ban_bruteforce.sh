@@ -2,7 +2,8 @@
 # ban_bruteforce.sh: an SSH brute force (new connections over a ratelimit with action = offense)
 # bans the source at the maxretry-th offense; its later packets are dropped by the ban; an
 # ignoreip source doing the same is never banned; after bantime the attacker passes again; a
-# restart keeps an active ban (local store under the state directory).
+# restart keeps an active ban (local store under the state directory: --live-state, since an
+# offline replay otherwise keeps its bans in memory only).
 source "$NW_SRC/tests/lib.sh"
 nw_tmpdir
 [ -f "$NW_BUILD/plugins/ban/.libs/ban.so" ] || { echo "ban plugin not built"; exit 77; }
@@ -38,7 +39,7 @@ CONF
 
 # 1. the brute force
 O="$NW_TMP/out1"
-nw_offline "$NW_TMP/bf.pcap" "$NW_TMP/ban.conf" "$O" || nw_fail "natwarden -r: $(cat "$O/stderr")"
+nw_offline "$NW_TMP/bf.pcap" "$NW_TMP/ban.conf" "$O" --live-state || nw_fail "natwarden -r: $(cat "$O/stderr")"
 S="$O/stats.json"
 E="$O/eve.json"
 bans=$(nw_eve_count "$E" "e['event_type'] == 'ban' and e['ban']['action'] == 'ban'")
@@ -89,13 +90,13 @@ grep -q '^hist sshd 198.51.100.7 1 ' "$O/state/ban.state" || nw_fail "ban count 
 # 2. restart: the capture ends while the ban is on; a new process with the same state dir
 #    drops the attacker from its first packet
 O2="$NW_TMP/out2"
-nw_offline "$NW_TMP/attack.pcap" "$NW_TMP/ban.conf" "$O2" || nw_fail "natwarden -r (attack): $(cat "$O2/stderr")"
+nw_offline "$NW_TMP/attack.pcap" "$NW_TMP/ban.conf" "$O2" --live-state || nw_fail "natwarden -r (attack): $(cat "$O2/stderr")"
 grep -q '^ban 198.51.100.7 ' "$O2/state/ban.state" || nw_fail "active ban not stored: $(cat "$O2/state/ban.state")"
 O3="$NW_TMP/out3"
 mkdir -p "$O3"
 "$NATWARDEN" -r "$NW_TMP/return.pcap" -c "$NW_TMP/ban.conf" -l "$O3" --stats-json "$O3/stats.json" \
 	--set "natwarden.plugin_dir=$(nw_plugin_dirs)" --set "natwarden.state_dir=$O2/state" \
-	2>"$O3/stderr" || nw_fail "natwarden -r (return): $(cat "$O3/stderr")"
+	--live-state 2>"$O3/stderr" || nw_fail "natwarden -r (return): $(cat "$O3/stderr")"
 nw_expect_eq "$(nw_json "$O3/stats.json" "d['plugins']['ban']['verdicts']['drop']['banned']")" 10 "attacker packets dropped after the restart"
 nw_expect_eq "$(nw_eve_count "$O3/eve.json" "e['event_type'] == 'drop' and e['src_ip'] == '198.51.100.20'")" 0 "drops of the benign client after the restart"
 grep -q '^ban 198.51.100.7 ' "$O2/state/ban.state" || nw_fail "ban lost at the second stop"
