@@ -91,6 +91,8 @@ rl_wait_judged() {
 	local lim=$1 i
 	shift
 	for ((i = 0; i < 1200; i++)); do
+		hard_alive || nw_fail "natwarden exited"
+		live_stat 1 >/dev/null # fails the test (not just a subshell) when it cannot answer
 		[ "$(rl_seen "$lim")" = "$(rl_syns_in "$@")" ] && hard_settled && return 0
 		sleep 0.1
 	done
