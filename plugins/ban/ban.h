@@ -108,6 +108,9 @@ int ban_set_foreach(struct ban_set *s, int (*cb)(void *ctx, const struct ban_ent
 		    void *ctx);
 /* Worker: 0 = not banned, NW_DROP or NW_REJECT. now_s = engine seconds of the packet. */
 int ban_set_lookup(const struct ban_set *s, const struct nw_addr *a, uint64_t now_s);
+/* Room for n more entries of one family and prefix length, so that a bulk load does not grow
+ * the table step by step. 0, -EINVAL or -ENOMEM. */
+int ban_set_reserve(struct ban_set *s, uint8_t family, unsigned prefix, uint32_t n);
 /* Shrink or drop tables left sparse by deletions (main thread, never inside foreach). */
 void ban_set_compact(struct ban_set *s);
 /* Bytes held by the tables (slots + metadata + headers). */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "ban.h"
@@ -83,11 +84,24 @@ static void ban_key_to_net(uint8_t family, unsigned prefix, uint64_t hi, uint64_
 	}
 }
 
+#define BAN_HUGE (2u << 20)
+
 static struct ban_tab *ban_tab_new(uint8_t family, uint8_t prefix, uint32_t cap)
 {
 	size_t slot = family == 4 ? sizeof(uint64_t) : sizeof(struct ban_slot6);
-	struct ban_tab *t = calloc(1, sizeof(*t) + (size_t)cap * (slot + sizeof(struct ban_meta)));
+	size_t size = sizeof(struct ban_tab) + (size_t)cap * (slot + sizeof(struct ban_meta));
+	struct ban_tab *t = NULL;
 
+	if (size >= BAN_HUGE) {
+		/* a big table in huge pages: 500 times fewer page faults while it fills (a start
+		 * with a million bans) and fewer TLB misses for the workers' lookups */
+		if (posix_memalign((void **)&t, BAN_HUGE, size))
+			return NULL;
+		madvise(t, size, MADV_HUGEPAGE);
+		memset(t, 0, size);
+	} else {
+		t = calloc(1, size);
+	}
 	if (!t)
 		return NULL;
 	t->cap = cap;
@@ -454,6 +468,18 @@ size_t ban_set_mem(const struct ban_set *s)
 				 (size_t)t->cap * (sizeof(struct ban_slot6) + sizeof(struct ban_meta));
 	}
 	return total;
+}
+
+int ban_set_reserve(struct ban_set *s, uint8_t family, unsigned prefix, uint32_t n)
+{
+	struct ban_tab *t;
+
+	if ((family != 4 && family != 6) || prefix > (family == 4 ? 32u : 128u))
+		return -EINVAL;
+	t = atomic_load_explicit(ban_tab_ref(s, family, prefix), memory_order_relaxed);
+	if (t && (uint64_t)(t->used + n) * 10 <= (uint64_t)t->cap * 7)
+		return 0;
+	return ban_tab_rebuild(s, family, prefix, n);
 }
 
 void ban_set_compact(struct ban_set *s)
