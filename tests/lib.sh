@@ -51,6 +51,13 @@ print(n)' "$1" "$2"
 
 nw_fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# nw_store_rows DB SQL: the rows of a query on a ban store (an SQLite database), one a line, the
+# fields separated by spaces (python3's sqlite3: no sqlite3 command needed).
+nw_store_rows() {
+	python3 -c 'import sqlite3, sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(*r)' "$1" "$2"
+}
+
 # nw_config_check NAME ok|fail [PATTERN] (config on stdin): `natwarden -T` accepts it, or
 # rejects it with PATTERN in its output (needs NW_TMP, from nw_tmpdir).
 nw_config_check() {

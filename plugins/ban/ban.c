@@ -104,7 +104,9 @@ static int ban_parse_gignore(void *target, const char *value, char *err, size_t 
 static const struct nw_directive ban_directives[] = {
 	{"store", NW_CONF_STRING, COFF(store), CSZ(store), "local", NULL, "local | redis"},
 	{"state_file", NW_CONF_STRING, COFF(state_file), CSZ(state_file), "ban.state", NULL,
-	 "ban store file (relative to the state directory)"},
+	 "ban store, an SQLite database (relative to the state directory)"},
+	{"state_sync", NW_CONF_STRING, COFF(state_sync), CSZ(state_sync), "normal", NULL,
+	 "normal: a ban survives a crash of natwarden | full: also a power loss"},
 	{"redis", NW_CONF_STRING, COFF(redis), CSZ(redis), "127.0.0.1:6379", NULL,
 	 "unix:/path or host:port"},
 	{"redis_prefix", NW_CONF_STRING, COFF(redis_prefix), CSZ(redis_prefix), "natwarden", NULL,
@@ -259,6 +261,8 @@ static int ban_configure(nw_plugin *self, void *priv, const nw_config *cfg,
 		return r;
 	if (strcmp(p->c.store, "local") && strcmp(p->c.store, "redis"))
 		return svc->conf_error(cfg, sec, 0, "store must be local or redis");
+	if (strcmp(p->c.state_sync, "normal") && strcmp(p->c.state_sync, "full"))
+		return svc->conf_error(cfg, sec, 0, "state_sync must be normal or full");
 	if (p->c.min_prefix4 < 1 || p->c.min_prefix4 > 32 || p->c.min_prefix6 < 1 ||
 	    p->c.min_prefix6 > 128)
 		return svc->conf_error(cfg, sec, 0, "min_prefix4 must be 1..32, min_prefix6 1..128");
@@ -336,7 +340,8 @@ static int ban_configure(nw_plugin *self, void *priv, const nw_config *cfg,
 	CNT(c_off_unknown, "offenses_unknown_jail", "offenses for a jail not configured");
 	CNT(c_ignored, "ignored", "offenses/bans refused by ignoreip");
 	CNT(c_full, "refused_full", "bans or offenses refused: table full");
-	CNT(c_store_bad, "store_bad_lines", "bad lines in the state file");
+	CNT(c_store_bad, "store_bad_lines", "bad records in the ban store (skipped)");
+	CNT(c_store_errors, "store_errors", "ban store writes that failed (rewritten whole later)");
 	CNT(c_redis_bad, "redis_bad_entries", "Redis entries/events rejected by validation");
 	CNT(c_redis_applied, "redis_applied", "bans/unbans applied from Redis");
 	CNT(c_redis_sent, "redis_sent", "bans/unbans written to Redis");
@@ -384,6 +389,64 @@ static void ban_emit(struct ban_priv *p, int action, const struct ban_net *n, co
 	svc->event_emit(p->self, NULL, &ev);
 }
 
+/* ---- local store: writes (main thread) ---- */
+
+/* A write failed: the store is rewritten whole at a tick (a corrupt database has been replaced
+ * by an empty one: the same cure). */
+static void ban_persist_failed(struct ban_priv *p, int r)
+{
+	svc->counter_add(p->self, NULL, p->c_store_errors, 1);
+	p->dirty = 1;
+	if (r != p->save_err)
+		svc->log(p->self, NW_LOG_ERR, "ban store %s: %s (rewriting it whole at the next "
+			 "tick)", p->state_path, ban_store_error(p->store));
+	p->save_err = r;
+}
+
+/* Commit the open bulk batch (see ban_persist). */
+static void ban_persist_flush(struct ban_priv *p)
+{
+	int r;
+
+	if (!p->batch)
+		return;
+	p->batch = 0;
+	if ((r = ban_store_commit(p->store)) < 0)
+		ban_persist_failed(p, r);
+}
+
+/* Store a ban (rec) or lift one (del). One of many (BAN_F_BULK: a resync page, an expiry sweep)
+ * joins a batch committed at the next tick or before the next single write; a single write is
+ * its own transaction, committed on return. */
+static void ban_persist(struct ban_priv *p, const struct ban_record *rec,
+			const struct ban_net *del, unsigned flags)
+{
+	int r;
+
+	if (!p->store)
+		return;
+	if ((flags & BAN_F_BULK) && !p->batch && ban_store_begin(p->store) == 0)
+		p->batch = 1;
+	r = rec ? ban_store_put(p->store, rec) : ban_store_del(p->store, del);
+	if (r < 0)
+		ban_persist_failed(p, r);
+	p->unsynced = 1;
+	if (!(flags & BAN_F_BULK))
+		ban_persist_flush(p);
+}
+
+static void ban_persist_hist(struct ban_priv *p, const char *jail, const struct ban_net *n,
+			     uint32_t count, uint64_t last_wall)
+{
+	int r;
+
+	if (!p->store)
+		return;
+	if ((r = ban_store_hist_put(p->store, jail, n, count, last_wall)) < 0)
+		ban_persist_failed(p, r);
+	p->unsynced = 1;
+}
+
 void ban_gauges(struct ban_priv *p)
 {
 	size_t tracked = 0;
@@ -418,6 +481,7 @@ int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int re
 	      const char *jail, const char *origin, const char *reason, unsigned flags)
 {
 	struct ban_entry e, old;
+	struct ban_record rec;
 	uint64_t now = ban_now_s();
 	int had, r;
 
@@ -460,17 +524,17 @@ int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int re
 		return r;
 	}
 	svc->counter_add(p->self, NULL, p->c_bans, 1);
+	if (!(flags & BAN_F_NOSAVE) || (p->redis && !(flags & BAN_F_NOSYNC)))
+		ban_entry_record(p, &e, &rec);
+	/* stored before anyone hears of it: a ban reported is a ban kept */
+	if (!(flags & BAN_F_NOSAVE))
+		ban_persist(p, &rec, NULL, flags);
 	if (!(flags & BAN_F_QUIET))
 		ban_emit(p, NW_BAN_ACTION_BAN, n, jail, dur_s, reason, origin);
-	if (!(flags & BAN_F_NOSAVE))
-		p->dirty = 1;
 	if (p->ipset)
 		ban_ipset_add(p, n, dur_s < 0 ? 0 : (uint64_t)dur_s);
-	if (p->redis && !(flags & BAN_F_NOSYNC)) {
-		struct ban_record rec;
-		ban_entry_record(p, &e, &rec);
+	if (p->redis && !(flags & BAN_F_NOSYNC))
 		ban_redis_publish(p, NW_BAN_ACTION_BAN, &rec, reason);
-	}
 	if (!(flags & BAN_F_BULK))
 		ban_gauges(p);
 	return had ? 0 : 1;
@@ -486,10 +550,10 @@ int ban_remove(struct ban_priv *p, const struct ban_net *n, const char *reason, 
 	ban_entry_record(p, &e, &rec);
 	ban_set_del(&p->set, n);
 	svc->counter_add(p->self, NULL, p->c_unbans, 1);
+	if (!(flags & BAN_F_NOSAVE))
+		ban_persist(p, NULL, n, flags);
 	if (!(flags & BAN_F_QUIET))
 		ban_emit(p, NW_BAN_ACTION_UNBAN, n, rec.jail, 0, reason, p->c.gateway_id);
-	if (!(flags & BAN_F_NOSAVE))
-		p->dirty = 1;
 	if (p->ipset)
 		ban_ipset_del(p, n);
 	if (p->redis && !(flags & BAN_F_NOSYNC))
@@ -517,7 +581,7 @@ static int ban_offense(struct ban_priv *p, struct ban_jail *j, const struct nw_a
 	uint32_t prev;
 	int64_t dur;
 	char reason[160];
-	int r;
+	int r, tx = -1;
 
 	if (!j->enabled)
 		return 0;
@@ -536,6 +600,10 @@ static int ban_offense(struct ban_priv *p, struct ban_jail *j, const struct nw_a
 	if (r <= 0)
 		return 0;
 	prev = ban_hist_count(p->hist, ban_hist_key(j), &n, purge_before);
+	/* the ban and its count: one transaction */
+	ban_persist_flush(p);
+	if (p->store && (tx = ban_store_begin(p->store)) < 0)
+		ban_persist_failed(p, tx);
 	dur = ban_jail_bantime(j, prev, ban_rand(p));
 	snprintf(reason, sizeof(reason), "%" PRIu64 " offenses within %" PRIu64 "s%s%s%s",
 		 j->maxretry, j->findtime, why && *why ? " (" : "", why ? why : "",
@@ -545,11 +613,13 @@ static int ban_offense(struct ban_priv *p, struct ban_jail *j, const struct nw_a
 			 ", ban #%" PRIu32, prev + 1);
 	r = ban_apply(p, &n, dur, !strcmp(j->action, "reject"), j->name, p->c.gateway_id, reason,
 		      0);
-	if (r < 0)
-		return 0;
-	ban_hist_set(p->hist, ban_hist_key(j), &n, prev + 1, wall);
-	p->dirty = 1;
-	return 1;
+	if (r >= 0) {
+		ban_hist_set(p->hist, ban_hist_key(j), &n, prev + 1, wall);
+		ban_persist_hist(p, ban_hist_key(j), &n, prev + 1, wall);
+	}
+	if (p->store && tx == 0 && (tx = ban_store_commit(p->store)) < 0)
+		ban_persist_failed(p, tx);
+	return r >= 0;
 }
 
 static void ban_on_event(void *priv, const struct nw_event *ev)
@@ -570,11 +640,10 @@ static void ban_on_event(void *priv, const struct nw_event *ev)
 	ban_gauges(p);
 }
 
-/* ---- local store ---- */
+/* ---- local store: rewrite and load ---- */
 
 struct ban_save_ctx {
 	struct ban_priv *p;
-	struct ban_store_writer *w;
 	uint64_t now;
 };
 
@@ -586,7 +655,7 @@ static int ban_save_ban(void *ctx, const struct ban_entry *e)
 	if (e->exp != BAN_EXP_PERM && ban_set_abs(&c->p->set, e->exp) <= c->now)
 		return 0;
 	ban_entry_record(c->p, e, &r);
-	return ban_store_add_ban(c->w, &r) < 0 ? -EIO : 0;
+	return ban_store_put(c->p->store, &r) < 0 ? -EIO : 0;
 }
 
 static int ban_save_hist(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
@@ -594,41 +663,40 @@ static int ban_save_hist(void *ctx, const char *jail, const struct ban_net *n, u
 {
 	struct ban_save_ctx *c = ctx;
 
-	return ban_store_add_hist(c->w, jail, n, count, last_wall) < 0 ? -EIO : 0;
+	return ban_store_hist_put(c->p->store, jail, n, count, last_wall) < 0 ? -EIO : 0;
 }
 
-
+/* After a failed write: the whole store again from memory, in one transaction. */
 static int ban_save(struct ban_priv *p)
 {
 	struct ban_save_ctx c = {.p = p, .now = ban_now_s()};
 	uint64_t t0 = ban_mono_ms(), cost;
 	int r;
 
-	r = ban_store_begin(&c.w, p->state_path);
-	if (r < 0)
+	ban_persist_flush(p);
+	if ((r = ban_store_begin(p->store)) < 0)
 		goto fail;
-	if (ban_set_foreach(&p->set, ban_save_ban, &c) || ban_hist_foreach(p->hist, ban_save_hist, &c)) {
-		ban_store_abort(c.w);
-		r = -EIO;
+	if ((r = ban_store_clear(p->store)) < 0 ||
+	    ban_set_foreach(&p->set, ban_save_ban, &c) ||
+	    ban_hist_foreach(p->hist, ban_save_hist, &c)) {
+		ban_store_rollback(p->store);
+		r = r ? r : -EIO;
 		goto fail;
 	}
-	r = ban_store_commit(c.w);
-	if (r < 0)
+	if ((r = ban_store_commit(p->store)) < 0)
 		goto fail;
 	p->dirty = 0;
-	p->last_save_s = c.now;
-	/* a save rewrites every ban (about 1 s for 1M): keep it under a tenth of the main
-	 * thread's time by spacing the saves of a large set out */
-	cost = ban_mono_ms() - t0;
-	p->next_save_ms = cost > 100 ? ban_mono_ms() + cost * 10 : 0;
-	if (p->save_err)
-		svc->log(p->self, NW_LOG_INFO, "ban state saved to %s again", p->state_path);
+	svc->log(p->self, NW_LOG_INFO, "ban store %s rewritten (%" PRIu64 " bans)", p->state_path,
+		 p->set.live);
 	p->save_err = 0;
 	return 0;
 fail:
+	/* a million bans take a second or so: keep retries under a tenth of the main thread */
+	cost = ban_mono_ms() - t0;
+	p->next_save_ms = ban_mono_ms() + (cost > 100 ? cost * 10 : 1000);
 	if (r != p->save_err)
-		svc->log(p->self, NW_LOG_ERR, "cannot save ban state to %s: %s (retrying)",
-			 p->state_path, strerror(-r));
+		svc->log(p->self, NW_LOG_ERR, "cannot rewrite ban store %s: %s (retrying)",
+			 p->state_path, ban_store_error(p->store));
 	p->save_err = r;
 	return r;
 }
@@ -646,8 +714,20 @@ int ban_apply_record(struct ban_priv *p, const struct ban_record *r, const char 
 
 static int ban_load_ban(void *ctx, const struct ban_record *r)
 {
-	ban_apply_record(ctx, r, "restored", BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_NOSAVE | BAN_F_REPLACE);
-	return 0;
+	int e = ban_apply_record(ctx, r, "restored",
+				 BAN_F_QUIET | BAN_F_NOSYNC | BAN_F_NOSAVE | BAN_F_REPLACE | BAN_F_BULK);
+
+	/* expired, or refused for good (ignoreip, min_prefix): dropped from the store */
+	return e == -ESTALE || e == -EPERM || e == -EINVAL ? e : 0;
+}
+
+static void ban_load_reserve(void *ctx, uint8_t family, unsigned prefix, uint64_t n)
+{
+	struct ban_priv *p = ctx;
+
+	if (n > p->c.max_bans)
+		n = p->c.max_bans;
+	ban_set_reserve(&p->set, family, prefix, (uint32_t)n); /* a failure only costs time */
 }
 
 static int ban_load_hist(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
@@ -659,22 +739,52 @@ static int ban_load_hist(void *ctx, const char *jail, const struct ban_net *n, u
 	return 0;
 }
 
-static void ban_load(struct ban_priv *p)
+/* Open the store (migrating a text store, setting a corrupt one aside) and load it. A store
+ * that cannot be opened at all (permissions, a newer schema) stops the start. */
+static int ban_load(struct ban_priv *p)
 {
-	struct ban_store_cb cb = {.ctx = p, .ban = ban_load_ban, .hist = ban_load_hist};
+	struct ban_store_cb cb = {.ctx = p, .reserve = ban_load_reserve, .ban = ban_load_ban,
+				  .hist = ban_load_hist};
+	struct ban_store_info info;
+	uint64_t t0 = ban_mono_ms();
 	unsigned bad = 0;
-	int r = ban_store_load(p->state_path, &cb, &bad);
+	int r;
 
-	if (r < 0 && r != -ENOENT)
-		svc->log(p->self, NW_LOG_WARNING, "cannot load ban state %s: %s", p->state_path,
-			 strerror(-r));
+	r = ban_store_open(&p->store, p->state_path, !strcmp(p->c.state_sync, "full"), &info);
+	if (r < 0) {
+		svc->log(p->self, NW_LOG_ERR, "cannot open ban store %s: %s", p->state_path,
+			 info.why);
+		return r;
+	}
+	if (!info.corrupt && info.aside[0])
+		svc->log(p->self, NW_LOG_INFO, "ban store %s: migrated %u bans from the text "
+			 "store (%u bad lines skipped), kept as %s", p->state_path, info.migrated,
+			 info.bad, info.aside);
+	if (info.corrupt) {
+		svc->counter_add(p->self, NULL, p->c_store_errors, 1);
+		svc->log(p->self, NW_LOG_ERR, "ban store %s was not a usable database (%s): kept "
+			 "as %s, starting with an empty store", p->state_path, info.why, info.aside);
+	}
+	r = ban_store_load(p->store, &cb, &bad);
+	bad += info.bad;
 	if (bad) {
 		svc->counter_add(p->self, NULL, p->c_store_bad, bad);
-		svc->log(p->self, NW_LOG_WARNING, "%s: %u bad lines skipped", p->state_path, bad);
+		svc->log(p->self, NW_LOG_WARNING, "%s: %u bad records skipped", p->state_path, bad);
 	}
-	if (r == 0)
-		svc->log(p->self, NW_LOG_INFO, "restored %" PRIu64 " bans from %s", p->set.live,
-			 p->state_path);
+	if (r == -EBADMSG) {
+		/* corrupt past the first pages: what was read is written to a new database */
+		svc->counter_add(p->self, NULL, p->c_store_errors, 1);
+		svc->log(p->self, NW_LOG_ERR, "ban store %s: %s; %" PRIu64 " bans read before it",
+			 p->state_path, ban_store_error(p->store), p->set.live);
+		p->dirty = 1;
+	} else if (r < 0) {
+		svc->log(p->self, NW_LOG_ERR, "cannot read ban store %s: %s", p->state_path,
+			 ban_store_error(p->store));
+		return r;
+	}
+	svc->log(p->self, NW_LOG_INFO, "restored %" PRIu64 " bans from %s in %" PRIu64 " ms",
+		 p->set.live, p->state_path, ban_mono_ms() - t0);
+	return 0;
 }
 
 /* ---- timers ---- */
@@ -697,7 +807,7 @@ static int ban_expire_one(void *ctx, const struct ban_entry *e)
 			 ban_str(p, e->meta.origin));
 		if (p->ipset)
 			ban_ipset_del(p, &e->net);
-		p->dirty = 1;
+		ban_persist(p, NULL, &e->net, BAN_F_BULK);
 		return 0;
 	}
 	if (e->exp < c->min)
@@ -728,6 +838,7 @@ static void ban_tick(void *priv, uint64_t now_ns)
 {
 	struct ban_priv *p = priv;
 	uint64_t now = now_ns / 1000000000ull;
+	int r;
 
 	if (p->n_pending && now)
 		ban_fix_pending(p, now);
@@ -737,6 +848,7 @@ static void ban_tick(void *priv, uint64_t now_ns)
 	if (p->set.live && p->set.min_exp != BAN_EXP_PERM && p->set.min_exp <= now_rel) {
 		struct ban_exp_ctx c = {.p = p, .now_rel = now_rel, .min = BAN_EXP_PERM};
 		ban_set_foreach(&p->set, ban_expire_one, &c);
+		ban_persist_flush(p);
 		p->set.min_exp = c.min;
 		ban_set_compact(&p->set);
 		ban_gauges(p);
@@ -746,13 +858,22 @@ static void ban_tick(void *priv, uint64_t now_ns)
 		for (unsigned i = 0; i < p->n_jails; i++)
 			ban_jail_purge(&p->jails[i], now);
 		ban_hist_purge(p->hist, wall > p->c.dbpurgeage ? wall - p->c.dbpurgeage : 0);
+		if (p->store && (r = ban_store_hist_purge(p->store, wall > p->c.dbpurgeage
+									 ? wall - p->c.dbpurgeage
+									 : 0)) < 0)
+			ban_persist_failed(p, r);
 		p->last_purge_s = now;
 		ban_gauges(p);
 	}
-	/* not while a Redis resync is paging bans in (once it is through) */
-	if (p->dirty && !p->no_state && !ban_redis_syncing(p) &&
-	    (!p->next_save_ms || ban_mono_ms() >= p->next_save_ms))
+	ban_persist_flush(p);
+	if (p->dirty && p->store && (!p->next_save_ms || ban_mono_ms() >= p->next_save_ms))
 		ban_save(p);
+	/* state_sync = normal: what a power loss can take is at most this last second */
+	if (p->unsynced && p->store && !p->dirty && strcmp(p->c.state_sync, "full")) {
+		p->unsynced = 0;
+		if ((r = ban_store_sync(p->store)) < 0)
+			ban_persist_failed(p, r);
+	}
 }
 
 static void ban_fast_tick(void *priv, uint64_t now_ns)
@@ -761,6 +882,7 @@ static void ban_fast_tick(void *priv, uint64_t now_ns)
 
 	if (p->n_pending && now_ns)
 		ban_fix_pending(p, now_ns / 1000000000ull);
+	ban_persist_flush(p); /* a resync page's bans */
 	if (p->redis)
 		ban_redis_poll(p);
 	if (p->ipset)
@@ -1191,9 +1313,11 @@ static int ban_cmd_flush(void *priv, int argc, const char *const *argv, int json
 	}
 	ban_set_foreach(&p->set, ban_collect_covering, &c);
 	for (unsigned i = 0; i < c.n_del; i++)
-		if (ban_remove(p, &c.del[i], "flush", 0) == 0)
+		if (ban_remove(p, &c.del[i], "flush", BAN_F_BULK) == 0)
 			removed++;
 	free(c.del);
+	ban_persist_flush(p); /* one transaction, committed before the answer */
+	ban_gauges(p);
 	if (json)
 		snprintf(out, outlen, "{\"removed\":%u}", removed);
 	else
@@ -1274,7 +1398,8 @@ static int ban_start(nw_plugin *self, void *priv)
 		ban_mkdirs(p->state_path);
 		if (p->c.ipset && (r = ban_ipset_start(p)) < 0)
 			return r;
-		ban_load(p);
+		if ((r = ban_load(p)) < 0)
+			return r;
 		if (!strcmp(p->c.store, "redis") && (r = ban_redis_start(p)) < 0)
 			return r;
 		ban_log_open(p, NULL, 0);
@@ -1299,8 +1424,13 @@ static void ban_stop(nw_plugin *self, void *priv)
 	struct ban_priv *p = priv;
 
 	ban_reload_finish(self, p, 0);
-	if (p->started && !p->no_state)
-		ban_save(p);
+	if (p->store) {
+		ban_persist_flush(p);
+		if (p->dirty)
+			ban_save(p);
+		ban_store_close(p->store); /* checkpoints the WAL into the database */
+		p->store = NULL;
+	}
 	if (p->redis)
 		ban_redis_stop(p);
 	if (p->ipset)
@@ -1379,8 +1509,8 @@ static int ban_reload(nw_plugin *self, void *priv, const nw_config *cfg, const n
 		if (memcmp(&want, &p->c, sizeof(want)))
 			svc->log(self, NW_LOG_WARNING,
 				 "reload: [ban] settings other than ignoreip, dbpurgeage and max_bans "
-				 "(store, redis*, ipset*, min_prefix*, gateway_id, state_file) take "
-				 "effect at restart; the jails will be reloaded");
+				 "(store, redis*, ipset*, min_prefix*, gateway_id, state_file, "
+				 "state_sync) take effect at restart; the jails will be reloaded");
 	}
 	/* built aside; ban_reload_finish switches to it once the whole chain took the file */
 	p->staged_jails = tmp.jails;

@@ -226,7 +226,7 @@ int ban_logw_poll(struct ban_logw *w, size_t budget, struct ban_logw_stats *st, 
 /* Carry the open file and offset of old over to w when both watch the same path (reload). */
 int ban_logw_take(struct ban_logw *w, struct ban_logw *old);
 
-/* ---- local store (ban_store.c) ---- */
+/* ---- local store (ban_store.c; the old text format: ban_store_text.c) ---- */
 
 /* A ban as stored or shared: absolute wall-clock times. */
 struct ban_record {
@@ -239,23 +239,62 @@ struct ban_record {
 	char origin[32];
 };
 
+/* What a load reads, record by record. A callback returning <0 refuses the record: the store
+ * deletes it (it would be refused at every start). */
 struct ban_store_cb {
 	void *ctx;
+	/* before the bans (may be NULL): how many of each family and prefix length follow */
+	void (*reserve)(void *ctx, uint8_t family, unsigned prefix, uint64_t n);
 	int (*ban)(void *ctx, const struct ban_record *r);
 	int (*hist)(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
 		    uint64_t last_wall);
 };
 
-/* The file writer: begin, add lines, commit (fsync + rename). */
-struct ban_store_writer;
-int ban_store_begin(struct ban_store_writer **w, const char *path);
-int ban_store_add_ban(struct ban_store_writer *w, const struct ban_record *r);
-int ban_store_add_hist(struct ban_store_writer *w, const char *jail, const struct ban_net *n,
+/*
+ * The store: an SQLite database in WAL mode, main thread only. Each write outside a batch is
+ * one transaction, committed when the call returns; ban_store_begin/commit group writes (they
+ * nest). Errors are -errno: -EBADMSG when the database proved corrupt — it is then kept aside
+ * as PATH.corrupt-TIME and a new one takes its place, so the caller must write everything it
+ * holds again (ban_store_clear + puts in one batch).
+ */
+struct ban_store;
+
+/* What ban_store_open found, for the log. */
+struct ban_store_info {
+	unsigned migrated; /* bans imported from an old text store */
+	unsigned bad;      /* bad lines skipped in it */
+	int corrupt;       /* the file was no usable database: kept aside, a new one started */
+	char aside[4200];  /* where the text store (or the corrupt file) now is */
+	char why[256];     /* why it was corrupt, or why the open failed */
+};
+
+/* Open or create the database at path (sync_full: synchronous = FULL, else NORMAL). An old text
+ * store at path is imported in one transaction first and kept as path.migrated. */
+int ban_store_open(struct ban_store **s, const char *path, int sync_full,
+		   struct ban_store_info *info);
+void ban_store_close(struct ban_store *s); /* an open batch is rolled back */
+/* Read every ban and ban count; rows that do not parse are counted in *bad and deleted. */
+int ban_store_load(struct ban_store *s, const struct ban_store_cb *cb, unsigned *bad);
+int ban_store_put(struct ban_store *s, const struct ban_record *r); /* insert or replace */
+int ban_store_del(struct ban_store *s, const struct ban_net *n);    /* absent is no error */
+int ban_store_hist_put(struct ban_store *s, const char *jail, const struct ban_net *n,
 		       uint32_t count, uint64_t last_wall);
-int ban_store_commit(struct ban_store_writer *w); /* frees w in every case */
-void ban_store_abort(struct ban_store_writer *w);
-/* Load; bad lines are skipped and counted in *bad. -ENOENT when there is no file. */
-int ban_store_load(const char *path, const struct ban_store_cb *cb, unsigned *bad);
+int ban_store_hist_purge(struct ban_store *s, uint64_t before_wall);
+int ban_store_begin(struct ban_store *s);
+int ban_store_commit(struct ban_store *s); /* a failed commit rolls the batch back */
+void ban_store_rollback(struct ban_store *s);
+int ban_store_clear(struct ban_store *s); /* inside a batch: delete every ban and ban count */
+/* Checkpoint the WAL into the database, fsync'ing both (bounds what a power loss can take
+ * with synchronous = NORMAL). */
+int ban_store_sync(struct ban_store *s);
+const char *ban_store_error(const struct ban_store *s); /* the last error, with SQLite's words */
+/* Move path (and its -wal, -shm) to path.corrupt-TIME; the new name in aside. */
+int ban_store_set_aside(const char *path, char *aside, size_t len);
+
+/* The old text store ("# natwarden-ban-state 1" first line). */
+int ban_store_text_is(const char *path);
+/* Bad lines are skipped and counted in *bad. -ENOENT when there is no file. */
+int ban_store_text_load(const char *path, const struct ban_store_cb *cb, unsigned *bad);
 
 /* ---- strict parsers for data read from Redis (ban_rparse.c) ---- */
 

@@ -9,7 +9,8 @@
 /* [ban] section */
 struct ban_conf {
 	char store[16];          /* local | redis */
-	char state_file[256];    /* under state_dir unless absolute */
+	char state_file[256];    /* the SQLite database, under state_dir unless absolute */
+	char state_sync[8];      /* normal | full: SQLite's synchronous */
 	char redis[BAN_HOSTPORT_LEN]; /* unix:/path | HOST:PORT, [V6]:PORT (canonical after check) */
 	char redis_prefix[64];
 	char gateway_id[32];
@@ -62,13 +63,15 @@ struct ban_priv {
 	struct ban_set set;
 	struct ban_hist *hist;
 	char state_path[4096];
-	int dirty;
-	int save_err; /* last save error (logged once) */
+	struct ban_store *store; /* the local store, open from start to stop */
+	int batch;    /* a bulk batch is open in the store (committed at the next tick) */
+	int unsynced; /* committed since the last checkpoint */
+	int dirty;    /* a store write failed: rewrite the store whole at a tick */
+	int save_err; /* last store error (logged once) */
 	int started;
 	int no_state; /* offline replay without --live-state: no state file, Redis, ipsets or log
 		       * files; bans live in memory only */
-	uint64_t last_save_s;
-	uint64_t next_save_ms;  /* monotonic: no periodic save before (0 = at the next tick) */
+	uint64_t next_save_ms;  /* monotonic: no rewrite retry before (0 = at the next tick) */
 	uint64_t last_purge_s;
 	uint64_t rng;
 	/* interned jail/origin names (id 0 = "") */
@@ -76,8 +79,8 @@ struct ban_priv {
 	unsigned n_strs, cap_strs;
 	/* counters */
 	unsigned c_pkts, c_bans, c_unbans, c_expired, c_offenses, c_off_unknown, c_ignored,
-		c_full, c_store_bad, c_redis_bad, c_redis_applied, c_redis_sent, c_redis_errors,
-		c_ipset_errors, c_log_lines, c_log_matches, c_log_skipped, c_log_errors;
+		c_full, c_store_bad, c_store_errors, c_redis_bad, c_redis_applied, c_redis_sent,
+		c_redis_errors, c_ipset_errors, c_log_lines, c_log_matches, c_log_skipped, c_log_errors;
 	unsigned g_active, g_mem, g_tracked, g_redis_up, g_queue;
 	unsigned reason_banned;
 	struct ban_redis *redis;

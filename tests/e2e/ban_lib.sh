@@ -73,7 +73,7 @@ gw_conf_head() {
 	cat >"$DIR/gw$1/nw.conf" <<CONF
 [natwarden]
 plugins = ban
-plugin_dir = $(nw_plugin_dirs)
+plugin_dir = $NW_BUILD/plugins/ban/.libs
 state_dir = $DIR/gw$1/state
 control_socket = $DIR/gw$1/ctl.sock
 queues = $2

@@ -135,6 +135,7 @@ echo "4. forged entries rejected: gw1 counted $bad1, gw2 (after restart) $bad2"
 
 # the engine's own view: gw1's ban set, its stats
 gw_stop 1
-grep -q '^ban 198.51.100.77 ' "$DIR/gw1/state/ban.state" || nw_fail "gw1 did not save its bans at stop"
+[ "$(nw_store_rows "$DIR/gw1/state/ban.state" "SELECT count(*) FROM bans WHERE net = '198.51.100.77'")" = 1 ] ||
+	nw_fail "gw1 did not keep its bans in its store"
 echo "PASS"
 exit 0

@@ -85,13 +85,15 @@ nw_expect_eq "$(nw_eve_count "$E" "e['event_type'] == 'drop' and e['src_ip'] == 
 nw_expect_eq "$(nw_eve_count "$E" "e['event_type'] == 'ban' and e['ban']['action'] == 'unban' and e['ban']['reason'] == 'expired'")" 1 "expiry unban"
 nw_expect_eq "$(nw_eve_count "$E" "e['event_type'] == 'drop' and e['src_port'] == 43000")" 0 "drops of the attacker after bantime"
 # the ban count is remembered for bantime.increment
-grep -q '^hist sshd 198.51.100.7 1 ' "$O/state/ban.state" || nw_fail "ban count not stored: $(cat "$O/state/ban.state")"
+nw_expect_eq "$(nw_store_rows "$O/state/ban.state" "SELECT jail, net, count FROM hist")" "sshd 198.51.100.7 1" \
+	"ban count stored"
 
 # 2. restart: the capture ends while the ban is on; a new process with the same state dir
 #    drops the attacker from its first packet
 O2="$NW_TMP/out2"
 nw_offline "$NW_TMP/attack.pcap" "$NW_TMP/ban.conf" "$O2" --live-state || nw_fail "natwarden -r (attack): $(cat "$O2/stderr")"
-grep -q '^ban 198.51.100.7 ' "$O2/state/ban.state" || nw_fail "active ban not stored: $(cat "$O2/state/ban.state")"
+nw_expect_eq "$(nw_store_rows "$O2/state/ban.state" "SELECT net, jail, action FROM bans")" "198.51.100.7 sshd drop" \
+	"active ban stored"
 O3="$NW_TMP/out3"
 mkdir -p "$O3"
 "$NATWARDEN" -r "$NW_TMP/return.pcap" -c "$NW_TMP/ban.conf" -l "$O3" --stats-json "$O3/stats.json" \
@@ -99,6 +101,7 @@ mkdir -p "$O3"
 	--live-state 2>"$O3/stderr" || nw_fail "natwarden -r (return): $(cat "$O3/stderr")"
 nw_expect_eq "$(nw_json "$O3/stats.json" "d['plugins']['ban']['verdicts']['drop']['banned']")" 10 "attacker packets dropped after the restart"
 nw_expect_eq "$(nw_eve_count "$O3/eve.json" "e['event_type'] == 'drop' and e['src_ip'] == '198.51.100.20'")" 0 "drops of the benign client after the restart"
-grep -q '^ban 198.51.100.7 ' "$O2/state/ban.state" || nw_fail "ban lost at the second stop"
+nw_expect_eq "$(nw_store_rows "$O2/state/ban.state" "SELECT net FROM bans")" "198.51.100.7" \
+	"ban kept at the second stop"
 echo "restart: 10/10 attacker packets dropped by the restored ban"
 exit 0

@@ -1,4 +1,4 @@
-/* ban plugin unit tests: jails, ban time formula, ignore lists, the ban set, store, Redis parsing. */
+/* ban plugin unit tests: jails, ban time formula, ignore lists, the ban set, Redis parsing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -312,84 +312,6 @@ static void test_set_memory(void **state)
 	print_message("bytes per IPv4 ban: %zu (%" PRIu64 " bans)\n", per, s.live);
 	assert_true(per <= 48);
 	ban_set_free(&s);
-}
-
-/* What is saved comes back: bans (with jail/origin/action) and ban counts. */
-struct rt_ctx {
-	unsigned bans, hists;
-	struct ban_record last;
-};
-static int rt_ban(void *ctx, const struct ban_record *r)
-{
-	struct rt_ctx *c = ctx;
-	c->bans++;
-	c->last = *r;
-	return 0;
-}
-static int rt_hist(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
-		   uint64_t last)
-{
-	struct rt_ctx *c = ctx;
-	c->hists++;
-	assert_string_equal(jail, "sshd");
-	assert_int_equal(count, 4);
-	assert_int_equal(last, 1700000000);
-	(void)n;
-	return 0;
-}
-
-static void test_store_roundtrip(void **state)
-{
-	char dir[] = "/tmp/bantestXXXXXX", path[256];
-	struct ban_store_writer *w;
-	struct ban_record r;
-	struct rt_ctx c = {0};
-	struct ban_store_cb cb = {.ctx = &c, .ban = rt_ban, .hist = rt_hist};
-	unsigned bad;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/ban.state", dir);
-	assert_int_equal(ban_store_load(path, &cb, &bad), -ENOENT);
-	assert_int_equal(ban_store_begin(&w, path), 0);
-	memset(&r, 0, sizeof(r));
-	r.net = net_of("2001:db8::/64");
-	r.expires_wall = 1900000000;
-	r.created_wall = 1700000000;
-	r.reject = 1;
-	r.count = 2;
-	snprintf(r.jail, sizeof(r.jail), "sshd");
-	snprintf(r.origin, sizeof(r.origin), "gw 1"); /* space is made safe */
-	assert_int_equal(ban_store_add_ban(w, &r), 0);
-	r.net = net_of("198.51.100.7");
-	r.expires_wall = 0;
-	r.reject = 0;
-	r.origin[0] = '\0';
-	assert_int_equal(ban_store_add_ban(w, &r), 0);
-	struct ban_net hn = net_of("198.51.100.7");
-	assert_int_equal(ban_store_add_hist(w, "sshd", &hn, 4, 1700000000), 0);
-	assert_int_equal(ban_store_commit(w), 0);
-
-	/* append garbage: skipped and counted, the rest loads */
-	FILE *f = fopen(path, "a");
-	fputs("ban 10.0.0.0/0x 1 2 drop 1 a b\nnonsense\nban 10.1.2.3/8 1 2 drop 1 a b\n", f);
-	fclose(f);
-	assert_int_equal(ban_store_load(path, &cb, &bad), 0);
-	assert_int_equal(bad, 3);
-	assert_int_equal(c.bans, 2);
-	assert_int_equal(c.hists, 1);
-	char buf[BAN_NET_STRLEN];
-	ban_net_format(&c.last.net, buf, sizeof(buf));
-	assert_string_equal(buf, "198.51.100.7");
-	assert_int_equal(c.last.expires_wall, 0);
-	assert_string_equal(c.last.jail, "sshd");
-	assert_string_equal(c.last.origin, "");
-	/* no temp files left behind */
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", dir);
-	assert_int_equal(system(cmd), 0);
-	unlink(path);
-	rmdir(dir);
 }
 
 static const struct ban_rlimits lim = {
@@ -829,7 +751,7 @@ int main(void)
 		cmocka_unit_test(test_bantime_increment), cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_ignoreip),       cmocka_unit_test(test_net_parse),
 		cmocka_unit_test(test_set_lookup),     cmocka_unit_test(test_set_memory),
-		cmocka_unit_test(test_store_roundtrip), cmocka_unit_test(test_redis_member_parse),
+		cmocka_unit_test(test_redis_member_parse),
 		cmocka_unit_test(test_redis_event_parse), cmocka_unit_test(test_sha256_hmac),
 		cmocka_unit_test(test_hostport_parse),
 		cmocka_unit_test(test_hist),           cmocka_unit_test(test_failregex),
