@@ -458,7 +458,8 @@ void ban_gauges(struct ban_priv *p)
 	svc->gauge_set(p->self, p->g_tracked, tracked);
 }
 
-void ban_entry_record(const struct ban_priv *p, const struct ban_entry *e, struct ban_record *r)
+/* ban_entry_record without the search of a pending ban's expiry (the caller knows it). */
+static void ban_record_of(const struct ban_priv *p, const struct ban_entry *e, struct ban_record *r)
 {
 	uint64_t now = ban_now_s(), wall = ban_wall_s();
 	uint64_t exp_abs = ban_set_abs(&p->set, e->exp);
@@ -468,13 +469,18 @@ void ban_entry_record(const struct ban_priv *p, const struct ban_entry *e, struc
 	r->net = e->net;
 	r->reject = e->reject;
 	r->expires_wall = e->exp == BAN_EXP_PERM ? 0 : (exp_abs > now ? wall + (exp_abs - now) : wall);
+	r->created_wall = created_abs <= now ? wall - (now - created_abs) : wall;
+	snprintf(r->jail, sizeof(r->jail), "%s", ban_str(p, e->meta.jail));
+	snprintf(r->origin, sizeof(r->origin), "%s", ban_str(p, e->meta.origin));
+}
+
+void ban_entry_record(const struct ban_priv *p, const struct ban_entry *e, struct ban_record *r)
+{
+	ban_record_of(p, e, r);
 	if (e->exp == BAN_EXP_PENDING)
 		for (size_t i = 0; i < p->n_pending; i++)
 			if (ban_net_eq(&p->pending[i].net, &e->net))
 				r->expires_wall = p->pending[i].expires_wall;
-	r->created_wall = created_abs <= now ? wall - (now - created_abs) : wall;
-	snprintf(r->jail, sizeof(r->jail), "%s", ban_str(p, e->meta.jail));
-	snprintf(r->origin, sizeof(r->origin), "%s", ban_str(p, e->meta.origin));
 }
 
 int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int reject,
@@ -524,10 +530,18 @@ int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int re
 		return r;
 	}
 	svc->counter_add(p->self, NULL, p->c_bans, 1);
-	if (!(flags & BAN_F_NOSAVE) || (p->redis && !(flags & BAN_F_NOSYNC)))
-		ban_entry_record(p, &e, &rec);
-	/* stored before anyone hears of it: a ban reported is a ban kept */
-	if (!(flags & BAN_F_NOSAVE))
+	if (!(flags & BAN_F_NOSAVE) || (p->redis && !(flags & BAN_F_NOSYNC))) {
+		/* a pending ban is the last one queued: no search (a resync before the first
+		 * tick queues tens of thousands) */
+		ban_record_of(p, &e, &rec);
+		if (e.exp == BAN_EXP_PENDING)
+			rec.expires_wall = p->pending[p->n_pending - 1].expires_wall;
+	}
+	/* stored before anyone hears of it: a ban reported is a ban kept (one the store already
+	 * holds as it is, as most of a resync's, is not written again) */
+	if (!(flags & BAN_F_NOSAVE) &&
+	    !(had && e.exp != BAN_EXP_PENDING && old.exp == e.exp && old.reject == e.reject &&
+	      old.meta.jail == e.meta.jail && old.meta.origin == e.meta.origin))
 		ban_persist(p, &rec, NULL, flags);
 	if (!(flags & BAN_F_QUIET))
 		ban_emit(p, NW_BAN_ACTION_BAN, n, jail, dur_s, reason, origin);
