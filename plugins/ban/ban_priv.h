@@ -45,8 +45,8 @@ struct ban_ipset; /* ban_ipset.c */
 #define BAN_F_QUIET 0x1    /* no EVE event */
 #define BAN_F_NOSYNC 0x2   /* do not publish to Redis (it came from there) */
 #define BAN_F_REPLACE 0x4  /* take the new expiry even when shorter */
-#define BAN_F_NOSAVE 0x8   /* do not mark the store dirty */
-#define BAN_F_BULK 0x10    /* one of many: the caller updates the gauges (ban_gauges) */
+#define BAN_F_NOSAVE 0x8   /* not written to the local store (it came from there) */
+#define BAN_F_BULK 0x10    /* one of many: the caller updates the gauges; stored in a batch */
 #define BAN_EXP_PENDING (BAN_EXP_PERM - 1) /* see ban_priv.pending */
 
 struct ban_priv {
