@@ -889,7 +889,9 @@ static void ban_tick(void *priv, uint64_t now_ns)
 		ban_gauges(p);
 	}
 	ban_persist_flush(p);
-	if (p->dirty && p->store && (!p->next_save_ms || ban_mono_ms() >= p->next_save_ms))
+	/* not while a Redis resync is paging bans in (once it is through) */
+	if (p->dirty && p->store && !ban_redis_syncing(p) &&
+	    (!p->next_save_ms || ban_mono_ms() >= p->next_save_ms))
 		ban_save(p);
 	/* state_sync = normal: what a power loss can take is at most this last second */
 	if (p->unsynced && p->store && !p->dirty && strcmp(p->c.state_sync, "full")) {
