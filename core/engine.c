@@ -17,6 +17,7 @@
 #include "log.h"
 #include "plugin_loader.h"
 #include "util.h"
+#include "watch.h"
 
 struct nw_engine *nw_current_engine;
 _Thread_local struct nw_worker *nw_tls_worker;
@@ -937,6 +938,26 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 	return ret;
 }
 
+void nw_engine_stop(struct nw_engine *eng)
+{
+	nw_engine_drain_events(eng);
+	for (unsigned i = eng->n_plugins; i-- > 0;) {
+		struct nw_plugin *p = eng->plugins[i];
+		unsigned left;
+		if (p->stopped)
+			continue;
+		if (p->desc->stop)
+			p->desc->stop(p, p->priv);
+		p->started = 0;
+		p->stopped = 1;
+		left = nw_watch_del_all(p);
+		if (left)
+			nw_log(NW_LOG_WARNING, "plugin '%s' left %u watch%s at stop (deleted)", p->name,
+			       left, left == 1 ? "" : "es");
+	}
+	nw_engine_drain_events(eng);
+}
+
 void nw_engine_destroy(struct nw_engine *eng)
 {
 	if (!eng)
@@ -946,14 +967,7 @@ void nw_engine_destroy(struct nw_engine *eng)
 		if (w->flows)
 			nw_worker_thread_stop(w);
 	}
-	nw_engine_drain_events(eng);
-	for (unsigned i = eng->n_plugins; i-- > 0;) {
-		struct nw_plugin *p = eng->plugins[i];
-		if (p->desc->stop)
-			p->desc->stop(p, p->priv);
-		p->started = 0;
-	}
-	nw_engine_drain_events(eng);
+	nw_engine_stop(eng);
 	for (unsigned i = 0; i < eng->n_workers; i++) {
 		struct nw_worker *w = eng->workers[i];
 		nw_evring_free(w->events);

@@ -13,6 +13,7 @@
 
 struct nw_gateway;
 struct nw_evring;
+struct event_base;
 
 #define NW_MAX_PLUGINS 32
 #define NW_MAX_COUNTERS 128 /* per plugin */
@@ -40,6 +41,8 @@ struct nw_plugin {
 	char reason_name[NW_MAX_REASONS][32];
 	int started;
 	int conf_failed;     /* configure returned < 0 or recorded errors: never checked, started */
+	int stopped;         /* its stop hook ran (nw_engine_stop) */
+	struct nw_watch *watches; /* ABI 1.2 watches it holds (watch.c) */
 	struct nw_engine *eng;
 };
 
@@ -183,6 +186,8 @@ struct nw_engine {
 	int offline;                 /* 1: single thread, packet time */
 	int live_state;              /* offline --live-state: plugins may use persistent and shared
 				      * state (svc->run_flags) */
+	struct event_base *loop;     /* live: the main loop plugins may wait in (ABI 1.2), set
+				      * from before start until after stop; NULL offline */
 	int eve_fd;                  /* DIR/eve.json, or -1 */
 	char *eve_buf;               /* lines formatted since the last flush */
 	size_t eve_len;
@@ -244,6 +249,9 @@ void nw_engine_run_timers(struct nw_engine *eng, uint64_t now_ns);
  * On success (0) the engine owns newcfg; on failure the caller still does. A plugin without a
  * reload hook whose sections changed makes the reload fail. */
 int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg);
+/* Main thread, after the workers ended: stop every plugin (once; later calls do nothing) and
+ * delete the watches a plugin left. Live mode calls it while the main loop still exists. */
+void nw_engine_stop(struct nw_engine *eng);
 /* Stop plugins, end flows, free everything. */
 void nw_engine_destroy(struct nw_engine *eng);
 

@@ -825,6 +825,7 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 		goto out;
 	if (opts->log_dir && (r = nw_engine_open_eve(eng, opts->log_dir)) < 0)
 		goto out;
+	eng->loop = lv->base; /* plugins may wait in it from their start on (ABI 1.2) */
 	r = nw_engine_start(eng, lv->n_q);
 	if (r < 0) {
 		nw_log(NW_LOG_ERR, "cannot start the engine: %s", strerror(-r));
@@ -882,6 +883,9 @@ out:
 	nw_ctl_server_close(lv->ctl);
 	for (unsigned i = 0; i < lv->n_q; i++)
 		nw_nfq_close(lv->q[i].nfq);
+	/* plugins free what they hold in the loop before it goes */
+	nw_engine_stop(eng);
+	eng->loop = NULL;
 	if (lv->base)
 		event_base_free(lv->base);
 	if (lv->stop_fd >= 0)

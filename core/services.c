@@ -9,6 +9,7 @@
 #include "flow.h"
 #include "log.h"
 #include "util.h"
+#include "watch.h"
 
 static void svc_log(nw_plugin *self, int level, const char *fmt, ...) NW_PRINTF(3, 4);
 static void svc_log(nw_plugin *self, int level, const char *fmt, ...)
@@ -159,10 +160,15 @@ static int svc_timer_add(nw_plugin *self, uint32_t interval_ms, nw_timer_cb cb)
 static uint64_t svc_now_ns(void)
 {
 	struct nw_worker *w = nw_tls_worker;
+	struct nw_engine *eng = nw_current_engine;
 
 	if (w && w->now_ns)
 		return w->now_ns;
-	return nw_current_engine ? atomic_load(&nw_current_engine->now_ns) : 0;
+	/* live main thread: the clock itself, not the last tick's (watch callbacks and control
+	 * commands run between ticks) */
+	if (!w && eng && eng->loop)
+		return nw_time_mono_ns();
+	return eng ? atomic_load(&eng->now_ns) : 0;
 }
 
 static int svc_event_emit(nw_plugin *self, const nw_packet *pkt, const struct nw_event *ev)
@@ -402,6 +408,11 @@ static uint32_t svc_run_flags(void)
 	return NW_RUN_OFFLINE | (eng->live_state ? NW_RUN_LIVE_STATE : 0);
 }
 
+static void *svc_event_base(nw_plugin *self)
+{
+	return self && self->eng && !nw_tls_worker ? self->eng->loop : NULL;
+}
+
 const struct nw_services nw_core_services = {
 	.size = sizeof(struct nw_services),
 	.abi_major = NW_ABI_MAJOR,
@@ -437,4 +448,9 @@ const struct nw_services nw_core_services = {
 	.counter_get = svc_counter_get,
 	.keyword_reserve = svc_keyword_reserve,
 	.run_flags = svc_run_flags,
+	/* ABI 1.2 */
+	.watch_add = nw_watch_add,
+	.watch_set = nw_watch_set,
+	.watch_del = nw_watch_del,
+	.event_base = svc_event_base,
 };

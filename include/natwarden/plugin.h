@@ -25,6 +25,9 @@ extern "C" {
  * keyword names, which plugin keywords may not take). A 1.0 or 1.1 nw_keyword (shorter `size`)
  * and a 1.0 nw_directive table still work.
  * 1.2 added run_flags to the services: whether this run may use persistent and shared state.
+ * 1.2 added watch_add/watch_set/watch_del and event_base to the services, to wait on file
+ * descriptors and timeouts in the core's main loop (the descriptor did not change, so a 1.1
+ * plugin loads).
  * Every struct that crosses the boundary carries its own size so appended fields are detectable.
  * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
  * refuses a plugin whose string differs from the core's.
@@ -400,6 +403,33 @@ typedef void (*nw_timer_cb)(void *plugin_priv, uint64_t now_ns);
 typedef int (*nw_command_cb)(void *plugin_priv, int argc, const char *const *argv, int json,
 			     char *out, size_t outlen);
 
+/*
+ * Waiting in the main loop (ABI 1.2)
+ * ----------------------------------
+ * A plugin that talks over sockets (a database, a feed, a peer) waits for them in the core's
+ * main loop instead of polling them from a timer. A watch is one file descriptor (or none:
+ * fd -1) and a timeout; svc->watch_set arms it and it stays armed until changed:
+ *   - the callback runs on the main thread for every readiness asked for (level-triggered:
+ *     read until EAGAIN, or it is called again at the next loop turn);
+ *   - with timeout_ms, it runs with NW_WATCH_TIMEOUT when that long passed without the fd
+ *     becoming ready; the timeout starts afresh after every callback, so a watch on fd -1 with
+ *     a timeout is a periodic timer (monotonic clock, also when engine time is packet time).
+ * Lifetime: the plugin owns its watches (and its fds: the core never closes them). Delete a
+ * watch with svc->watch_del before closing its fd and at the latest in `stop`; after
+ * watch_del returns its callback never runs again (watch_del may be called from inside the
+ * callback). A reload that replaces what a callback uses must re-point or delete the watch in
+ * reload_finish. Watches left at stop are deleted by the core (and logged).
+ * Threading: every watch call and callback is main-thread only (a worker gets -EPERM).
+ * Offline (natwarden -r) there is no main loop: watch_add returns -EOPNOTSUPP and event_base
+ * NULL; a plugin must then work without (or refuse its option with a clear message in start).
+ */
+typedef struct nw_watch nw_watch; /* opaque: one wait registered with the main loop */
+#define NW_WATCH_READ 0x1    /* the fd is readable (or at end of file / in error: read to see) */
+#define NW_WATCH_WRITE 0x2   /* the fd is writable */
+#define NW_WATCH_TIMEOUT 0x4 /* (callback only) timeout_ms passed first */
+/* Watch callback (main thread): `what` is the NW_WATCH_* that happened; fd and arg as given. */
+typedef void (*nw_watch_cb)(void *plugin_priv, nw_watch *w, int fd, unsigned what, void *arg);
+
 /* Services the core offers, filled by the core. Append-only within a major version. */
 struct nw_services {
 	uint32_t size;      /* sizeof(struct nw_services) the core was built with */
@@ -490,6 +520,23 @@ struct nw_services {
 	 * persistent or shared state: no state files, shared stores, kernel tables, other programs'
 	 * logs; it judges packets from memory alone. */
 	uint32_t (*run_flags)(void);
+
+	/* ABI 1.2: waiting in the main loop (see "Waiting in the main loop" above); main thread.
+	 * watch_add: a new watch on fd (or -1 for a pure timer), armed for nothing yet; *out gets
+	 * it. 0, -EOPNOTSUPP offline, -EPERM on a worker, -EINVAL, -ENOMEM. */
+	int (*watch_add)(nw_plugin *self, int fd, nw_watch_cb cb, void *arg, nw_watch **out);
+	/* what to wait for from now on: NW_WATCH_READ | NW_WATCH_WRITE (0 = nothing) and a
+	 * timeout in ms (0 = none). 0, or -EINVAL (fd events on fd -1, unknown bits). */
+	int (*watch_set)(nw_watch *w, unsigned events, uint32_t timeout_ms);
+	/* stop waiting and free the watch (NULL is fine); the fd stays open */
+	void (*watch_del)(nw_watch *w);
+	/* The main loop itself, a `struct event_base *` of the system's libevent 2.1, for
+	 * libraries that attach to libevent (hiredis: redisLibeventAttach). The plugin must link
+	 * that same libevent (pkg-config libevent), add events from the main thread only, free
+	 * them in `stop` at the latest (the base outlives every plugin's stop), and never run,
+	 * break or free the loop. NULL offline. The watch calls above are the stable way to wait;
+	 * this one ties the plugin to the core's libevent. */
+	void *(*event_base)(nw_plugin *self);
 };
 
 /* svc->run_flags() (ABI 1.2) */

@@ -46,6 +46,9 @@ static void test_desc_checks(void **state)
 	assert_int_equal(nw_plugin_check_desc(&d, NULL, err, sizeof(err)), 0);
 	d.abi_minor = 1;
 	assert_int_equal(nw_plugin_check_desc(&d, NULL, err, sizeof(err)), -EPROTO);
+	/* ABI 1.2 only appended services: a 1.1 plugin (same descriptor) still loads */
+	d.size = sizeof(d);
+	assert_int_equal(nw_plugin_check_desc(&d, NULL, err, sizeof(err)), 0);
 }
 
 static int old_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw_section *sec)
