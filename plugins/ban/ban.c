@@ -907,9 +907,7 @@ static void ban_fast_tick(void *priv, uint64_t now_ns)
 
 	if (p->n_pending && now_ns)
 		ban_fix_pending(p, now_ns / 1000000000ull);
-	ban_persist_flush(p); /* a resync page's bans */
-	if (p->redis)
-		ban_redis_poll(p);
+	ban_persist_flush(p); /* a resync page's bans (also at the 1 s tick without ipset) */
 	if (p->ipset)
 		ban_ipset_flush_queue(p);
 }
@@ -1433,7 +1431,7 @@ static int ban_start(nw_plugin *self, void *priv)
 		return r;
 	if ((r = svc->timer_add(self, 250, ban_log_tick)) < 0)
 		return r;
-	if ((p->redis || p->ipset) && (r = svc->timer_add(self, 5, ban_fast_tick)) < 0)
+	if (p->ipset && (r = svc->timer_add(self, 5, ban_fast_tick)) < 0)
 		return r;
 	p->started = 1;
 	ban_gauges(p);

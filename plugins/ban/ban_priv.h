@@ -127,12 +127,12 @@ void ban_gauges(struct ban_priv *p);
 /* Fill a shareable record from a set entry. */
 void ban_entry_record(const struct ban_priv *p, const struct ban_entry *e, struct ban_record *r);
 
-/* Redis sync (ban_redis.c); all main thread. */
+/* Redis sync (ban_redis.c); all main thread, its connections in the core's main loop
+ * (svc->event_base). Start fails with -EOPNOTSUPP offline, where there is no loop. */
 int ban_redis_start(struct ban_priv *p);
 void ban_redis_stop(struct ban_priv *p);
 void ban_redis_publish(struct ban_priv *p, int action, const struct ban_record *r,
 		       const char *reason);
-void ban_redis_poll(struct ban_priv *p);
 /* "banstore" command: the store, the Redis server in use and the link state */
 int ban_redis_status(struct ban_priv *p, int json, char *out, size_t len);
 /* 1 while a resync is reading the ban list from Redis. */
@@ -141,7 +141,7 @@ int ban_redis_syncing(const struct ban_priv *p);
  * event base; NULL with the reason in err. */
 struct redisAsyncContext *ban_redis_open_addr(const char *addr, char *err, size_t errlen);
 
-/* Sentinel master discovery (ban_sentinel.c); main thread, on the Redis event base. Asks the
+/* Sentinel master discovery (ban_sentinel.c); main thread, in the core's main loop. Asks the
  * configured sentinels in turn; cb gets the master's "host:port", or NULL and why when every
  * sentinel failed this round. */
 struct ban_sentinel;
@@ -150,7 +150,7 @@ typedef void ban_sentinel_cb(void *ctx, const char *addr, const char *why);
 struct ban_sentinel *ban_sentinel_new(struct ban_priv *p, struct event_base *base,
 				      ban_sentinel_cb *cb, void *ctx);
 void ban_sentinel_ask(struct ban_sentinel *s);
-void ban_sentinel_poll(struct ban_sentinel *s); /* timeouts */
+void ban_sentinel_poll(struct ban_sentinel *s); /* timeouts (from the Redis housekeeping) */
 void ban_sentinel_free(struct ban_sentinel *s);
 
 /* Kernel ipset offload (ban_ipset.c); main thread. */

@@ -1,4 +1,4 @@
-/* ban plugin: shared bans through Redis (hiredis async on a private libevent base, main thread). */
+/* ban plugin: shared bans through Redis (hiredis async in the core's main loop, main thread). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 #include <poll.h>
-#include <sys/ioctl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -23,7 +22,8 @@
 #define BR_QUEUE_MAX 100000
 #define BR_BLOCK_MS 2000
 #define BR_READ_COUNT 1000
-#define BR_POLL_BUDGET_MS 20 /* longest one poll runs the Redis connections (main thread) */
+#define BR_TICK_MS 100       /* housekeeping: timeouts, reconnects, cleanup (not the I/O) */
+#define BR_STOP_FLUSH_MS 100 /* at stop: longest wait for the last writes to be answered */
 
 enum br_state { BR_DOWN, BR_DISCOVER, BR_SYNCING, BR_UP };
 
@@ -67,7 +67,8 @@ struct br_op {
 
 struct ban_redis {
 	struct ban_priv *p;
-	struct event_base *base;
+	struct event_base *base; /* the core's main loop (svc->event_base): not ours to free */
+	nw_watch *tick;         /* housekeeping timer (BR_TICK_MS; the backoff when down) */
 	redisAsyncContext *ac;  /* commands */
 	redisAsyncContext *sub; /* XREAD BLOCK */
 	enum br_state state;
@@ -100,6 +101,7 @@ struct ban_redis {
 
 static int br_str(const redisReply *x);
 static void br_wb_abandon(struct ban_redis *r);
+static void br_wb_step(struct ban_redis *r);
 
 static void *br_gen(const struct ban_redis *r)
 {
@@ -148,6 +150,8 @@ static void br_fail(struct ban_redis *r, const char *why)
 	r->inflight = 0;
 	r->reading = 0;
 	r->next_try_ms = ban_mono_ms() + r->backoff_ms;
+	if (r->tick && !r->stopping) /* wake up for the retry itself, not up to a tick after it */
+		svc->watch_set(r->tick, 0, (uint32_t)r->backoff_ms);
 	/* with sentinels a retry is a cheap question to them, and the answer changes when a
 	 * failover completes: retry at least every second so the new master is found soon */
 	r->backoff_ms = r->backoff_ms * 2 > (r->sen ? 1000u : 30000u) ? (r->sen ? 1000u : 30000u)
@@ -212,11 +216,11 @@ static void br_on_exec(redisAsyncContext *c, void *reply, void *priv)
 
 	if (!br_answered(r, c, priv))
 		return;
-	if (!rep || rep->type != REDIS_REPLY_ARRAY) {
+	if (!rep || rep->type != REDIS_REPLY_ARRAY)
 		svc->counter_add(r->p->self, NULL, r->p->c_redis_errors, 1);
-		return;
-	}
-	svc->counter_add(r->p->self, NULL, r->p->c_redis_sent, 1);
+	else
+		svc->counter_add(r->p->self, NULL, r->p->c_redis_sent, 1);
+	br_wb_step(r); /* a write-back in progress sends its next batch as replies return */
 }
 
 static int br_cmd(struct ban_redis *r, redisAsyncContext *c, redisCallbackFn *cb, int argc,
@@ -697,14 +701,15 @@ static void br_wb_reset(struct ban_redis *r)
 	r->wb_n = r->wb_i = r->wb_cap = 0;
 }
 
-/* Write back the next batch of the bans a resync found Redis lacking: a batch per poll, while
- * few replies are awaited, so that a million of them never sit in one output buffer. */
+/* Write back the next batch of the bans a resync found Redis lacking: a batch whenever few
+ * replies are awaited (called as they return), so that a million of them never sit in one
+ * output buffer. */
 static void br_wb_step(struct ban_redis *r)
 {
 	struct ban_priv *p = r->p;
 	size_t end;
 
-	if (r->wb_i >= r->wb_n || r->inflight > 256)
+	if (r->wb_i >= r->wb_n || r->inflight > 256 || r->state != BR_UP)
 		return;
 	end = r->wb_n - r->wb_i > 1000 ? r->wb_i + 1000 : r->wb_n;
 	for (; r->wb_i < end; r->wb_i++) {
@@ -1193,55 +1198,23 @@ static void br_cleanup(struct ban_redis *r)
 	br_cmd(r, r->ac, br_on_expired, 7, a, NULL);
 }
 
-/* Output not yet written, or reply bytes waiting on a connection's socket. */
-static int br_pending(const redisAsyncContext *c)
+/* Housekeeping (the I/O itself runs in the main loop as it happens): reconnect after the
+ * backoff, the progress and command timeouts, the stream read kept going, the write-back, the
+ * cleanup of expired members and the check for a trimmed stream. */
+static void br_on_tick(void *priv, nw_watch *w, int fd, unsigned what, void *arg)
 {
-	int n = 0;
+	struct ban_priv *p = priv;
+	struct ban_redis *r = arg;
+	uint64_t now = ban_mono_ms();
 
-	if (!c || c->c.fd < 0 || !(c->c.flags & REDIS_CONNECTED))
-		return 0; /* still connecting: nothing to hurry */
-	if (c->c.obuf && sdslen(c->c.obuf))
-		return 1;
-	return ioctl(c->c.fd, FIONREAD, &n) == 0 && n > 0;
-}
-
-/* Run the private event loop: once without waiting; then, while a resync is reading its
- * pages, waiting on the command connection for up to BR_POLL_BUDGET_MS (a page is a round
- * trip; waiting for the next tick per round trip would make 1M bans take minutes); else
- * while output or replies are pending (hiredis moves 16 KiB per readable event). */
-static void br_run(struct ban_redis *r)
-{
-	uint64_t t0 = ban_mono_ms(), el;
-
-	event_base_loop(r->base, EVLOOP_NONBLOCK);
-	while ((el = ban_mono_ms() - t0) < BR_POLL_BUDGET_MS) {
-		if (r->state == BR_SYNCING && r->ac && r->ac->c.fd >= 0 &&
-		    (r->ac->c.flags & REDIS_CONNECTED)) {
-			struct pollfd pf = {.fd = r->ac->c.fd, .events = POLLIN};
-			if (r->ac->c.obuf && sdslen(r->ac->c.obuf))
-				pf.events |= POLLOUT;
-			if (poll(&pf, 1, (int)(BR_POLL_BUDGET_MS - el)) <= 0)
-				break;
-		} else if (!br_pending(r->ac) && !br_pending(r->sub)) {
-			break;
-		}
-		event_base_loop(r->base, EVLOOP_NONBLOCK);
-	}
-}
-
-void ban_redis_poll(struct ban_priv *p)
-{
-	struct ban_redis *r = p->redis;
-	uint64_t now;
-
-	if (!r)
-		return;
-	br_run(r);
-	now = ban_mono_ms();
+	(void)fd, (void)what;
+	svc->watch_set(w, 0, BR_TICK_MS); /* br_fail below may shorten it to the backoff */
 	switch (r->state) {
 	case BR_DOWN:
 		if (now >= r->next_try_ms)
 			br_start_connect(r);
+		else if (r->next_try_ms - now < BR_TICK_MS) /* woke a little early */
+			svc->watch_set(w, 0, (uint32_t)(r->next_try_ms - now));
 		break;
 	case BR_DISCOVER:
 		ban_sentinel_poll(r->sen);
@@ -1281,17 +1254,23 @@ void ban_redis_poll(struct ban_priv *p)
 
 int ban_redis_start(struct ban_priv *p)
 {
-	struct ban_redis *r = calloc(1, sizeof(*r));
+	struct ban_redis *r;
 	const char *pre = p->c.redis_prefix;
+	struct event_base *base = svc->event_base(p->self);
+	int rc;
 
+	if (!base) {
+		/* offline (-r): no main loop to keep a Redis link in */
+		svc->log(p->self, NW_LOG_ERR,
+			 "store = redis needs the daemon's main loop, which an offline run (-r) does "
+			 "not have: use store = local for offline runs");
+		return -EOPNOTSUPP;
+	}
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->p = p;
-	r->base = event_base_new();
-	if (!r->base) {
-		free(r);
-		return -ENOMEM;
-	}
+	r->base = base;
 	snprintf(r->zkey, sizeof(r->zkey), "%s:bans", pre);
 	snprintf(r->mkey, sizeof(r->mkey), "%s:meta", pre);
 	snprintf(r->sigkey, sizeof(r->sigkey), "%s:sig", pre);
@@ -1307,18 +1286,43 @@ int ban_redis_start(struct ban_priv *p)
 	r->push_own = 1;
 	r->last_cleanup_ms = ban_mono_ms();
 	r->last_trimcheck_ms = ban_mono_ms();
+	if ((rc = svc->watch_add(p->self, -1, br_on_tick, r, &r->tick)) < 0 ||
+	    (rc = svc->watch_set(r->tick, 0, BR_TICK_MS)) < 0)
+		goto fail;
 	if (p->c.n_sentinels) {
 		r->sen = ban_sentinel_new(p, r->base, br_on_master, r);
 		if (!r->sen) {
-			event_base_free(r->base);
-			free(r);
-			return -ENOMEM;
+			rc = -ENOMEM;
+			goto fail;
 		}
 	}
 	p->redis = r;
 	br_start_connect(r);
-	event_base_loop(r->base, EVLOOP_NONBLOCK);
 	return 0;
+fail:
+	svc->watch_del(r->tick);
+	free(r);
+	return rc;
+}
+
+/* Stopping (the main loop no longer runs): give the changes already sent up to
+ * BR_STOP_FLUSH_MS to be written and answered, driving the command connection by hand. */
+static void br_flush(struct ban_redis *r)
+{
+	uint64_t t0 = ban_mono_ms(), el;
+
+	while (r->ac && r->state == BR_UP && r->inflight &&
+	       (el = ban_mono_ms() - t0) < BR_STOP_FLUSH_MS) {
+		struct pollfd pf = {.fd = r->ac->c.fd, .events = POLLIN};
+		if (r->ac->c.obuf && sdslen(r->ac->c.obuf))
+			pf.events |= POLLOUT;
+		if (poll(&pf, 1, (int)(BR_STOP_FLUSH_MS - el)) <= 0)
+			break;
+		if (pf.revents & POLLOUT)
+			redisAsyncHandleWrite(r->ac);
+		if (r->ac && (pf.revents & (POLLIN | POLLHUP | POLLERR)))
+			redisAsyncHandleRead(r->ac); /* may drop it: br_on_disconnect clears r->ac */
+	}
 }
 
 void ban_redis_stop(struct ban_priv *p)
@@ -1328,20 +1332,16 @@ void ban_redis_stop(struct ban_priv *p)
 	if (!r)
 		return;
 	r->stopping = 1;
-	/* give queued writes a moment to leave (bounded, non-blocking steps) */
-	for (int i = 0; i < 50 && r->ac && r->state == BR_UP && r->inflight; i++) {
-		struct timespec ts = {0, 2000000};
-		event_base_loop(r->base, EVLOOP_NONBLOCK);
-		nanosleep(&ts, NULL);
-	}
+	br_flush(r);
 	r->gen++;
+	/* the contexts' events live in the core's loop, which still exists during stop */
 	if (r->ac)
 		redisAsyncFree(r->ac);
 	if (r->sub)
 		redisAsyncFree(r->sub);
 	r->ac = r->sub = NULL;
 	ban_sentinel_free(r->sen);
-	event_base_free(r->base);
+	svc->watch_del(r->tick);
 	br_sync_reset(r);
 	br_wb_reset(r);
 	free(r->q);

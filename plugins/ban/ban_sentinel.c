@@ -1,4 +1,4 @@
-/* ban plugin: find the Redis master through Sentinel (async, on the Redis event base). */
+/* ban plugin: find the Redis master through Sentinel (async, in the core's main loop). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 
 struct ban_sentinel {
 	struct ban_priv *p;
-	struct event_base *base;
+	struct event_base *base; /* the core's main loop */
 	redisAsyncContext *c; /* the sentinel being asked */
 	unsigned gen;         /* replies from an abandoned connection are ignored */
 	unsigned next;        /* the sentinel to ask next (round robin across rounds) */
