@@ -1,9 +1,13 @@
-/* example: the template plugin — counts packets, drops/rejects/bypasses configured ports. */
+/* example: the template plugin — counts packets, drops/rejects/bypasses configured ports, and
+ * listens on a unix datagram socket in the main loop (a watch). */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <natwarden/plugin.h>
 
 #define EX_MAX_PORTS 16
@@ -19,6 +23,8 @@ struct ex_conf {
 	struct ex_ports drop, reject, bypass; /* [example] drop_port / reject_port / bypass_port */
 	int log_alerts;                        /* [example] log_alerts = yes: log alert events */
 	uint64_t low_ttl;                      /* [example] low_ttl: example_low_ttl matches below */
+	char listen[108];                      /* [example] listen = PATH: a unix datagram socket
+						* (at start; a reload cannot change it) */
 };
 
 /* Instance state (the core allocates priv_size bytes, zeroed). */
@@ -26,8 +32,10 @@ struct ex_priv {
 	nw_plugin *self;                       /* our handle, for services that need it */
 	struct ex_conf conf[2];                /* the running configuration and the spare slot */
 	const struct ex_conf *_Atomic cur;     /* the running one: swapped on reload */
-	unsigned c_packets, c_dropped, c_alerts_seen; /* counter ids */
+	unsigned c_packets, c_dropped, c_alerts_seen, c_messages; /* counter ids */
 	unsigned r_port;                       /* verdict reason id "port" */
+	int sock;                              /* the `listen` socket, -1 if none */
+	nw_watch *watch;                       /* waits for it to be readable (main loop) */
 };
 
 static const struct nw_services *svc;
@@ -68,6 +76,9 @@ static const struct nw_directive2 ex_directives[] = {
 	 "log every alert event", 0, 0},
 	{"low_ttl", NW_CONF_UINT, offsetof(struct ex_conf, low_ttl), 0, "5", NULL,
 	 "example_low_ttl matches a TTL below this", 1, 255},
+	{"listen", NW_CONF_STRING, offsetof(struct ex_conf, listen),
+	 sizeof(((struct ex_conf *)0)->listen), NULL, NULL,
+	 "unix datagram socket: each message becomes an 'example' event (live only)", 0, 0},
 	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -158,14 +169,17 @@ static int ex_cmd(void *priv, int argc, const char *const *argv, int json, char 
 	unsigned long long packets = svc->counter_get(ex->self, ex->c_packets);
 	unsigned long long dropped = svc->counter_get(ex->self, ex->c_dropped);
 	unsigned long long alerts = svc->counter_get(ex->self, ex->c_alerts_seen);
+	unsigned long long messages = svc->counter_get(ex->self, ex->c_messages);
 
 	(void)argc, (void)argv;
 	if (json)
-		snprintf(out, outlen, "{\"packets\":%llu,\"dropped\":%llu,\"alerts_seen\":%llu}",
-			 packets, dropped, alerts);
+		snprintf(out, outlen,
+			 "{\"packets\":%llu,\"dropped\":%llu,\"alerts_seen\":%llu,\"messages\":%llu}",
+			 packets, dropped, alerts, messages);
 	else
-		snprintf(out, outlen, "example: %llu packets, %llu dropped, %llu alerts seen\n",
-			 packets, dropped, alerts);
+		snprintf(out, outlen,
+			 "example: %llu packets, %llu dropped, %llu alerts seen, %llu messages received\n",
+			 packets, dropped, alerts, messages);
 	return 0;
 }
 
@@ -175,12 +189,15 @@ static int ex_configure(nw_plugin *self, void *priv, const nw_config *cfg, const
 	int r = NW_CONF_PARSE2(svc, cfg, sec, ex_directives, &ex->conf[0]);
 
 	ex->self = self;
+	ex->sock = -1;
 	atomic_store_explicit(&ex->cur, &ex->conf[0], memory_order_release);
 	if (r)
 		return r;
 	if (svc->counter_register(self, "packets", "packets seen", &ex->c_packets) ||
 	    svc->counter_register(self, "dropped", "packets dropped by port", &ex->c_dropped) ||
 	    svc->counter_register(self, "alerts_seen", "alert events seen", &ex->c_alerts_seen) ||
+	    svc->counter_register(self, "messages", "datagrams received on `listen`",
+				  &ex->c_messages) ||
 	    svc->reason_register(self, "port", &ex->r_port) ||
 	    svc->event_subscribe(self, NW_EV_MASK(NW_EV_ALERT), ex_on_alert) ||
 	    svc->command_register(self, "example", "example plugin status", ex_cmd))
@@ -224,7 +241,11 @@ static int ex_reload(nw_plugin *self, void *priv, const nw_config *cfg, const nw
 
 	(void)self;
 	memset(next, 0, sizeof(*next));
-	return NW_CONF_PARSE2(svc, cfg, sec, ex_directives, next);
+	if (NW_CONF_PARSE2(svc, cfg, sec, ex_directives, next))
+		return -EINVAL;
+	if (strcmp(next->listen, old->listen))
+		return svc->conf_error(cfg, sec, 0, "listen cannot change on reload (restart)");
+	return 0;
 }
 
 /* Main thread, reload step 2 (only after step 1 succeeded): when every plugin took the file,
@@ -243,6 +264,93 @@ static void ex_reload_finish(nw_plugin *self, void *priv, int apply)
 	svc->quiesce();
 }
 
+/* Watch callback (main thread): the socket is readable. Take what is waiting (at most a few
+ * messages per call, so one busy sender cannot hold the main loop: the watch is level-
+ * triggered and calls again) and turn each message into an 'example' event. */
+static void ex_on_readable(void *priv, nw_watch *w, int fd, unsigned what, void *arg)
+{
+	struct ex_priv *ex = priv;
+	char buf[512];
+
+	(void)w, (void)what, (void)arg;
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		struct nw_event ev;
+		if (n < 0)
+			return; /* EAGAIN: nothing more for now */
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		buf[n] = '\0';
+		svc->counter_add(ex->self, NULL, ex->c_messages, 1);
+		memset(&ev, 0, sizeof(ev));
+		ev.size = sizeof(ev);
+		ev.type = NW_EV_CUSTOM;
+		snprintf(ev.name, sizeof(ev.name), "example");
+		ev.n_kv = 1;
+		snprintf(ev.kv[0].key, sizeof(ev.kv[0].key), "message");
+		snprintf(ev.kv[0].val, sizeof(ev.kv[0].val), "%s", buf); /* EVE escapes it */
+		svc->event_emit(ex->self, NULL, &ev);
+	}
+}
+
+/* Main thread: open `listen` and wait for it in the main loop. Offline there is no loop: the
+ * option is skipped with a notice (a plugin whose job needs the loop would refuse instead). */
+static int ex_start(nw_plugin *self, void *priv)
+{
+	struct ex_priv *ex = priv;
+	const struct ex_conf *c = atomic_load_explicit(&ex->cur, memory_order_relaxed);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int r;
+
+	if (!c->listen[0])
+		return 0;
+	if (!svc->event_base(self)) {
+		svc->log(self, NW_LOG_NOTICE, "listen = %s: not used offline (no main loop)",
+			 c->listen);
+		return 0;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->listen);
+	ex->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ex->sock < 0)
+		return -errno;
+	unlink(sa.sun_path); /* a socket file left by an earlier run */
+	if (bind(ex->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		svc->log(self, NW_LOG_ERR, "listen = %s: %s", c->listen, strerror(errno));
+		goto close_sock;
+	}
+	if ((r = svc->watch_add(self, ex->sock, ex_on_readable, NULL, &ex->watch)) < 0)
+		goto unlink_path;
+	if ((r = svc->watch_set(ex->watch, NW_WATCH_READ, 0)) < 0)
+		goto del_watch;
+	svc->log(self, NW_LOG_INFO, "listening on %s", c->listen);
+	return 0;
+del_watch:
+	svc->watch_del(ex->watch);
+	ex->watch = NULL;
+unlink_path:
+	unlink(sa.sun_path);
+close_sock:
+	close(ex->sock);
+	ex->sock = -1;
+	return r;
+}
+
+/* Main thread: the watch goes before its fd is closed. */
+static void ex_stop(nw_plugin *self, void *priv)
+{
+	struct ex_priv *ex = priv;
+
+	(void)self;
+	if (!ex->watch) /* never started (its state is still all zero) or not listening */
+		return;
+	svc->watch_del(ex->watch);
+	ex->watch = NULL;
+	close(ex->sock);
+	ex->sock = -1;
+	unlink(atomic_load_explicit(&ex->cur, memory_order_relaxed)->listen);
+}
+
 NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	NW_DESC_HEADER,
 	.name = "example",
@@ -251,7 +359,9 @@ NW_PLUGIN_EXPORT const struct nw_plugin_desc nw_plugin_descriptor = {
 	.priv_size = sizeof(struct ex_priv),
 	.services = &svc,
 	.configure = ex_configure,
+	.start = ex_start,
 	.packet = ex_packet,
 	.reload = ex_reload,
 	.reload_finish = ex_reload_finish,
+	.stop = ex_stop,
 };
