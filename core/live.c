@@ -32,7 +32,7 @@
 #include "stats.h"
 #include "util.h"
 
-#define LIVE_TICK_US 5000 /* events and timers every 5 ms */
+#define LIVE_TICK_US 5000 /* timers every 5 ms; events too (workers also wake the loop) */
 
 struct live;
 
@@ -56,6 +56,9 @@ struct live {
 	struct live_queue q[NW_MAX_WORKERS];
 	unsigned n_q;
 	int stop_fd;                            /* eventfd: workers leave their poll */
+	int wake_fd;                            /* eventfd: a worker queued events */
+	_Atomic int wake_armed;                 /* 0: the next worker event wakes the main
+						 * thread; 1: it waits for the tick */
 	_Atomic unsigned pub_ifindex;           /* [gateway] public_interface, 0 = unknown */
 	uint64_t reloads, reload_failures;
 	long long rule_hits0;                   /* NFQUEUE rule packets at start, -1 = unknown */
@@ -65,6 +68,20 @@ struct live {
 };
 
 /* ---- packet path (worker threads) ---- */
+
+/* A worker queued events: wake the main thread, at most once per tick, so the first event after
+ * a quiet spell (an offense that makes a ban) is handled at once, while a storm of them costs one
+ * extra wakeup per tick, not one per batch. */
+static void live_wake_main(struct live *lv)
+{
+	uint64_t one = 1;
+
+	if (atomic_load_explicit(&lv->wake_armed, memory_order_relaxed) ||
+	    atomic_exchange(&lv->wake_armed, 1))
+		return;
+	if (write(lv->wake_fd, &one, sizeof(one)) < 0)
+		return; /* the tick drains the events anyway */
+}
 
 static int live_packet(void *ctx, const struct nw_nfq_pkt *p)
 {
@@ -123,7 +140,10 @@ static void *live_worker(void *arg)
 			break;
 		/* drain what is waiting; every received packet gets its verdict in the same call */
 		do {
+			uint64_t ev0 = lq->w->ctr.events;
 			r = nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr);
+			if (lq->w->ctr.events != ev0)
+				live_wake_main(lq->lv);
 		} while (r > 0);
 		if (r < 0) {
 			/* one line per error streak, not one per 10 ms while it lasts */
@@ -691,6 +711,8 @@ static void live_on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* workers may wake the main thread again (before the drain: nothing queued is missed) */
+	atomic_store(&lv->wake_armed, 0);
 	/* EVE timestamps follow the wall clock, also after an NTP step */
 	lv->eng->wall_offset_ns = nw_time_wall_ns() - now;
 	if (lv->next_stats_ns && now >= lv->next_stats_ns) {
@@ -699,6 +721,18 @@ static void live_on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	nw_engine_drain_events(lv->eng);
 	nw_engine_run_timers(lv->eng, now);
+}
+
+/* A worker queued events between ticks (live_wake_main). */
+static void live_on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct live *lv = arg;
+	uint64_t n;
+
+	(void)what;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		nw_log(NW_LOG_DEBUG, "wake eventfd: %s", strerror(errno));
+	nw_engine_drain_events(lv->eng);
 }
 
 /* "0,1" / "2-3" / "" : the CPU for the i-th queue, -1 for none. */
@@ -742,7 +776,7 @@ static void live_pidfile(const char *path, int create)
 int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 {
 	struct live *lv;
-	struct event *sig_term = NULL, *sig_int = NULL, *sig_hup = NULL, *tick = NULL;
+	struct event *sig_term = NULL, *sig_int = NULL, *sig_hup = NULL, *tick = NULL, *wake = NULL;
 	struct timeval tv = {0, LIVE_TICK_US};
 	struct nw_metrics *mx = NULL;
 	int r = 0;
@@ -755,6 +789,7 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	lv->eng = eng;
 	lv->opts = opts;
 	lv->stop_fd = -1;
+	lv->wake_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 
 	lv->log_syslog = live_log_syslog(eng->set.log_to);
@@ -768,7 +803,8 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 
 	live_learn_ifindex(lv);
 	lv->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (lv->stop_fd < 0) {
+	lv->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (lv->stop_fd < 0 || lv->wake_fd < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -844,8 +880,10 @@ int nw_live_run(struct nw_engine *eng, const struct nw_live_opts *opts)
 	sig_int = evsignal_new(lv->base, SIGINT, live_on_signal, lv);
 	sig_hup = evsignal_new(lv->base, SIGHUP, live_on_signal, lv);
 	tick = event_new(lv->base, -1, EV_PERSIST, live_on_tick, lv);
-	if (!sig_term || !sig_int || !sig_hup || !tick || evsignal_add(sig_term, NULL) ||
-	    evsignal_add(sig_int, NULL) || evsignal_add(sig_hup, NULL) || event_add(tick, &tv)) {
+	wake = event_new(lv->base, lv->wake_fd, EV_READ | EV_PERSIST, live_on_wake, lv);
+	if (!sig_term || !sig_int || !sig_hup || !tick || !wake || evsignal_add(sig_term, NULL) ||
+	    evsignal_add(sig_int, NULL) || evsignal_add(sig_hup, NULL) || event_add(tick, &tv) ||
+	    event_add(wake, NULL)) {
 		r = -ENOMEM;
 		goto stop;
 	}
@@ -871,6 +909,8 @@ stop:
 	nw_engine_drain_events(eng);
 	live_pidfile(opts->pidfile, 0);
 out:
+	if (wake)
+		event_free(wake);
 	if (tick)
 		event_free(tick);
 	if (sig_hup)
@@ -890,6 +930,8 @@ out:
 		event_base_free(lv->base);
 	if (lv->stop_fd >= 0)
 		close(lv->stop_fd);
+	if (lv->wake_fd >= 0)
+		close(lv->wake_fd);
 	free(lv);
 	return r;
 }
