@@ -419,7 +419,8 @@ typedef int (*nw_command_cb)(void *plugin_priv, int argc, const char *const *arg
  * watch_del returns its callback never runs again (watch_del may be called from inside the
  * callback). A reload that replaces what a callback uses must re-point or delete the watch in
  * reload_finish. Watches left at stop are deleted by the core (and logged).
- * Threading: every watch call and callback is main-thread only (a worker gets -EPERM).
+ * Threading: every watch call and callback is main-thread only (a worker gets -EPERM), from
+ * `start` on (the loop does not exist yet during configure and check).
  * Offline (natwarden -r) there is no main loop: watch_add returns -EOPNOTSUPP and event_base
  * NULL; a plugin must then work without (or refuse its option with a clear message in start).
  */
