@@ -5,7 +5,9 @@
 # (checksums), Redis has the same keys and saw no connection but ours, the kernel ipsets (in a
 # namespace of the test) keep their members, and the jail's log files were never read; yet the
 # replay banned the attacker (eve.json, stats) from memory, not from the stored ban. With
-# --live-state the same run reads and writes all of it (so the checks above can see a change).
+# --live-state the same run reads and writes the state file, the ipsets and the log files (so the
+# checks above can see a change), and refuses store = redis: an offline run has no main loop to
+# keep a Redis link in.
 : "${NW_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 source "$NW_SRC/tests/e2e/ban_lib.sh"
 ban_init offstate redis
@@ -60,12 +62,15 @@ action = offense
 jail = sshd
 CONF
 
+# the same with the local store: what --live-state runs can use
+sed 's/^store = redis$/store = local/' "$DIR/nw.conf" >"$DIR/nw-local.conf"
+
 # replay NAME [ARGS...]: the brute force through natwarden -r inside the namespace; out in $DIR/NAME
 replay() {
 	local out="$DIR/$1"
 	shift
 	mkdir -p "$out"
-	ip netns exec "$NS" "$NATWARDEN" -r "$DIR/attack.pcap" -c "$DIR/nw.conf" -l "$out" \
+	ip netns exec "$NS" "$NATWARDEN" -r "$DIR/attack.pcap" -c "${CONF:-$DIR/nw.conf}" -l "$out" \
 		--stats-json "$out/stats.json" --set "natwarden.plugin_dir=$(nw_plugin_dirs)" "$@" \
 		2>"$out/stderr" ||
 		nw_fail "natwarden -r $*: $(cat "$out/stderr")"
@@ -92,10 +97,10 @@ snapshot() {
 conns() { rcli info stats | sed -n 's/^total_connections_received:\([0-9]*\).*/\1/p'; }
 ctr() { nw_json "$DIR/$1/stats.json" "d['plugins']['ban']['counters']['$2']"; }
 
-# 1. the production state: a gateway that ran with this configuration (--live-state) banned the
-#    attacker (state file, Redis, ipset); plus a key of the fleet's in Redis and a ban of the
-#    kernel set's own
-replay seed --live-state
+# 1. the production state: a gateway that ran with this configuration (--live-state, local
+#    store) banned the attacker (state file, ipset); plus a key of the fleet's in Redis and a ban
+#    of the kernel set's own
+CONF="$DIR/nw-local.conf" replay seed --live-state
 [ -n "$(ls -A "$DIR/state")" ] || nw_fail "the seeding run stored no ban state"
 rcli set nwoff-test:canary fleet >/dev/null
 ip netns exec "$NS" ipset add nwoff-ban4 198.51.100.200 timeout 0 || nw_fail "ipset add"
@@ -125,19 +130,28 @@ nw_expect_eq "$(nw_eve_count "$E" "e['event_type'] == 'ban' and e['ban']['action
 grep -q 'notice: offline replay: state file .*ban.state, Redis unix:.*, ipsets nwoff-ban4 .*, log files of jail sshd left untouched' \
 	"$DIR/plain/stderr" || nw_fail "no notice of what the replay left alone: $(cat "$DIR/plain/stderr")"
 
-# 3. the same replay with --live-state does touch it: the stored ban is loaded (the attacker is
-#    dropped from its first packet, no new ban), the state file is rewritten, Redis is
-#    connected to, the kernel sets are flushed and refilled, the log files are read
+# 3. --live-state with store = redis is refused at start, before anything is touched
 c0=$(conns)
-replay live --live-state
+mkdir -p "$DIR/refused"
+if ip netns exec "$NS" "$NATWARDEN" -r "$DIR/attack.pcap" -c "$DIR/nw.conf" -l "$DIR/refused" \
+	--set "natwarden.plugin_dir=$(nw_plugin_dirs)" --live-state 2>"$DIR/refused/stderr"; then
+	nw_fail "--live-state with store = redis was not refused"
+fi
+grep -q 'store = redis needs the daemon.s main loop' "$DIR/refused/stderr" ||
+	nw_fail "no reason for the refusal: $(cat "$DIR/refused/stderr")"
 c1=$(conns)
+nw_expect_eq "$((c1 - c0))" 1 "connections Redis accepted during the refused run (the test's own query)"
+
+# 4. the same replay with --live-state (local store) does touch the rest: the stored ban is
+#    loaded (the attacker is dropped from its first packet, no new ban), the state file is
+#    written, the kernel sets are flushed and refilled, the log files are read
+CONF="$DIR/nw-local.conf" replay live --live-state
 snapshot "$DIR/live.after"
 E="$DIR/live/eve.json"
 nw_expect_eq "$(nw_eve_count "$E" "e['event_type'] == 'ban' and e['ban']['action'] == 'ban'")" 0 \
 	"ban events with the stored ban loaded"
 nw_expect_eq "$(nw_json "$DIR/live/stats.json" "d['plugins']['ban']['verdicts']['drop']['banned']")" 60 \
 	"attacker packets dropped by the stored ban"
-[ "$((c1 - c0))" -gt 1 ] || nw_fail "--live-state: natwarden did not connect to Redis"
 [ "$(ctr live log_lines)" -ge 1 ] || nw_fail "--live-state: the jail log files were not read"
 if cmp -s <(sed -n '/^== state/,/^== redis/p' "$DIR/before") <(sed -n '/^== state/,/^== redis/p' "$DIR/live.after"); then
 	nw_fail "--live-state: the state file was not rewritten"
@@ -145,5 +159,5 @@ fi
 grep -qx '198.51.100.200' "$DIR/live.after" && nw_fail "--live-state: the kernel set was not flushed"
 grep -qx '198.51.100.7' "$DIR/live.after" || nw_fail "--live-state: the stored ban is not in the kernel set"
 echo "PASS: offline replay left the state file, Redis, the ipsets and the log files alone" \
-	"(and banned in memory); --live-state used them"
+	"(and banned in memory); --live-state used them, and refused store = redis"
 exit 0
