@@ -408,6 +408,40 @@ static void test_x509_fields(void **state)
 	}
 }
 
+/* more shapes (fields as the DER walker this replaced produced them; fingerprints as
+ * `openssl x509 -fingerprint -sha1` prints them): web.der is a v3 RSA server certificate with
+ * extensions, a serial whose DER carries a leading 00, BMPString, IA5String, a repeated OU and
+ * an attribute type without a name; multi.der has a multi-valued RDN (in its DER order) and a
+ * negative serial */
+static void test_x509_shapes(void **state)
+{
+	uint8_t der[4096];
+	size_t n = load_fixture("web.der", der, sizeof(der));
+	struct sig_tls_cert c;
+
+	(void)state;
+	assert_int_equal(sig_x509_parse(der, n, &c), 0);
+	assert_string_equal(c.subject, "C=DE, ST=Bayern, L=M\xfcnchen, O=\xdc" "bung & Co, OU=Web, OU=Ops, "
+				       "CN=www.example.org, emailAddress=ops@example.org, "
+				       "2.3.4.5=custom-attr");
+	assert_int_equal(c.subject_len, strlen(c.subject));
+	assert_string_equal(c.issuer, "DC=org, DC=example, O=Example Trust, CN=Example RSA CA");
+	assert_string_equal(c.serial, "00:C3:A1:B2:D4:E5:F6:07:18:29:3A:4B:5C:6D:7E:8F:90");
+	assert_int_equal(c.serial_len, strlen(c.serial));
+	assert_string_equal(c.fingerprint, "82:b4:75:1a:4f:a1:28:27:72:94:b5:d6:78:60:20:53:ad:26:f7:87");
+	/* bytes after the certificate (a chain entry longer than its DER) are not part of it */
+	memset(der + n, 0xee, 16);
+	assert_int_equal(sig_x509_parse(der, n + 16, &c), 0);
+	assert_string_equal(c.fingerprint, "82:b4:75:1a:4f:a1:28:27:72:94:b5:d6:78:60:20:53:ad:26:f7:87");
+
+	n = load_fixture("multi.der", der, sizeof(der));
+	assert_int_equal(sig_x509_parse(der, n, &c), 0);
+	assert_string_equal(c.subject, "O=Multi Org, OU=Edge, UID=u42, CN=multi.example");
+	assert_string_equal(c.issuer, c.subject);
+	assert_string_equal(c.serial, "FB");
+	assert_string_equal(c.fingerprint, "b7:64:6d:15:20:4e:4f:72:f5:c6:ed:a5:00:8f:d5:1c:88:75:b8:07");
+}
+
 /* the server's flight: ServerHello, Certificate (leaf, ca), ServerHelloDone; same_record puts
  * them in one record, else one record each */
 static void tls_server_flight(struct tb *out, int same_record, uint16_t version)
@@ -725,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_tls_not_tls),
 		cmocka_unit_test(test_sha1_vectors),
 		cmocka_unit_test(test_x509_fields),
+		cmocka_unit_test(test_x509_shapes),
 		cmocka_unit_test(test_tls_cert_message),
 		cmocka_unit_test_setup_teardown(test_http_request_response, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_pipelined_chunked, http_setup, http_teardown),

@@ -1,4 +1,7 @@
-# tests/signature/tls_cert/gen.py: TLS 1.2 handshakes whose server flight carries leaf.der (issued by ca.der), and a TLS 1.3 one that must not yield certificate fields.
+# tests/signature/tls_cert/gen.py: TLS 1.2 handshakes whose server flight carries leaf.der (issued by ca.der) or web.der (issued by web_ca.der), and a TLS 1.3 one that must not yield certificate fields.
+# The DER files are fixtures made once with the openssl CLI (`openssl req -x509`, `openssl x509 -req`;
+# web.der with string_mask = pkix for its BMPStrings, multi.der with -multivalue-rdn and a negative
+# serial); the expected fields are in plugins/signature/tests/test_sig_app.c.
 import os
 import struct
 from siglib import Capture, TcpSession, out_path
@@ -6,6 +9,8 @@ from siglib import Capture, TcpSession, out_path
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEAF = open(os.path.join(HERE, "leaf.der"), "rb").read()
 CA = open(os.path.join(HERE, "ca.der"), "rb").read()
+WEB = open(os.path.join(HERE, "web.der"), "rb").read()
+WEB_CA = open(os.path.join(HERE, "web_ca.der"), "rb").read()
 
 
 def u24(n):
@@ -35,6 +40,8 @@ def server_hello(tls13=False):
 
 chain = u24(len(LEAF)) + LEAF + u24(len(CA)) + CA
 certificate = hs(11, u24(len(chain)) + chain)
+web_chain = u24(len(WEB)) + WEB + u24(len(WEB_CA)) + WEB_CA
+web_certificate = hs(11, u24(len(web_chain)) + web_chain)
 done = hs(14, b"")
 
 cap = Capture()
@@ -52,5 +59,10 @@ s.close()
 s = TcpSession(cap, sport=42003, dport=443).handshake()
 s.send(client_hello(b"evil.example"))
 s.send(rec(22, server_hello(tls13=True)) + rec(20, b"\x01") + rec(23, certificate), to_server=False)
+s.close()
+# 4. a v3 RSA certificate with extensions, BMPStrings and a serial with a leading 00 byte
+s = TcpSession(cap, sport=42004, dport=443).handshake()
+s.send(client_hello(b"www.example.org"))
+s.send(rec(22, server_hello() + web_certificate + done), to_server=False, size=1400)
 s.close()
 cap.write(out_path())
