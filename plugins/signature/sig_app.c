@@ -165,7 +165,7 @@ int sig_app_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 			return 0;
 		*p = (const uint8_t *)ac->tls->ja3_hash;
 		*len = 32;
-		return 1;
+		return ac->tls->ja3_hash[0] != 0; /* "" when hashing failed */
 	case SIG_BUF_JA3_STRING:
 	case SIG_BUF_JA3S_STRING:
 		if (!ac->tls || idx || ac->tls->type != (buf == SIG_BUF_JA3_STRING ? 1 : 2))

@@ -3,6 +3,7 @@
 #define SIG_APP_H
 
 #include "sig.h"
+#include "sig_crypto.h"
 
 /* ---- buffers ---- */
 struct sig_bufinfo {
@@ -62,15 +63,9 @@ struct sig_tls_cert {
 /* the first certificate of the Certificate message in the server's TLS stream from its start
  * (ServerHello first): 1 parsed, 0 incomplete (more data needed), -1 none or malformed */
 int sig_tls_cert_parse(const uint8_t *p, size_t n, struct sig_tls_cert *out);
-/* one DER certificate: 0 ok, -1 malformed (never reads past n) */
+/* one DER certificate (libcrypto's d2i_X509; bytes after it are ignored): 0 ok, -1 malformed
+ * or out of arena. On a worker: inside a sig_crypto window. */
 int sig_x509_parse(const uint8_t *der, size_t n, struct sig_tls_cert *out);
-
-/* SHA-1 (FIPS 180-4), for tls.cert_fingerprint */
-void sig_sha1(const uint8_t *d, size_t n, uint8_t out[20]);
-
-/* MD5 (RFC 1321), for JA3 */
-void sig_md5(const uint8_t *d, size_t n, uint8_t out[16]);
-void sig_md5_hex(const uint8_t *d, size_t n, char out[33]);
 
 /* ---- detection (sig_app.c) ---- */
 /* data from the start of one direction of a flow: SIG_APP_HTTP/DNS/TLS, SIG_APP_NONE when

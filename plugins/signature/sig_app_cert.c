@@ -1,41 +1,11 @@
-/* plugins/signature/sig_app_cert.c: the server's first TLS (<= 1.2) certificate: a bounded DER walker for subject, issuer, serial and SHA-1 fingerprint. */
-#include <stdio.h>
+/* plugins/signature/sig_app_cert.c: the server's first TLS (<= 1.2) certificate: found in the bounded handshake bytes, decoded by libcrypto (d2i_X509), its subject, issuer, serial and SHA-1 fingerprint formatted as Suricata does. */
 #include <string.h>
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
 #include "sig_app.h"
 
 #define SIG_CERT_HS_MAX 16384 /* handshake bytes gathered looking for the first certificate */
-#define SIG_DER_DEPTH 8       /* nesting levels the walker enters at most */
-
-/* ---- DER ---- */
-
-/* one TLV at p[*off..n): its tag, value and the offset after it; 0 ok, -1 malformed.
- * Only single-byte tags and definite lengths up to 4 bytes (DER). */
-static int sig_der_next(const uint8_t *p, size_t n, size_t *off, uint8_t *tag, const uint8_t **val,
-			size_t *vlen)
-{
-	size_t o = *off, len;
-
-	if (o + 2 > n)
-		return -1;
-	*tag = p[o++];
-	if ((*tag & 0x1f) == 0x1f)
-		return -1; /* high tag numbers: not in a certificate's fields we read */
-	len = p[o++];
-	if (len & 0x80) {
-		unsigned k = len & 0x7f;
-		if (k == 0 || k > 4 || o + k > n)
-			return -1; /* indefinite (BER) or absurd */
-		len = 0;
-		while (k--)
-			len = len << 8 | p[o++];
-	}
-	if (len > n - o)
-		return -1;
-	*val = p + o;
-	*vlen = len;
-	*off = o + len;
-	return 0;
-}
 
 /* a bounded string writer: output is always NUL-terminated, extra text is cut */
 struct sig_sw {
@@ -73,164 +43,150 @@ static void sig_sw_hex(struct sig_sw *w, const uint8_t *d, size_t n, int upper, 
 	}
 }
 
+/* the attribute types printed by name (as Suricata does); others as a dotted OID */
 static const struct {
-	const char *oid; /* dotted */
+	int nid;
 	const char *name;
 } sig_attr_names[] = {
-	{ "2.5.4.3", "CN" },
-	{ "2.5.4.4", "SN" },
-	{ "2.5.4.5", "serialNumber" },
-	{ "2.5.4.6", "C" },
-	{ "2.5.4.7", "L" },
-	{ "2.5.4.8", "ST" },
-	{ "2.5.4.9", "street" },
-	{ "2.5.4.10", "O" },
-	{ "2.5.4.11", "OU" },
-	{ "2.5.4.12", "title" },
-	{ "2.5.4.42", "GN" },
-	{ "1.2.840.113549.1.9.1", "emailAddress" },
-	{ "0.9.2342.19200300.100.1.1", "UID" },
-	{ "0.9.2342.19200300.100.1.25", "DC" },
+	{ NID_commonName, "CN" },
+	{ NID_surname, "SN" },
+	{ NID_serialNumber, "serialNumber" },
+	{ NID_countryName, "C" },
+	{ NID_localityName, "L" },
+	{ NID_stateOrProvinceName, "ST" },
+	{ NID_streetAddress, "street" },
+	{ NID_organizationName, "O" },
+	{ NID_organizationalUnitName, "OU" },
+	{ NID_title, "title" },
+	{ NID_givenName, "GN" },
+	{ NID_pkcs9_emailAddress, "emailAddress" },
+	{ NID_userId, "UID" },
+	{ NID_domainComponent, "DC" },
 };
 
-/* an OBJECT IDENTIFIER in dotted form; -1 if malformed */
-static int sig_oid_dotted(const uint8_t *p, size_t n, char *out, size_t cap)
+/* an attribute value: the string types as text, anything else as #hex of its content (as
+ * RFC 4514) */
+static void sig_attr_value(struct sig_sw *w, const ASN1_STRING *s)
 {
-	struct sig_sw w = { out, 0, cap };
-	uint64_t v = 0;
-	unsigned bytes = 0;
-	int first = 1;
-	char num[24];
+	const uint8_t *v = ASN1_STRING_get0_data(s);
+	long n = ASN1_STRING_length(s);
 
-	out[0] = 0;
-	if (!n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		v = v << 7 | (p[i] & 0x7f);
-		if (++bytes > 9)
-			return -1;
-		if (p[i] & 0x80)
-			continue;
-		if (first) {
-			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-			snprintf(num, sizeof(num), "%u.%llu", a, (unsigned long long)(v - 40u * a));
-			first = 0;
-		} else {
-			snprintf(num, sizeof(num), ".%llu", (unsigned long long)v);
-		}
-		sig_sw_str(&w, num);
-		v = 0;
-		bytes = 0;
-	}
-	return bytes ? -1 : 0;
-}
-
-/* an attribute value: the string types as text, anything else as #hex (as RFC 4514) */
-static void sig_attr_value(struct sig_sw *w, uint8_t tag, const uint8_t *v, size_t n)
-{
-	switch (tag) {
-	case 0x0c: /* UTF8String */
-	case 0x12: /* NumericString */
-	case 0x13: /* PrintableString */
-	case 0x14: /* T61String */
-	case 0x16: /* IA5String */
-	case 0x1a: /* VisibleString */
-		for (size_t i = 0; i < n; i++) {
+	switch (ASN1_STRING_type(s)) {
+	case V_ASN1_UTF8STRING:
+	case V_ASN1_NUMERICSTRING:
+	case V_ASN1_PRINTABLESTRING:
+	case V_ASN1_T61STRING:
+	case V_ASN1_IA5STRING:
+	case V_ASN1_VISIBLESTRING:
+		for (long i = 0; i < n; i++) {
 			char c = v[i] ? (char)v[i] : '?';
 			sig_sw_put(w, &c, 1);
 		}
 		return;
-	case 0x1e: /* BMPString (UCS-2): ASCII kept, the rest '?' */
-		for (size_t i = 0; i + 1 < n; i += 2) {
+	case V_ASN1_BMPSTRING: /* UCS-2: characters below U+0100 kept as a byte, the rest '?' */
+		for (long i = 0; i + 1 < n; i += 2) {
 			char c = v[i] == 0 && v[i + 1] ? (char)v[i + 1] : '?';
 			sig_sw_put(w, &c, 1);
 		}
 		return;
-	default:
-		sig_sw_put(w, "#", 1);
-		sig_sw_hex(w, v, n, 0, 0);
+	case V_ASN1_SEQUENCE: { /* kept with its tag and length: print the content only */
+		const unsigned char *p = v;
+		long len;
+		int tag, cls;
+		if (ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80)
+			return;
+		n -= (long)(p - v);
+		v = p;
+		break;
 	}
+	default:
+		break;
+	}
+	sig_sw_put(w, "#", 1);
+	sig_sw_hex(w, v, (size_t)n, 0, 0);
 }
 
-/* a Name (SEQUENCE OF SET OF AttributeTypeAndValue) as "C=NL, O=Org, CN=host"; -1 malformed */
-static int sig_name_format(const uint8_t *p, size_t n, char *out, size_t cap, uint16_t *outlen)
+/* a Name as "C=NL, O=Org, CN=host", its attributes in certificate order; -1 malformed */
+static int sig_name_format(const X509_NAME *name, char *out, size_t cap, uint16_t *outlen)
 {
 	struct sig_sw w = { out, 0, cap };
-	size_t o = 0;
-	int first = 1;
+	int n = X509_NAME_entry_count(name);
 
 	out[0] = 0;
-	while (o < n) {
-		uint8_t tag;
-		const uint8_t *set;
-		size_t setn, so = 0;
-		if (sig_der_next(p, n, &o, &tag, &set, &setn) || tag != 0x31)
-			return -1;
-		while (so < setn) {
-			const uint8_t *atv, *oid, *val;
-			size_t atvn, oidn, valn, ao = 0;
-			uint8_t t2, vt;
-			char dotted[64];
-			const char *name = NULL;
-			if (sig_der_next(set, setn, &so, &t2, &atv, &atvn) || t2 != 0x30 ||
-			    sig_der_next(atv, atvn, &ao, &t2, &oid, &oidn) || t2 != 0x06 ||
-			    sig_der_next(atv, atvn, &ao, &vt, &val, &valn))
+	for (int i = 0; i < n; i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+		const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
+		int nid = OBJ_obj2nid(obj);
+		const char *an = NULL;
+		char dotted[64];
+
+		for (size_t k = 0; k < sizeof(sig_attr_names) / sizeof(sig_attr_names[0]); k++)
+			if (nid != NID_undef && sig_attr_names[k].nid == nid)
+				an = sig_attr_names[k].name;
+		if (!an) {
+			if (OBJ_obj2txt(dotted, sizeof(dotted), obj, 1) <= 0)
 				return -1;
-			if (sig_oid_dotted(oid, oidn, dotted, sizeof(dotted)))
-				return -1;
-			for (size_t k = 0; k < sizeof(sig_attr_names) / sizeof(sig_attr_names[0]); k++)
-				if (!strcmp(sig_attr_names[k].oid, dotted))
-					name = sig_attr_names[k].name;
-			if (!first)
-				sig_sw_put(&w, ", ", 2);
-			first = 0;
-			sig_sw_str(&w, name ? name : dotted);
-			sig_sw_put(&w, "=", 1);
-			sig_attr_value(&w, vt, val, valn);
+			an = dotted;
 		}
+		if (i)
+			sig_sw_put(&w, ", ", 2);
+		sig_sw_str(&w, an);
+		sig_sw_put(&w, "=", 1);
+		sig_attr_value(&w, X509_NAME_ENTRY_get_data(e));
 	}
 	*outlen = (uint16_t)w.n;
 	return 0;
 }
 
+/* the serial as its DER INTEGER content (a leading 00 or FF kept), "0A:1B:.." */
+static int sig_serial_format(const ASN1_INTEGER *serial, struct sig_tls_cert *c)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	long len;
+	int tag, cls, n = i2d_ASN1_INTEGER(serial, &der), rc = -1;
+	struct sig_sw w = { c->serial, 0, sizeof(c->serial) };
+
+	if (n <= 0)
+		return -1;
+	p = der;
+	if (!(ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80) && len > 0 &&
+	    len <= n - (long)(p - der)) {
+		sig_sw_hex(&w, p, (size_t)len, 1, ':');
+		c->serial_len = (uint16_t)w.n;
+		rc = 0;
+	}
+	OPENSSL_free(der);
+	return rc;
+}
+
 int sig_x509_parse(const uint8_t *der, size_t n, struct sig_tls_cert *c)
 {
-	const uint8_t *cert, *tbs, *v;
-	size_t certn, tbsn, vn, o = 0, to = 0, total;
-	uint8_t tag, digest[20];
+	const uint8_t *end = der;
+	uint8_t digest[20];
 	struct sig_sw w;
+	X509 *x;
+	int rc = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (sig_der_next(der, n, &o, &tag, &cert, &certn) || tag != 0x30)
+	x = sig_x509_decode(der, n, &end);
+	if (!x)
 		return -1;
-	total = o;
-	o = 0;
-	if (sig_der_next(cert, certn, &o, &tag, &tbs, &tbsn) || tag != 0x30)
-		return -1;
-	if (sig_der_next(tbs, tbsn, &to, &tag, &v, &vn))
-		return -1;
-	if (tag == 0xa0 && sig_der_next(tbs, tbsn, &to, &tag, &v, &vn)) /* [0] version */
-		return -1;
-	if (tag != 0x02 || vn == 0)
-		return -1;
-	w = (struct sig_sw){ c->serial, 0, sizeof(c->serial) };
-	sig_sw_hex(&w, v, vn, 1, ':');
-	c->serial_len = (uint16_t)w.n;
-	if (sig_der_next(tbs, tbsn, &to, &tag, &v, &vn) || tag != 0x30) /* signature algorithm */
-		return -1;
-	if (sig_der_next(tbs, tbsn, &to, &tag, &v, &vn) || tag != 0x30 ||
-	    sig_name_format(v, vn, c->issuer, sizeof(c->issuer), &c->issuer_len))
-		return -1;
-	if (sig_der_next(tbs, tbsn, &to, &tag, &v, &vn) || tag != 0x30) /* validity */
-		return -1;
-	if (sig_der_next(tbs, tbsn, &to, &tag, &v, &vn) || tag != 0x30 ||
-	    sig_name_format(v, vn, c->subject, sizeof(c->subject), &c->subject_len))
-		return -1;
-	sig_sha1(der, total, digest);
+	if (sig_serial_format(X509_get0_serialNumber(x), c) ||
+	    sig_name_format(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer), &c->issuer_len) ||
+	    sig_name_format(X509_get_subject_name(x), c->subject, sizeof(c->subject),
+			    &c->subject_len) ||
+	    sig_digest(SIG_MD_SHA1, der, (size_t)(end - der), digest))
+		goto out;
 	w = (struct sig_sw){ c->fingerprint, 0, sizeof(c->fingerprint) };
 	sig_sw_hex(&w, digest, sizeof(digest), 0, ':');
 	c->fingerprint_len = (uint16_t)w.n;
-	return 0;
+	rc = 0;
+out:
+	X509_free(x);
+	if (rc)
+		memset(c, 0, sizeof(*c));
+	return rc;
 }
 
 static uint32_t sig_g24(const uint8_t *p)

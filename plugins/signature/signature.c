@@ -57,6 +57,7 @@ struct sig_priv {
 	unsigned c_http_trunc;
 	unsigned c_app[SIG_APP_UNKNOWN + 1], c_http_err, c_http_cap, c_dns_err, c_tls_err,
 		c_app_events, g_http_parsers;
+	unsigned c_crypto_nomem, c_crypto_heap, c_crypto_held;
 	struct sig_reason reasons[SIG_MAX_REASONS];
 	unsigned n_reasons, n_reason_other;
 	/* a reload's new rules and settings, until the engine says apply or drop them */
@@ -74,6 +75,7 @@ struct sig_wpriv {
 	struct sig_dns_msg *dns;
 	struct sig_tls_hello *tls;
 	struct sig_tls_cert *cert;
+	struct sig_crypto *crypto; /* libcrypto's arena and contexts for this worker */
 };
 
 /* ---- configuration ---- */
@@ -562,8 +564,21 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 				  &p->c_dns_err) ||
 	    svc->counter_register(self, "tls_parse_errors", "malformed or unseen TLS hellos",
 				  &p->c_tls_err) ||
-	    svc->counter_register(self, "rules_failed", "rules skipped (errors)", &p->g_bad))
+	    svc->counter_register(self, "rules_failed", "rules skipped (errors)", &p->g_bad) ||
+	    svc->counter_register(self, "crypto_arena_full",
+				  "libcrypto allocations refused on a worker (its arena was full)",
+				  &p->c_crypto_nomem) ||
+	    svc->counter_register(self, "crypto_heap_allocs",
+				  "libcrypto allocations on a worker that went to the heap",
+				  &p->c_crypto_heap) ||
+	    svc->counter_register(self, "crypto_arena_held",
+				  "worker arena not rewound: a libcrypto block outlived its use",
+				  &p->c_crypto_held))
 		return -EINVAL;
+	if (!sig_crypto_hooked())
+		svc->log(self, NW_LOG_WARNING,
+			 "libcrypto allocated before this plugin was loaded: TLS certificates and JA3 "
+			 "hashes use the heap on worker threads (counted in crypto_heap_allocs)");
 	if (svc->reason_register(self, "rule", &p->reason_rule))
 		return -EINVAL;
 	return sig_reserve_keywords(self);
@@ -621,8 +636,9 @@ static int sig_worker_start(void *priv, void *wpriv, unsigned worker)
 		w->dns = malloc(sizeof(*w->dns));
 		w->tls = malloc(sizeof(*w->tls));
 		w->cert = malloc(sizeof(*w->cert));
+		w->crypto = sig_crypto_new(worker);
 		if (!w->hw || !w->ac.arena || !w->ac.xf[0] || !w->ac.xf[1] || !w->dns || !w->tls ||
-		    !w->cert)
+		    !w->cert || !w->crypto)
 			return -ENOMEM;
 	}
 	atomic_fetch_or(&p->workers, 1ull << worker);
@@ -649,6 +665,8 @@ static void sig_worker_stop(void *priv, void *wpriv, unsigned worker)
 	free(w->tls);
 	free(w->cert);
 	w->cert = NULL;
+	sig_crypto_free(w->crypto);
+	w->crypto = NULL;
 	memset(&w->ac, 0, sizeof(w->ac));
 	w->dns = NULL;
 	w->tls = NULL;
@@ -866,8 +884,24 @@ static void sig_app_dns(struct sig_pktctx *c, const uint8_t *d, size_t n)
 	sig_app_event(c, &c->w->ac);
 }
 
+/* close the worker's libcrypto window and count what it cost */
+static void sig_crypto_close(struct sig_pktctx *c)
+{
+	struct sig_crypto_stats st;
+
+	sig_crypto_leave(c->w->crypto);
+	sig_crypto_take_stats(c->w->crypto, &st);
+	if (st.nomem)
+		svc->counter_add(c->p->self, c->pkt, c->p->c_crypto_nomem, st.nomem);
+	if (st.heap)
+		svc->counter_add(c->p->self, c->pkt, c->p->c_crypto_heap, st.heap);
+	if (st.held)
+		svc->counter_add(c->p->self, c->pkt, c->p->c_crypto_held, st.held);
+}
+
 /* TLS: the hello of each direction, then (TLS <= 1.2) the server's first certificate, all read
- * from the start of the direction while it is in view */
+ * from the start of the direction while it is in view. The parsers call libcrypto (JA3's MD5,
+ * the certificate) inside the worker's window, the rules run after it. */
 static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, size_t hn)
 {
 	struct sig_priv *p = c->p;
@@ -886,7 +920,9 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 			}
 			return;
 		}
+		sig_crypto_enter(c->w->crypto);
 		rc = sig_tls_parse(hp, hn, c->w->tls);
+		sig_crypto_close(c);
 		if (rc == 0)
 			return;
 		fp->flags |= done;
@@ -910,7 +946,9 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 		}
 		return;
 	}
+	sig_crypto_enter(c->w->crypto);
 	rc = sig_tls_cert_parse(hp, hn, c->w->cert);
+	sig_crypto_close(c);
 	if (rc == 0)
 		return;
 	fp->flags |= SIG_FP_TLS_CERT;

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_app_tls.c: libFuzzer target: the bounded TLS hello parser (SNI, JA3/JA3S) and certificate reader (DER walker) on any prefix of the input. */
+/* tests/fuzz/fuzz_app_tls.c: libFuzzer target: the bounded TLS hello parser (SNI, JA3/JA3S) and the certificate reader (libcrypto's d2i_X509) on any prefix of the input, inside a worker's libcrypto window as on the packet path. */
 #include <stdint.h>
 #include <string.h>
 #include "sig_app.h"
@@ -9,8 +9,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sig_tls_hello h;
 	static struct sig_tls_cert c;
-	int rc = sig_tls_parse(data, size, &h);
+	static struct sig_crypto *cw;
+	struct sig_crypto_stats st;
+	int rc;
 
+	if (!cw && !(cw = sig_crypto_new(0)))
+		__builtin_trap();
+	sig_crypto_enter(cw);
+	rc = sig_tls_parse(data, size, &h);
 	if (rc == 1) {
 		if (h.sni_len >= SIG_TLS_SNI_MAX || h.ja3_len >= SIG_JA3_MAX ||
 		    strlen(h.ja3) != h.ja3_len || strlen(h.ja3_hash) != 32)
@@ -26,5 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(c.serial) != c.serial_len || c.fingerprint_len != 59)
 			__builtin_trap();
 	}
+	sig_crypto_leave(cw);
+	/* nothing libcrypto allocated may outlive the window, grow a heap block, or miss the
+	 * arena (inputs are far smaller than it) */
+	sig_crypto_take_stats(cw, &st);
+	if (st.heap || st.nomem || st.held)
+		__builtin_trap();
 	return 0;
 }

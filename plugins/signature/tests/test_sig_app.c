@@ -46,7 +46,7 @@ static void tb_name(struct tb *t, const char *dotted)
 	tb_u8(t, 0);
 }
 
-/* ---- MD5 ---- */
+/* ---- digests (libcrypto through sig_crypto.c) ---- */
 static void test_md5_vectors(void **state)
 {
 	static const struct {
@@ -60,12 +60,20 @@ static void test_md5_vectors(void **state)
 		  "57edf4a22be3c955ac49da2e2107b67a" },
 	};
 	char hex[33];
+	struct sig_crypto *cw = sig_crypto_new(0);
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		sig_md5_hex((const uint8_t *)v[i].in, strlen(v[i].in), hex);
-		assert_string_equal(hex, v[i].hex);
+	assert_non_null(cw);
+	/* off the workers (no window), and in a worker's window with its reused digest context */
+	for (int win = 0; win < 2; win++) {
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			sig_crypto_enter(win ? cw : NULL);
+			sig_md5_hex((const uint8_t *)v[i].in, strlen(v[i].in), hex);
+			sig_crypto_leave(win ? cw : NULL);
+			assert_string_equal(hex, v[i].hex);
+		}
 	}
+	sig_crypto_free(cw);
 }
 
 /* ---- DNS ---- */
@@ -322,7 +330,7 @@ static void sha1_hex(const void *d, size_t n, char out[41])
 {
 	uint8_t h[20];
 
-	sig_sha1(d, n, h);
+	assert_int_equal(sig_digest(SIG_MD_SHA1, d, n, h), 0);
 	for (int i = 0; i < 20; i++)
 		snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
@@ -440,6 +448,60 @@ static void test_x509_shapes(void **state)
 	assert_string_equal(c.issuer, c.subject);
 	assert_string_equal(c.serial, "FB");
 	assert_string_equal(c.fingerprint, "b7:64:6d:15:20:4e:4f:72:f5:c6:ed:a5:00:8f:d5:1c:88:75:b8:07");
+}
+
+/* A worker's window: certificates (whole, cut short, corrupted) and digests are decoded with
+ * every libcrypto allocation in the worker's arena; none goes to the heap, none is refused,
+ * and the arena rewinds after each window (nothing outlives it). Fields match the heap path. */
+static void test_crypto_window(void **state)
+{
+	static const char *const files[] = { "leaf.der", "ca.der", "web.der", "multi.der" };
+	enum { NF = sizeof(files) / sizeof(files[0]) };
+	static uint8_t der[NF][4096];
+	static struct sig_tls_cert heap[NF], arena;
+	size_t n[NF];
+	struct sig_crypto_stats st;
+	struct sig_crypto *cw;
+	unsigned windows = 0;
+	char hex[33];
+
+	(void)state;
+	assert_true(sig_crypto_hooked());
+	for (size_t f = 0; f < NF; f++) {
+		n[f] = load_fixture(files[f], der[f], sizeof(der[f]));
+		assert_int_equal(sig_x509_parse(der[f], n[f], &heap[f]), 0);
+	}
+	/* from here on this thread is a worker: libcrypto only inside windows */
+	cw = sig_crypto_new(1);
+	assert_non_null(cw);
+	for (size_t f = 0; f < NF; f++) {
+		sig_crypto_enter(cw);
+		assert_int_equal(sig_x509_parse(der[f], n[f], &arena), 0);
+		sig_crypto_leave(cw);
+		windows++;
+		assert_memory_equal(&heap[f], &arena, sizeof(arena));
+		for (size_t i = 0; i < n[f]; i += 7) {
+			uint8_t cp[4096];
+			memcpy(cp, der[f], n[f]);
+			cp[i] ^= (uint8_t)(i & 1 ? 0x80 : 0x01);
+			sig_crypto_enter(cw);
+			(void)sig_x509_parse(cp, n[f], &arena);
+			(void)sig_x509_parse(cp, i, &arena); /* cut short */
+			sig_md5_hex(cp, n[f], hex);
+			sig_crypto_leave(cw);
+			windows++;
+		}
+	}
+	sig_crypto_take_stats(cw, &st);
+	assert_int_equal(st.heap, 0);
+	assert_int_equal(st.nomem, 0);
+	assert_int_equal(st.held, 0);
+	/* what one window needs, against the arena it has */
+	print_message("%u windows, arena peak %zu of %u bytes\n", windows,
+		      sig_crypto_arena_peak(cw), SIG_CRYPTO_ARENA);
+	assert_true(sig_crypto_arena_peak(cw) > 0);
+	assert_true(sig_crypto_arena_peak(cw) < SIG_CRYPTO_ARENA / 4);
+	sig_crypto_free(cw);
 }
 
 /* the server's flight: ServerHello, Certificate (leaf, ca), ServerHelloDone; same_record puts
@@ -760,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_sha1_vectors),
 		cmocka_unit_test(test_x509_fields),
 		cmocka_unit_test(test_x509_shapes),
+		cmocka_unit_test(test_crypto_window),
 		cmocka_unit_test(test_tls_cert_message),
 		cmocka_unit_test_setup_teardown(test_http_request_response, http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_pipelined_chunked, http_setup, http_teardown),
