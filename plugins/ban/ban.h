@@ -323,10 +323,11 @@ int ban_rparse_expiry(const char *s, size_t len, uint64_t now_wall, const struct
 int ban_rparse_meta(const char *s, size_t len, struct ban_record *r, char *reason,
 		    size_t reasonlen);
 int ban_rmeta_format(const struct ban_record *r, const char *reason, char *buf, size_t len);
-/* HMAC of a sorted-set entry: hex of HMAC(key, "member\nexpires\nmeta"). */
+/* HMAC of a sorted-set entry: hex of HMAC(key, "member\nexpires\nmeta"), "" if it failed. */
 void ban_rentry_sign(const uint8_t *key, size_t keylen, const char *member, uint64_t expires_wall,
 		     const char *meta, size_t metalen, char hex[65]);
-/* Constant-time compare of two 64-char hex signatures (s of length len). 1 = equal. */
+/* Constant-time compare (CRYPTO_memcmp) of two 64-char hex signatures (s of length len; want
+ * "" never matches). 1 = equal. */
 int ban_rsig_eq(const char *want, const char *s, size_t len);
 /* Canonical member text "ADDR/PREFIX" (always with the prefix). */
 int ban_rmember_format(const struct ban_net *n, char *buf, size_t len);
@@ -353,18 +354,8 @@ int ban_rparse_hostport(const char *host, size_t hl, const char *port, size_t pl
 /* "HOST[:PORT]" or "[IPv6][:PORT]" (n bytes of s; defport when absent) into out, as above. */
 int ban_hostport_parse(const char *s, size_t n, const char *defport, char *out, size_t outlen);
 
-/* ---- SHA-256 / HMAC (ban_sha256.c) ---- */
-
-struct ban_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t n;
-};
-void ban_sha256_init(struct ban_sha256 *c);
-void ban_sha256_update(struct ban_sha256 *c, const void *data, size_t len);
-void ban_sha256_final(struct ban_sha256 *c, uint8_t out[32]);
-void ban_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
-		     uint8_t out[32]);
+/* HMAC-SHA256 of msg (libcrypto): 0, or -1 when libcrypto failed */
+int ban_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+		    uint8_t out[32]);
 
 #endif /* BAN_H */

@@ -1,9 +1,13 @@
 /* ban plugin: strict parsers and encoders for what is stored in Redis (never trusted). */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ban.h"
 
@@ -231,12 +235,33 @@ static void ban_hex(const uint8_t *in, size_t n, char *out)
 	out[n * 2] = '\0';
 }
 
+int ban_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+		    uint8_t out[32])
+{
+	unsigned int n = 0;
+
+	if (keylen > INT_MAX || !HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &n) || n != 32)
+		return -1;
+	return 0;
+}
+
+/* hex of the HMAC, or "" when libcrypto failed (which then matches no signature) */
+static void ban_mac_hex(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+			char hex[65])
+{
+	uint8_t mac[32];
+
+	if (ban_hmac_sha256(key, keylen, msg, len, mac) < 0)
+		hex[0] = '\0';
+	else
+		ban_hex(mac, 32, hex);
+}
+
 static void ban_ev_sign(const char *const *vals, const size_t *lens, const uint8_t *key,
 			size_t keylen, char hex[65])
 {
 	char text[BAN_EV_NFIELDS * (BAN_MAX_FIELD + 16)];
 	size_t n = 0;
-	uint8_t mac[32];
 
 	for (size_t i = 0; i < BAN_EV_NFIELDS; i++) {
 		size_t fl = strlen(ban_ev_fields[i]);
@@ -249,8 +274,7 @@ static void ban_ev_sign(const char *const *vals, const size_t *lens, const uint8
 		n += vl;
 		text[n++] = '\n';
 	}
-	ban_hmac_sha256(key, keylen, text, n, mac);
-	ban_hex(mac, 32, hex);
+	ban_mac_hex(key, keylen, text, n, hex);
 }
 
 int ban_rparse_event(const char *const *kv, const size_t *lens, size_t n_pairs,
@@ -373,7 +397,7 @@ size_t ban_revent_encode(const struct ban_revent *ev, const uint8_t *key, size_t
 		b->f[2 * n] = sigf;
 		b->l[2 * n] = 3;
 		b->f[2 * n + 1] = b->v[BAN_EV_NFIELDS];
-		b->l[2 * n + 1] = 64;
+		b->l[2 * n + 1] = strlen(b->v[BAN_EV_NFIELDS]); /* 64, or 0: peers refuse it */
 		n++;
 	}
 	return n;
@@ -381,20 +405,15 @@ size_t ban_revent_encode(const struct ban_revent *ev, const uint8_t *key, size_t
 
 int ban_rsig_eq(const char *want, const char *s, size_t len)
 {
-	unsigned diff = 0;
-
-	if (!s || len != 64)
+	if (!s || len != 64 || strlen(want) != 64)
 		return 0;
-	for (int i = 0; i < 64; i++)
-		diff |= (unsigned)(want[i] ^ s[i]);
-	return diff == 0;
+	return CRYPTO_memcmp(want, s, 64) == 0;
 }
 
 void ban_rentry_sign(const uint8_t *key, size_t keylen, const char *member, uint64_t expires_wall,
 		     const char *meta, size_t metalen, char hex[65])
 {
 	char text[BAN_NET_STRLEN + 32 + 520];
-	uint8_t mac[32];
 	int n;
 
 	if (metalen > 512)
@@ -405,8 +424,7 @@ void ban_rentry_sign(const uint8_t *key, size_t keylen, const char *member, uint
 		n = 0;
 	if ((size_t)n >= sizeof(text))
 		n = (int)sizeof(text) - 1;
-	ban_hmac_sha256(key, keylen, text, (size_t)n, mac);
-	ban_hex(mac, 32, hex);
+	ban_mac_hex(key, keylen, text, (size_t)n, hex);
 }
 
 /* A DNS name: dot-separated labels of letters, digits and '-', none empty or starting with '-'. */
