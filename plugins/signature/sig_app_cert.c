@@ -93,10 +93,10 @@ static void sig_attr_value(struct sig_sw *w, const ASN1_STRING *s)
 		const unsigned char *p = v;
 		long len;
 		int tag, cls;
-		if (ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80)
-			return;
-		n -= (long)(p - v);
-		v = p;
+		if (!(ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80)) {
+			n -= (long)(p - v);
+			v = p;
+		}
 		break;
 	}
 	default:
