@@ -218,7 +218,7 @@ enum nw_decode_event {
 	NW_DEV_IPV6_FRAG_PKT_TOO_LARGE,
 	NW_DEV_IPV6_FRAG_OVERLAP,
 	NW_DEV_IPV6_FRAG_INVALID_LENGTH, /* a non-last IPv6 fragment not a multiple of 8 bytes */
-	NW_DEV_MAX
+	NW_DEV_MAX,
 };
 #define NW_DEV_BIT(e) (1ull << (e))
 
