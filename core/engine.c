@@ -102,6 +102,8 @@ static const struct nw_directive settings_table[] = {
 	SET_STR("eve_file", eve_file, "eve.json", "EVE file name inside log_dir"),
 	{"eve_drops", NW_CONF_CUSTOM, SET_OFF(eve_drops), 0, "start", settings_parse_eve_drops,
 	 "EVE drop events: start (first per flow), all, no"},
+	SET_STR("eve_types", eve_types, "default",
+		"EVE event types written: default (all but flow, http, dns, tls), all, or names"),
 	{"payload_printable", NW_CONF_BOOL, SET_OFF(payload_printable), 0, "no", NULL, NULL},
 	SET_STR("control_socket", control_socket, "/run/natwarden/natwarden.sock", NULL),
 	{"queue_maxlen", NW_CONF_UINT, SET_OFF(queue_maxlen), 0, "4096", NULL, NULL},
@@ -131,18 +133,165 @@ static const struct nw_directive settings_table[] = {
 	{NULL, NW_CONF_END, 0, 0, NULL, NULL, NULL},
 };
 
-/* Flow end: every plugin that has a flow_end hook sees it, on the flow's worker. */
+static void engine_push(struct nw_worker *w, const struct nw_event *ev)
+{
+	if (nw_evring_push(w->events, ev))
+		w->ctr.events_dropped++;
+	else
+		w->ctr.events++;
+}
+
+void nw_event_fill_flow(struct nw_event *e, struct nw_flow *f, int dir)
+{
+	if (!e->app_proto[0] && f->app_proto[0])
+		nw_strlcpy(e->app_proto, f->app_proto, sizeof(e->app_proto));
+	if (!e->direction && dir >= 0 && dir <= 1)
+		e->direction = (uint8_t)(1 + dir);
+	if (!e->has_flow) {
+		e->has_flow = 1;
+		memcpy(e->flow_pkts, f->info.pkts, sizeof(e->flow_pkts));
+		memcpy(e->flow_bytes, f->info.bytes, sizeof(e->flow_bytes));
+		e->flow_start_ns = f->info.first_ns;
+		e->flow_src = f->info.client;
+		e->flow_dst = f->info.server;
+		e->flow_sport = f->info.cport;
+		e->flow_dport = f->info.sport;
+	}
+	if (e->type == NW_EV_ALERT)
+		f->alerted = 1;
+}
+
+/* TCP flags as Suricata's flow records write them: hex, and a boolean per flag set. */
+static void engine_put_tcp_flags(struct nw_event *ev, const char *key, uint8_t fl)
+{
+	char hex[4];
+
+	snprintf(hex, sizeof(hex), "%02x", (unsigned)fl);
+	nw_ev_put_str(ev, key, hex, 2);
+}
+
+/* EVE "flow" record of a flow that ends, with Suricata's field names. */
+static void engine_emit_flow(struct nw_worker *w, const struct nw_flow *f, int reason)
+{
+	static const char *const flag_names[8] = {"fin", "syn", "rst", "psh", "ack", "urg", "ece",
+						  "cwr"};
+	const struct nw_flow_info *fi = &f->info;
+	struct nw_event ev;
+	const char *state, *why;
+	uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.size = sizeof(ev);
+	ev.type = NW_EV_CUSTOM;
+	nw_strlcpy(ev.name, "flow", sizeof(ev.name));
+	ev.ts_ns = fi->last_ns;
+	ev.flow_id = fi->id;
+	ev.src = fi->client;
+	ev.dst = fi->server;
+	ev.sport = fi->cport;
+	ev.dport = fi->sport;
+	ev.ip_proto = fi->ip_proto;
+	nw_strlcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
+	state = fi->tcp_state == NW_CT_CLOSED	   ? "closed"
+		: fi->tcp_state == NW_CT_ESTABLISHED ? "established"
+						     : "new";
+	why = reason == NW_FLOW_END_EVICT ? "forced"
+	      : reason == NW_FLOW_END_SHUTDOWN ? "shutdown" : "timeout";
+	nw_ev_open(&ev, "flow");
+	nw_ev_put_uint(&ev, "pkts_toserver", fi->pkts[NW_DIR_TO_SERVER]);
+	nw_ev_put_uint(&ev, "pkts_toclient", fi->pkts[NW_DIR_TO_CLIENT]);
+	nw_ev_put_uint(&ev, "bytes_toserver", fi->bytes[NW_DIR_TO_SERVER]);
+	nw_ev_put_uint(&ev, "bytes_toclient", fi->bytes[NW_DIR_TO_CLIENT]);
+	{
+		char ts[64];
+		uint64_t off = w->eng->wall_offset_ns;
+		nw_eve_timestamp(fi->first_ns + off, ts, sizeof(ts));
+		nw_ev_put_str(&ev, "start", ts, strlen(ts));
+		nw_eve_timestamp(fi->last_ns + off, ts, sizeof(ts));
+		nw_ev_put_str(&ev, "end", ts, strlen(ts));
+	}
+	nw_ev_put_uint(&ev, "age", (fi->last_ns - fi->first_ns) / 1000000000ull);
+	nw_ev_put_str(&ev, "state", state, strlen(state));
+	nw_ev_put_str(&ev, "reason", why, strlen(why));
+	nw_ev_put_bool(&ev, "alerted", f->alerted);
+	if (f->verdict == NW_DROP || f->verdict == NW_REJECT)
+		nw_ev_put_str(&ev, "action", "drop", 4);
+	nw_ev_close(&ev);
+	if (fi->ip_proto == 6) {
+		nw_ev_open(&ev, "tcp");
+		engine_put_tcp_flags(&ev, "tcp_flags", all);
+		engine_put_tcp_flags(&ev, "tcp_flags_ts", f->tcp_flags[NW_DIR_TO_SERVER]);
+		engine_put_tcp_flags(&ev, "tcp_flags_tc", f->tcp_flags[NW_DIR_TO_CLIENT]);
+		for (unsigned b = 0; b < 8; b++)
+			if (all & (1u << b))
+				nw_ev_put_bool(&ev, flag_names[b], 1);
+		nw_ev_close(&ev);
+	}
+	engine_push(w, &ev);
+}
+
+/* Flow end: every plugin that has a flow_end hook sees it, on the flow's worker; then its EVE
+ * flow record (eve_types flow). */
 static void engine_flow_end(void *ctx, struct nw_flow *f, int reason)
 {
 	struct nw_worker *w = ctx;
 	struct nw_engine *eng = w->eng;
 
-	(void)reason;
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
 		if (p->desc->flow_end && p->started)
 			p->desc->flow_end(p->priv, w->wpriv[i], f);
 	}
+	if (eng->eve_flow)
+		engine_emit_flow(w, f, reason);
+}
+
+/* eve_types: "default" (every type but the opt-in ones), "all", and event_type names. */
+static const char *const engine_optin_types[] = {"flow", "http", "dns", "tls"};
+
+static int engine_parse_eve_types(struct nw_engine *eng, const struct nw_section *sec)
+{
+	char list[sizeof(eng->set.eve_types)];
+	unsigned line = 0;
+
+	eng->eve_default = eng->eve_all = 0;
+	eng->n_eve_types = 0;
+	nw_strlcpy(list, eng->set.eve_types, sizeof(list));
+	for (char *save = NULL, *t = strtok_r(list, " \t,", &save); t;
+	     t = strtok_r(NULL, " \t,", &save)) {
+		if (!strcmp(t, "default")) {
+			eng->eve_default = 1;
+		} else if (!strcmp(t, "all")) {
+			eng->eve_all = 1;
+		} else if (eng->n_eve_types == NW_MAX_EVE_TYPES ||
+			   strlen(t) >= sizeof(eng->eve_types[0])) {
+			nw_section_get(sec, "eve_types", &line);
+			return nw_config_error(eng->cfg, sec, line,
+					       "eve_types: at most %d names of 1..%zu characters",
+					       NW_MAX_EVE_TYPES, sizeof(eng->eve_types[0]) - 1);
+		} else {
+			nw_strlcpy(eng->eve_types[eng->n_eve_types++], t, sizeof(eng->eve_types[0]));
+		}
+	}
+	eng->eve_flow = nw_engine_eve_wants(eng, "flow");
+	return 0;
+}
+
+int nw_engine_eve_wants(const struct nw_engine *eng, const char *type)
+{
+	if (!eng->set.eve)
+		return 0;
+	if (eng->eve_all)
+		return 1;
+	for (unsigned i = 0; i < eng->n_eve_types; i++)
+		if (!strcmp(eng->eve_types[i], type))
+			return 1;
+	if (!eng->eve_default)
+		return 0;
+	for (size_t i = 0; i < sizeof(engine_optin_types) / sizeof(engine_optin_types[0]); i++)
+		if (!strcmp(engine_optin_types[i], type))
+			return 0;
+	return 1;
 }
 
 /* plugin_dir with its relative entries resolved: a value written in the config file against
@@ -321,6 +470,8 @@ int nw_engine_new(struct nw_config *cfg, int offline, struct nw_engine **out)
 				      eng->set.log_level);
 	}
 	if (nw_gateway_parse(cfg, &gw))
+		ret = -EINVAL;
+	if (engine_parse_eve_types(eng, main_sec))
 		ret = -EINVAL;
 	atomic_store(&eng->gw, gw);
 	*out = eng;
@@ -530,18 +681,51 @@ static void engine_emit_drop(struct nw_worker *w, const struct nw_packet *pkt,
 	ev.ip_proto = pi->ip_proto;
 	ev.verdict = (uint8_t)v;
 	nw_strlcpy(ev.name, "drop", sizeof(ev.name));
-	ev.n_kv = 3;
-	nw_strlcpy(ev.kv[0].key, "verdict", sizeof(ev.kv[0].key));
-	nw_strlcpy(ev.kv[0].val, nw_verdict_name(v), sizeof(ev.kv[0].val));
-	nw_strlcpy(ev.kv[1].key, "plugin", sizeof(ev.kv[1].key));
-	nw_strlcpy(ev.kv[1].val, p->name, sizeof(ev.kv[1].val));
-	nw_strlcpy(ev.kv[2].key, "reason", sizeof(ev.kv[2].key));
-	nw_strlcpy(ev.kv[2].val, p->reason_name[reason < p->n_reasons ? reason : 0],
-		   sizeof(ev.kv[2].val));
-	if (nw_evring_push(w->events, &ev))
-		w->ctr.events_dropped++;
-	else
-		w->ctr.events++;
+	if (pkt->flow)
+		nw_event_fill_flow(&ev, pkt->flow, pi->dir);
+	ev.has_flow = 0; /* a drop event describes the packet */
+	{
+		const char *pl = p->name, *rs = p->reason_name[reason < p->n_reasons ? reason : 0];
+		const char *vn = nw_verdict_name(v);
+
+		nw_ev_open(&ev, "drop");
+		nw_ev_put_uint(&ev, "len", pi->ip_len);
+		nw_ev_put_uint(&ev, "ttl", pi->ttl);
+		nw_ev_put_uint(&ev, "ipid", pi->ip_id);
+		if (pi->ip_proto == 6 && (pi->flags & NW_PKT_L4)) {
+			nw_ev_put_uint(&ev, "tcpseq", pi->tcp_seq);
+			nw_ev_put_uint(&ev, "tcpack", pi->tcp_ack);
+			nw_ev_put_uint(&ev, "tcpwin", pi->tcp_win);
+			nw_ev_put_bool(&ev, "syn", pi->tcp_flags & NW_TCP_SYN);
+			nw_ev_put_bool(&ev, "ack", pi->tcp_flags & NW_TCP_ACK);
+			nw_ev_put_bool(&ev, "psh", pi->tcp_flags & NW_TCP_PSH);
+			nw_ev_put_bool(&ev, "rst", pi->tcp_flags & NW_TCP_RST);
+			nw_ev_put_bool(&ev, "urg", pi->tcp_flags & NW_TCP_URG);
+			nw_ev_put_bool(&ev, "fin", pi->tcp_flags & NW_TCP_FIN);
+		} else if ((pi->ip_proto == 17) && (pi->flags & NW_PKT_L4)) {
+			nw_ev_put_uint(&ev, "udplen", pi->payload_len + 8);
+		} else if ((pi->ip_proto == 1 || pi->ip_proto == 58) && (pi->flags & NW_PKT_L4)) {
+			nw_ev_put_uint(&ev, "icmp_type", pi->icmp_type);
+			nw_ev_put_uint(&ev, "icmp_code", pi->icmp_code);
+		}
+		nw_ev_put_str(&ev, "verdict", vn, strlen(vn));
+		nw_ev_put_str(&ev, "plugin", pl, strlen(pl));
+		nw_ev_put_str(&ev, "reason", rs, strlen(rs));
+		nw_ev_close(&ev);
+	}
+	engine_push(w, &ev);
+}
+
+/* The packet's verdict is final: the alerts its chain emitted say it (alert.action is
+ * "blocked" when any plugin, or the malformed verdict, dropped it), then they are sent. */
+static void engine_publish_events(struct nw_worker *w, int v)
+{
+	struct nw_event *ev;
+
+	for (uint32_t i = 0; (ev = nw_evring_held(w->events, i)) != NULL; i++)
+		if (ev->type == NW_EV_ALERT)
+			ev->verdict = (uint8_t)v;
+	nw_evring_publish(w->events);
 }
 
 /* A malformed packet keeps a plugin's drop or reject; otherwise the `malformed` verdict applies
@@ -617,13 +801,20 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		pi->ct_state = meta->ct_state >= 0 ? (uint8_t)meta->ct_state
 						   : (uint8_t)f->info.tcp_state;
 		if (f->verdict != NW_CONTINUE) {
+			/* the flow was judged: no plugin runs, no new alert (a drop rule's flow) */
+			unsigned by = f->verdict_plugin;
 			w->ctr.flow_verdict_hits++;
 			res = NW_RESULT(f->verdict, 0);
+			if ((f->verdict == NW_DROP || f->verdict == NW_REJECT) && by &&
+			    by <= eng->n_plugins && eng->set.eve_drops == NW_EVE_DROPS_ALL)
+				engine_emit_drop(w, pkt, eng->plugins[by - 1], f->verdict,
+						 f->verdict_reason);
 			goto out;
 		}
 	} else if (meta->ct_state >= 0) {
 		pi->ct_state = (uint8_t)meta->ct_state;
 	}
+	nw_evring_hold(w->events);
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
 		int r, v;
@@ -631,6 +822,10 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		if (!p->desc->packet)
 			continue;
 		r = p->desc->packet(p->priv, w->wpriv[i], pkt, f);
+		if (f && f->verdict != NW_CONTINUE && !f->verdict_plugin) {
+			f->verdict_plugin = (uint8_t)(i + 1);
+			f->verdict_reason = (uint8_t)(NW_RESULT_REASON(r) % NW_MAX_REASONS);
+		}
 		v = NW_RESULT_VERDICT(r);
 		if (v <= NW_CONTINUE || v >= NW_VERDICT_MAX)
 			continue;
@@ -652,6 +847,7 @@ out:
 		if (v == NW_CONTINUE)
 			res = NW_RESULT(NW_ACCEPT, 0), v = NW_ACCEPT;
 		w->ctr.verdicts[v]++;
+		engine_publish_events(w, v);
 	}
 	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
 	return res;
@@ -718,6 +914,25 @@ int nw_engine_open_eve(struct nw_engine *eng, const char *dir)
 	return 0;
 }
 
+/* Does eve.json take this event (eve_types)? */
+static int engine_eve_takes(const struct nw_engine *eng, const struct nw_event *ev)
+{
+	static const char *const names[NW_EV_MAX] = {NULL, "alert", "offense", "ban", "ratelimit",
+						     NULL};
+	char name[sizeof(ev->name) + 1];
+
+	if (eng->eve_all || (eng->eve_default && ev->type != NW_EV_CUSTOM))
+		return 1;
+	if (ev->type != NW_EV_CUSTOM) {
+		if (ev->type <= 0 || ev->type >= NW_EV_MAX || !names[ev->type])
+			return 1; /* the writer rejects it and counts the error */
+		return nw_engine_eve_wants(eng, names[ev->type]);
+	}
+	memcpy(name, ev->name, sizeof(ev->name));
+	name[sizeof(ev->name)] = '\0';
+	return nw_engine_eve_wants(eng, name[0] ? name : "custom");
+}
+
 static void engine_dispatch(struct nw_engine *eng, const struct nw_event *ev)
 {
 	static char line[16384];
@@ -727,13 +942,15 @@ static void engine_dispatch(struct nw_engine *eng, const struct nw_event *ev)
 		eng->events_by_type[ev->type]++;
 	if (ev->type == NW_EV_ALERT)
 		eng->alerts++;
-	if (eng->eve_fd >= 0) {
+	if (eng->eve_fd >= 0 && engine_eve_takes(eng, ev)) {
 		struct nw_event wall;
 		const struct nw_event *out = ev;
 		if (eng->wall_offset_ns) {
 			/* live engine time is monotonic; EVE readers want the wall clock */
 			wall = *ev;
 			wall.ts_ns += eng->wall_offset_ns;
+			if (wall.has_flow)
+				wall.flow_start_ns += eng->wall_offset_ns;
 			out = &wall;
 		}
 		int n = nw_eve_format(out, &opts, line, sizeof(line));

@@ -21,6 +21,7 @@ struct event_base;
 #define NW_MAX_TIMERS 64
 #define NW_MAX_SUBSCRIBERS 64
 #define NW_MAX_KEYWORDS 128
+#define NW_MAX_EVE_TYPES 32
 
 /* One loaded plugin instance (the opaque nw_plugin of the ABI). */
 struct nw_plugin {
@@ -136,6 +137,7 @@ struct nw_settings {
 	int eve;                /* write DIR/eve.json */
 	int eve_drops;          /* NW_EVE_DROPS_*: EVE "drop" events for dropped/rejected packets */
 	char eve_file[64];
+	char eve_types[256];    /* event types eve.json takes (see nw_engine_eve_wants) */
 	int payload_printable;
 	/* live path */
 	char control_socket[256];
@@ -195,6 +197,10 @@ struct nw_engine {
 	char eve_path[512];
 	uint64_t eve_written, eve_errors; /* lines written / lost (e.g. disk full) */
 	uint64_t alerts;             /* alert events written */
+	char eve_types[NW_MAX_EVE_TYPES][24]; /* eve_types names (not default/all) */
+	unsigned n_eve_types;
+	int eve_default, eve_all;    /* eve_types has "default" / "all" */
+	int eve_flow;                /* flow records wanted (a worker reads it at flow end) */
 	uint64_t events_by_type[NW_EV_MAX];
 	struct nw_wcounters main_ctr; /* counters added from the main thread */
 	uint64_t start_mono_ns;      /* monotonic time the engine was created (uptime) */
@@ -270,6 +276,12 @@ uint64_t nw_engine_counter_value(const struct nw_engine *eng, const struct nw_pl
 int nw_engine_emit_main(struct nw_engine *eng, const struct nw_event *ev);
 /* Open DIR/eve.json for appending (or reopen after logrotate). */
 int nw_engine_open_eve(struct nw_engine *eng, const char *dir);
+/* Does eve.json take events of this event_type? eve_types: "default" is every type but the
+ * opt-in ones (flow, http, dns, tls), "all" every type, other words name types. */
+int nw_engine_eve_wants(const struct nw_engine *eng, const char *type);
+/* Fill an event's protocol context (app_proto, direction, flow counters) from the flow of the
+ * packet it is emitted with (dir: the packet's enum nw_dir); what the emitter set stays. */
+void nw_event_fill_flow(struct nw_event *e, struct nw_flow *f, int dir);
 
 extern const struct nw_services nw_core_services;
 /* The engine the services table refers to (one per process). */

@@ -197,13 +197,21 @@ static void eve_str(struct eve_buf *b, const char *s, size_t n)
 	eve_raw(b, "\"", 1);
 }
 
+/* A comma unless this is the first member of its object or array. */
+static void eve_sep(struct eve_buf *b)
+{
+	if (b->err)
+		return;
+	if (b->pos > 0 && b->p[b->pos - 1] != '{' && b->p[b->pos - 1] != '[')
+		eve_raw(b, ",", 1);
+}
+
 /* `"key":`, preceded by a comma unless it is the first member of its object. */
 static void eve_key_n(struct eve_buf *b, const char *k, size_t n)
 {
 	if (b->err)
 		return;
-	if (b->pos > 0 && b->p[b->pos - 1] != '{')
-		eve_raw(b, ",", 1);
+	eve_sep(b);
 	eve_str(b, k, n);
 	eve_raw(b, ":", 1);
 }
@@ -302,6 +310,116 @@ static void eve_payload_printable(struct eve_buf *b, const uint8_t *p, size_t n)
 	eve_raw(b, "\"", 1);
 }
 
+#define EVE_DATA_DEPTH 8
+
+/*
+ * The event's extra members (nw_ev_put_* records) into the current object. Whatever the bytes
+ * are, the output stays valid JSON: a record cut short or of an unknown tag ends the data,
+ * closes without an open container are skipped, containers past EVE_DATA_DEPTH are flattened
+ * away, and containers left open are closed.
+ */
+static void eve_data(struct eve_buf *b, const struct nw_event *ev)
+{
+	const uint8_t *d = ev->data;
+	size_t n = ev->data_len < sizeof(ev->data) ? ev->data_len : sizeof(ev->data), i = 0;
+	char stack[EVE_DATA_DEPTH];
+	unsigned depth = 0, skipped = 0;
+
+	while (i + 4 <= n && !b->err) {
+		char tag = (char)d[i];
+		size_t kl = d[i + 1], vl = (size_t)d[i + 2] | (size_t)d[i + 3] << 8;
+		const char *key = (const char *)d + i + 4, *val = key + kl;
+		int in_array = depth > 0 && stack[depth - 1] == ']';
+
+		if (kl > n - i - 4 || vl > n - i - 4 - kl)
+			break;
+		i += 4 + kl + vl;
+		if (tag == '}' || tag == ']') {
+			if (skipped) {
+				skipped--;
+			} else if (depth > 0) {
+				eve_raw(b, &stack[depth - 1], 1);
+				depth--;
+			}
+			continue;
+		}
+		if ((tag == '{' || tag == '[') && (depth == EVE_DATA_DEPTH || skipped)) {
+			skipped++;
+			continue;
+		}
+		if (skipped)
+			continue;
+		if (tag != 's' && tag != 'u' && tag != 'b' && tag != '{' && tag != '[')
+			break;
+		if ((tag == 'u' && vl != 8) || (tag == 'b' && vl != 1))
+			break;
+		if (in_array)
+			eve_sep(b);
+		else
+			eve_key_n(b, key, kl);
+		switch (tag) {
+		case 's':
+			eve_str(b, val, vl);
+			break;
+		case 'u': {
+			uint64_t v = 0;
+			char num[24];
+			for (int k = 7; k >= 0; k--)
+				v = v << 8 | (uint8_t)val[k];
+			eve_raw(b, num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, v));
+			break;
+		}
+		case 'b':
+			eve_lit(b, val[0] ? "true" : "false");
+			break;
+		default:
+			eve_raw(b, &tag, 1);
+			stack[depth++] = tag == '{' ? '}' : ']';
+			break;
+		}
+	}
+	while (depth > 0)
+		eve_raw(b, &stack[--depth], 1);
+}
+
+/* What Suricata writes after the event's own object: extra members, app_proto, direction,
+ * and (alerts) the flow's counters. */
+static void eve_context(struct eve_buf *b, const struct nw_event *ev, int with_flow)
+{
+	size_t n;
+
+	eve_data(b, ev);
+	n = strnlen(ev->app_proto, sizeof(ev->app_proto));
+	if (n)
+		eve_member_str(b, "app_proto", ev->app_proto, n);
+	if (ev->direction == 1 || ev->direction == 2)
+		eve_member_str(b, "direction", ev->direction == 1 ? "to_server" : "to_client", 9);
+	if (with_flow && ev->has_flow) {
+		char ts[64], addr[64];
+		int ports = eve_proto_has_ports(ev->ip_proto);
+
+		eve_key(b, "flow");
+		eve_raw(b, "{", 1);
+		eve_member_uint(b, "pkts_toserver", ev->flow_pkts[0]);
+		eve_member_uint(b, "pkts_toclient", ev->flow_pkts[1]);
+		eve_member_uint(b, "bytes_toserver", ev->flow_bytes[0]);
+		eve_member_uint(b, "bytes_toclient", ev->flow_bytes[1]);
+		nw_eve_timestamp(ev->flow_start_ns, ts, sizeof(ts));
+		eve_member_str(b, "start", ts, strlen(ts));
+		if (ev->flow_src.family) {
+			nw_addr_str(&ev->flow_src, addr, sizeof(addr));
+			eve_member_str(b, "src_ip", addr, strlen(addr));
+			nw_addr_str(&ev->flow_dst, addr, sizeof(addr));
+			eve_member_str(b, "dest_ip", addr, strlen(addr));
+			if (ports) {
+				eve_member_uint(b, "src_port", ev->flow_sport);
+				eve_member_uint(b, "dest_port", ev->flow_dport);
+			}
+		}
+		eve_raw(b, "}", 1);
+	}
+}
+
 static void eve_common(struct eve_buf *b, const struct nw_event *ev, const char *type,
 		       size_t type_len)
 {
@@ -360,6 +478,7 @@ int nw_eve_format(const struct nw_event *ev, const struct nw_eve_opts *opts, cha
 		eve_raw(&b, "}", 1);
 		if (opts && opts->payload_printable && ev->payload && ev->payload_len > 0)
 			eve_payload_printable(&b, ev->payload, ev->payload_len);
+		eve_context(&b, ev, 1);
 		break;
 	case NW_EV_OFFENSE:
 		eve_common(&b, ev, "offense", 7);
@@ -370,6 +489,7 @@ int nw_eve_format(const struct nw_event *ev, const struct nw_eve_opts *opts, cha
 		eve_field(&b, "reason", ev->msg);
 		eve_kvs(&b, ev);
 		eve_raw(&b, "}", 1);
+		eve_data(&b, ev);
 		break;
 	case NW_EV_BAN:
 		eve_common(&b, ev, "ban", 3);
@@ -386,6 +506,7 @@ int nw_eve_format(const struct nw_event *ev, const struct nw_eve_opts *opts, cha
 		eve_field(&b, "origin", ev->origin);
 		eve_kvs(&b, ev);
 		eve_raw(&b, "}", 1);
+		eve_data(&b, ev);
 		break;
 	case NW_EV_RATELIMIT:
 		eve_common(&b, ev, "ratelimit", 9);
@@ -395,6 +516,7 @@ int nw_eve_format(const struct nw_event *ev, const struct nw_eve_opts *opts, cha
 		eve_field(&b, "reason", ev->msg);
 		eve_kvs(&b, ev);
 		eve_raw(&b, "}", 1);
+		eve_data(&b, ev);
 		break;
 	case NW_EV_CUSTOM: {
 		const char *name = ev->name;
@@ -405,10 +527,14 @@ int nw_eve_format(const struct nw_event *ev, const struct nw_eve_opts *opts, cha
 			nl = 6;
 		}
 		eve_common(&b, ev, name, nl);
-		eve_key_n(&b, name, nl);
-		eve_raw(&b, "{", 1);
-		eve_kvs(&b, ev);
-		eve_raw(&b, "}", 1);
+		/* a protocol or flow record brings its object in the extra members */
+		if (ev->n_kv || !ev->data_len) {
+			eve_key_n(&b, name, nl);
+			eve_raw(&b, "{", 1);
+			eve_kvs(&b, ev);
+			eve_raw(&b, "}", 1);
+		}
+		eve_context(&b, ev, 0);
 		break;
 	}
 	default:

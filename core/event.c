@@ -33,7 +33,7 @@ void nw_evring_free(struct nw_evring *r)
 
 int nw_evring_push(struct nw_evring *r, const struct nw_event *ev)
 {
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t head = r->phead;
 	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 	struct nw_evslot *s;
 	size_t n = ev->size < sizeof(s->ev) ? ev->size : sizeof(s->ev);
@@ -51,8 +51,30 @@ int nw_evring_push(struct nw_evring *r, const struct nw_event *ev)
 	}
 	s->ev.payload = NULL;
 	s->ev.payload_len = s->plen;
-	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	r->phead = head + 1;
+	if (!r->held)
+		atomic_store_explicit(&r->head, head + 1, memory_order_release);
 	return 0;
+}
+
+void nw_evring_hold(struct nw_evring *r)
+{
+	r->held = 1;
+}
+
+struct nw_event *nw_evring_held(struct nw_evring *r, uint32_t i)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	if (!r->held || i >= r->phead - head)
+		return NULL;
+	return &r->slots[(head + i) & (r->cap - 1)].ev;
+}
+
+void nw_evring_publish(struct nw_evring *r)
+{
+	r->held = 0;
+	atomic_store_explicit(&r->head, r->phead, memory_order_release);
 }
 
 struct nw_evslot *nw_evring_peek(struct nw_evring *r)

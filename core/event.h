@@ -19,6 +19,8 @@ struct nw_evring {
 	_Atomic uint32_t head;        /* next slot the producer writes */
 	_Atomic uint32_t tail;        /* next slot the consumer reads */
 	struct nw_evslot *slots;
+	uint32_t phead;               /* producer only: next slot written (head while not held) */
+	int held;                     /* producer only: pushes stay unseen until published */
 };
 
 struct nw_evring *nw_evring_new(uint32_t cap);
@@ -28,5 +30,13 @@ int nw_evring_push(struct nw_evring *r, const struct nw_event *ev);
 /* Consumer: the oldest slot or NULL; call nw_evring_pop after using it. */
 struct nw_evslot *nw_evring_peek(struct nw_evring *r);
 void nw_evring_pop(struct nw_evring *r);
+
+/* Producer: keep the events pushed from now on from the consumer (a packet in judgement:
+ * its alerts learn the final verdict first). */
+void nw_evring_hold(struct nw_evring *r);
+/* Producer: the i-th event pushed since nw_evring_hold (NULL past the last), to amend. */
+struct nw_event *nw_evring_held(struct nw_evring *r, uint32_t i);
+/* Producer: let the consumer see the held events, and stop holding. */
+void nw_evring_publish(struct nw_evring *r);
 
 #endif

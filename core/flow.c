@@ -243,8 +243,10 @@ struct nw_flow *nw_flow_track(struct nw_flow_table *t, struct nw_pkt_info *pi, u
 	f->info.pkts[dir]++;
 	f->info.bytes[dir] += pi->ip_len;
 	f->info.last_ns = now;
-	if (pi->ip_proto == 6 && (pi->flags & NW_PKT_L4))
+	if (pi->ip_proto == 6 && (pi->flags & NW_PKT_L4)) {
+		f->tcp_flags[dir] |= pi->tcp_flags;
 		flow_tcp_update(f, dir, pi->tcp_flags);
+	}
 	else if (pi->ip_proto != 6 && f->info.pkts[0] && f->info.pkts[1])
 		f->info.tcp_state = NW_CT_ESTABLISHED; /* UDP/ICMP: replied to */
 	return f;

@@ -24,7 +24,12 @@ struct nw_flow {
 	uint8_t in_use;
 	uint8_t syn[2], synack, fin[2], rst; /* TCP handshake/teardown seen, by direction */
 	uint8_t drop_logged;       /* an EVE drop event was written for this flow */
+	uint8_t alerted;           /* an alert was emitted for one of its packets */
+	uint8_t verdict_plugin;    /* 1 + chain index of the plugin that set `verdict` (0: none) */
+	uint8_t verdict_reason;    /* its verdict reason then */
 	int verdict;               /* sticky verdict (flow_set_verdict), NW_CONTINUE if none */
+	uint8_t tcp_flags[2];      /* TCP flags seen, by direction (flow records) */
+	char app_proto[16];        /* flow_set_app_proto ("" = none) */
 	uint8_t *priv;             /* the plugins' private area (priv_size bytes) */
 };
 

@@ -201,6 +201,8 @@ static int svc_event_emit(nw_plugin *self, const nw_packet *pkt, const struct nw
 			e.payload = pi->payload;
 			e.payload_len = pi->payload_len;
 		}
+		if (pkt->flow)
+			nw_event_fill_flow(&e, pkt->flow, pi->dir);
 	}
 	if (!e.ts_ns)
 		e.ts_ns = svc_now_ns();
@@ -261,6 +263,17 @@ static const struct nw_kwreserved *svc_kw_reserved(const struct nw_engine *eng, 
 		if (!strcmp(eng->kw_reserved[i].name, name))
 			return &eng->kw_reserved[i];
 	return NULL;
+}
+
+static void svc_flow_set_app_proto(nw_flow *flow, const char *name)
+{
+	if (flow && name)
+		nw_strlcpy(flow->app_proto, name, sizeof(flow->app_proto));
+}
+
+static int svc_event_wanted(const char *event_type)
+{
+	return nw_current_engine && event_type && nw_engine_eve_wants(nw_current_engine, event_type);
 }
 
 static int svc_keyword_register(nw_plugin *self, const struct nw_keyword *kw)
@@ -453,4 +466,6 @@ const struct nw_services nw_core_services = {
 	.watch_set = nw_watch_set,
 	.watch_del = nw_watch_del,
 	.event_base = svc_event_base,
+	.flow_set_app_proto = svc_flow_set_app_proto,
+	.event_wanted = svc_event_wanted,
 };

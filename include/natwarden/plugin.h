@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +29,8 @@ extern "C" {
  * 1.2 added watch_add/watch_set/watch_del and event_base to the services, to wait on file
  * descriptors and timeouts in the core's main loop (the descriptor did not change, so a 1.1
  * plugin loads).
+ * 1.2 also appended the protocol context and extra members to nw_event, and
+ * flow_set_app_proto and event_wanted to nw_services.
  * Every struct that crosses the boundary carries its own size so appended fields are detectable.
  * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
  * refuses a plugin whose string differs from the core's.
@@ -275,6 +278,8 @@ enum nw_event_type {
 #define NW_EV_MASK(t) (1u << (t))
 
 #define NW_EV_KV_MAX 8
+#define NW_EV_DATA_MAX 4096 /* bytes of extra members (nw_event.data) */
+#define NW_EV_KEY_MAX 64    /* longest key of an extra member */
 
 /* One event. Fixed size, copied into the queue (no pointers survive the emit call). */
 struct nw_event {
@@ -309,8 +314,93 @@ struct nw_event {
 	} kv[NW_EV_KV_MAX];
 	const void *payload; /* optional: packet payload for payload_printable (emit-time only) */
 	uint32_t payload_len;
+	/* ABI 1.2 (check size): what a SIEM reads next to an alert, as Suricata writes it.
+	 * Emitted with a packet that has a flow, the core fills app_proto (when empty), direction
+	 * and the flow_* fields (when has_flow is 0) from that flow. */
+	char app_proto[16];   /* "http", "dns", "tls", ... ("" = none: not written) */
+	uint8_t direction;    /* 0 = not written, 1 = to_server, 2 = to_client */
+	uint8_t has_flow;     /* the flow_* fields are set: an alert's "flow" object */
+	uint16_t data_len;    /* bytes of `data` in use */
+	uint64_t flow_pkts[2], flow_bytes[2]; /* by enum nw_dir, when the event was emitted */
+	uint64_t flow_start_ns;
+	struct nw_addr flow_src, flow_dst;   /* the flow's client and server */
+	uint16_t flow_sport, flow_dport;
+	uint32_t pad3_;
+	/* extra JSON members of the event's top-level object ("http": {...}), written with
+	 * nw_ev_put_* below; the core escapes every string and closes what is left open */
+	uint8_t data[NW_EV_DATA_MAX];
 };
-#define NW_EVF_PAYLOAD 0x1 /* copy the packet payload for payload_printable */
+#define NW_EVF_PAYLOAD 0x1    /* copy the packet payload for payload_printable */
+#define NW_EVF_DATA_FULL 0x2  /* a nw_ev_put_* did not fit: the data stops there */
+
+/*
+ * Extra members (ABI 1.2). Each record: tag, key length, value length (2 bytes, little endian),
+ * key, value. Tags: 's' string, 'u' unsigned (8 bytes LE), 'b' boolean (1 byte), '{' / '['
+ * open an object / array member (no value), '}' / ']' close it. Keys inside an array are
+ * ignored. When a record does not fit, NW_EVF_DATA_FULL is set and later records are dropped.
+ */
+static inline int nw_ev_put_(struct nw_event *ev, char tag, const char *key, const void *val,
+			     size_t vlen)
+{
+	size_t kl = 0, need;
+	uint8_t *d;
+
+	while (key && kl < NW_EV_KEY_MAX && key[kl])
+		kl++;
+	need = 4 + kl + vlen;
+
+	if ((ev->flags & NW_EVF_DATA_FULL) || vlen > 0xffff ||
+	    need > (size_t)NW_EV_DATA_MAX - ev->data_len) {
+		ev->flags |= NW_EVF_DATA_FULL;
+		return -1;
+	}
+	d = ev->data + ev->data_len;
+	d[0] = (uint8_t)tag;
+	d[1] = (uint8_t)kl;
+	d[2] = (uint8_t)(vlen & 0xff);
+	d[3] = (uint8_t)(vlen >> 8);
+	if (kl)
+		memcpy(d + 4, key, kl);
+	if (vlen)
+		memcpy(d + 4 + kl, val, vlen);
+	ev->data_len = (uint16_t)(ev->data_len + need);
+	return 0;
+}
+/* a string of n bytes (any bytes: the core writes invalid UTF-8 as \u00XX) */
+static inline int nw_ev_put_str(struct nw_event *ev, const char *key, const char *s, size_t n)
+{
+	return nw_ev_put_(ev, 's', key, s, n);
+}
+static inline int nw_ev_put_uint(struct nw_event *ev, const char *key, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	return nw_ev_put_(ev, 'u', key, b, 8);
+}
+static inline int nw_ev_put_bool(struct nw_event *ev, const char *key, int v)
+{
+	uint8_t b = v ? 1 : 0;
+
+	return nw_ev_put_(ev, 'b', key, &b, 1);
+}
+static inline int nw_ev_open(struct nw_event *ev, const char *key)
+{
+	return nw_ev_put_(ev, '{', key, NULL, 0);
+}
+static inline int nw_ev_open_array(struct nw_event *ev, const char *key)
+{
+	return nw_ev_put_(ev, '[', key, NULL, 0);
+}
+static inline int nw_ev_close(struct nw_event *ev)
+{
+	return nw_ev_put_(ev, '}', NULL, NULL, 0);
+}
+static inline int nw_ev_close_array(struct nw_event *ev)
+{
+	return nw_ev_put_(ev, ']', NULL, NULL, 0);
+}
 #define NW_BAN_ACTION_BAN 1
 #define NW_BAN_ACTION_UNBAN 2
 
@@ -538,6 +628,14 @@ struct nw_services {
 	 * break or free the loop. NULL offline. The watch calls above are the stable way to wait;
 	 * this one ties the plugin to the core's libevent. */
 	void *(*event_base)(nw_plugin *self);
+
+	/* ABI 1.2 (check size) */
+	/* worker: name the flow's application protocol ("http"); EVE alerts and flow records
+	 * carry it as app_proto */
+	void (*flow_set_app_proto)(nw_flow *flow, const char *name);
+	/* main thread: 1 when eve.json takes events of this event_type (natwarden.conf
+	 * eve_types); a plugin skips building events nobody writes */
+	int (*event_wanted)(const char *event_type);
 };
 
 /* svc->run_flags() (ABI 1.2) */
