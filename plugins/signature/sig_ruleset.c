@@ -166,13 +166,35 @@ static int sig_load_file(const struct sig_load *l, struct sig_env *env, struct s
 	return rc;
 }
 
+/* Suricata's flowbits order: rules that only set (4), set and read (3), only read (2), none (1) */
+static int sig_rule_fb_rank(const struct sig_rule *r)
+{
+	int set = 0, read = 0;
+
+	for (unsigned i = 0; i < r->n_fb; i++) {
+		set |= r->fb[i].cmd == SIG_FB_SET || r->fb[i].cmd == SIG_FB_UNSET ||
+		       r->fb[i].cmd == SIG_FB_TOGGLE;
+		read |= r->fb[i].cmd == SIG_FB_ISSET || r->fb[i].cmd == SIG_FB_ISNOTSET;
+	}
+	return set && read ? 3 : set ? 4 : read ? 2 : 1;
+}
+
+/* Suricata's rule order (detect-engine-sigorder.c): action (pass, drop, reject, alert),
+ * flowbits setters before readers, priority (1 first), then load order. */
 static int sig_rule_cmp(const void *a, const void *b)
 {
 	const struct sig_rule *ra = *(struct sig_rule *const *)a;
 	const struct sig_rule *rb = *(struct sig_rule *const *)b;
+	int fa, fb;
 
 	if (ra->action != rb->action)
 		return ra->action < rb->action ? -1 : 1;
+	fa = sig_rule_fb_rank(ra);
+	fb = sig_rule_fb_rank(rb);
+	if (fa != fb)
+		return fa > fb ? -1 : 1;
+	if (ra->prio != rb->prio)
+		return ra->prio < rb->prio ? -1 : 1;
 	return ra->idx < rb->idx ? -1 : ra->idx > rb->idx;
 }
 
