@@ -13,7 +13,10 @@
 #define SIG_MAX_FLOWBITS 128     /* distinct flowbit names (stable across reloads) */
 #define SIG_STREAM_WIN 1408      /* bytes of history kept per direction of a TCP flow */
 #define SIG_MAX_WORKERS 64
-#define SIG_MAX_ALERTS_PKT 16    /* alerts emitted per packet at most */
+#define SIG_ALERT_MAX_DFLT 15    /* packet-alert-max default (Suricata's) */
+#define SIG_HITQ_MAX 256         /* rule matches queued per packet (and packet-alert-max cap) */
+#define SIG_SNAP_MAX 4           /* application contexts (http/dns/tls objects) per packet */
+#define SIG_TLS_META_N 64        /* TLS flows remembered per worker for their EVE objects */
 #define SIG_INSPECT_BUDGET 3000  /* recursion steps per rule evaluation (like Suricata) */
 #define SIG_MAX_VAR_DEPTH 8
 
@@ -276,6 +279,8 @@ struct sig_parse {
 	unsigned seen_sid : 1;
 	int cur_list;                     /* list new matches go to (sticky buffer), 0 payload */
 	const struct sig_kw *cur_kw;      /* the keyword being set up */
+	const char *prev_kw;              /* the keyword before it (NULL: none) */
+	unsigned seen_prefilter : 1;
 };
 
 /* a keyword of the rule language */
@@ -371,6 +376,7 @@ int sig_kw_depth(struct sig_parse *ps, const char *arg);
 int sig_kw_distance(struct sig_parse *ps, const char *arg);
 int sig_kw_within(struct sig_parse *ps, const char *arg);
 int sig_kw_fast_pattern(struct sig_parse *ps, const char *arg);
+int sig_kw_prefilter(struct sig_parse *ps, const char *arg);
 int sig_kw_startswith(struct sig_parse *ps, const char *arg);
 int sig_kw_endswith(struct sig_parse *ps, const char *arg);
 int sig_kw_rawbytes(struct sig_parse *ps, const char *arg);
@@ -476,12 +482,15 @@ struct sig_stream {
 #define SIG_FP_TLS_SH 0x10                 /* ServerHello seen */
 #define SIG_FP_HTTP_CAP 0x20               /* HTTP flow without a parser (cap hit) */
 #define SIG_FP_TLS_CERT 0x40               /* server certificate parsed, given up or not expected */
+#define SIG_FP2_TLS_LOGGED 0x1            /* the EVE tls record was written */
+#define SIG_FP2_APP_NAMED 0x2             /* the core was told the flow's app_proto */
 #define SIG_FP_HANDSHAKE 0x80              /* the client's SYN was seen (not picked up mid-stream) */
 struct sig_flowpriv {
 	uint8_t flags;                      /* SIG_FP_* */
 	uint8_t app;                        /* enum sig_app */
 	uint8_t tries[2];                   /* data packets looked at for detection, by dir */
-	uint8_t pad_[4];
+	uint8_t flags2;                     /* SIG_FP2_* */
+	uint8_t pad_[3];
 	struct sig_http_flow *http;         /* libhtp state (SIG_APP_HTTP only), freed at flow_end */
 	uint8_t bits[SIG_MAX_FLOWBITS / 8]; /* flowbits */
 	struct sig_stream st[2];            /* by enum nw_dir */

@@ -1,4 +1,4 @@
-/* plugins/signature/sig_kw_meta.c: rule metadata keywords: msg sid rev gid classtype priority reference metadata. */
+/* plugins/signature/sig_kw_meta.c: rule metadata keywords: msg sid rev gid classtype priority reference metadata prefilter. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,4 +133,48 @@ int sig_kw_target(struct sig_parse *ps, const char *arg)
 void sig_free_plain(void *ctx)
 {
 	free(ctx);
+}
+
+static int sig_name_in(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(name, *list))
+			return 1;
+	return 0;
+}
+
+/*
+ * prefilter: Suricata's explicit prefilter. After a content (or its modifiers) it makes that
+ * content the fast pattern, as fast_pattern does. After another match keyword it is accepted
+ * and changes nothing: Suricata would prefilter on that keyword instead of a pattern, which
+ * changes its speed, not what matches; natwarden keeps its pattern prefilter (a rule without a
+ * content is evaluated on every packet of its protocol and ports anyway).
+ */
+int sig_kw_prefilter(struct sig_parse *ps, const char *arg)
+{
+	static const char *const content_kw[] = { "content", "nocase", "offset", "depth",
+						  "distance", "within", "startswith", "endswith",
+						  "rawbytes", "fast_pattern", NULL };
+	static const char *const meta_kw[] = { "msg", "sid", "rev", "gid", "classtype",
+					       "priority", "reference", "metadata", "target",
+					       "tag", NULL };
+	struct sig_rule *r = ps->r;
+	struct sig_content *c = ps->last_content;
+
+	(void)arg;
+	if (ps->seen_prefilter)
+		return sig_err(ps, "only one prefilter per rule");
+	ps->seen_prefilter = 1;
+	if (!ps->prev_kw || sig_name_in(ps->prev_kw, meta_kw))
+		return sig_err(ps, "must follow the match keyword it applies to");
+	if (!sig_name_in(ps->prev_kw, content_kw) || !c)
+		return 0;
+	if (c->flags & SIG_CF_NEGATED)
+		return sig_err(ps, "a negated content can't be the prefilter pattern");
+	for (unsigned i = 0; i < r->n_pm; i++)
+		if (r->pm[i].type == SIG_SM_CONTENT && r->pm[i].ctx != c &&
+		    (((struct sig_content *)r->pm[i].ctx)->flags & SIG_CF_FAST))
+			return sig_err(ps, "another content is already the fast pattern");
+	c->flags |= SIG_CF_FAST;
+	return 0;
 }

@@ -254,6 +254,7 @@ static int sig_options_parse(struct sig_parse *ps, char *opts)
 			ps->err = saved;
 			if (rc)
 				return sig_err(ps, "keyword '%s': %s", name, msg);
+			ps->prev_kw = kw->name;
 			continue;
 		}
 		if (ps->env && ps->env->ext_find) {
@@ -278,6 +279,7 @@ static int sig_options_parse(struct sig_parse *ps, char *opts)
 				sm->type = SIG_SM_EXT;
 				sm->ext = ext;
 				sm->ext_priv = ppriv;
+				ps->prev_kw = ext->name;
 				continue;
 			}
 		}
