@@ -23,10 +23,15 @@ struct sig_dns_msg {
 	uint16_t id;
 	uint8_t qr, opcode, rcode;
 	uint8_t n_q, n_an;
+	uint16_t flags;                     /* the header's second 16 bits (EVE "flags") */
 	uint16_t qtype[SIG_DNS_MAX_NAMES];
 	uint16_t qlen[SIG_DNS_MAX_NAMES], anlen[SIG_DNS_MAX_NAMES];
 	char q[SIG_DNS_MAX_NAMES][SIG_DNS_NAME_MAX];
 	char an[SIG_DNS_MAX_NAMES][SIG_DNS_NAME_MAX];
+	uint16_t antype[SIG_DNS_MAX_NAMES]; /* answer record types */
+	uint32_t anttl[SIG_DNS_MAX_NAMES];
+	char andata[SIG_DNS_MAX_NAMES][SIG_DNS_NAME_MAX]; /* A/AAAA as text, CNAME/NS/PTR names,
+							   * "" for other types */
 };
 /* parse one DNS message; 0 ok, -1 malformed (never reads past n) */
 int sig_dns_parse(const uint8_t *p, size_t n, struct sig_dns_msg *out);
@@ -97,6 +102,8 @@ int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size
 int sig_http_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 		    const uint8_t **p, size_t *len);
 int sig_http_urilen(struct sig_appctx *ac, int raw, uint32_t *v);
+/* the response body length of the event's transaction so far; 1 if it has a response */
+int sig_http_resp_len(const struct sig_appctx *ac, uint64_t *len);
 
 /* ---- an application event being inspected ---- */
 #define SIG_ARENA_SIZE 65536
@@ -132,5 +139,28 @@ int sig_app_value(struct sig_appctx *ac, unsigned field, unsigned idx, uint32_t 
 /* apply a list's transforms to in/n; returns the result (in itself, or one of ac->xf) */
 const uint8_t *sig_xform_apply(struct sig_appctx *ac, const struct sig_list *l, const uint8_t *in,
 			       size_t n, size_t *outlen);
+
+/* ---- EVE objects (sig_eve.c), with Suricata's field names ---- */
+/* what a TLS flow showed so far, kept per worker by flow id until its record is written */
+#define SIG_TLS_META_JA3 1024
+struct sig_tls_meta {
+	uint64_t flow_id;               /* 0: free */
+	uint16_t cver, sver;            /* ClientHello / ServerHello version (0: not seen) */
+	uint16_t sni_len, ja3_len, ja3s_len;
+	char sni[SIG_TLS_SNI_MAX];
+	char ja3[SIG_TLS_META_JA3], ja3_hash[33];
+	char ja3s[SIG_TLS_META_JA3], ja3s_hash[33];
+};
+/* remember a hello in m */
+void sig_tls_meta_note(struct sig_tls_meta *m, const struct sig_tls_hello *h);
+/* "http": {hostname, url, http_user_agent, http_content_type, http_refer, http_method,
+ * protocol, status, length} of the event's transaction */
+void sig_eve_http(struct nw_event *ev, struct sig_appctx *ac);
+/* an alert's "dns": {"query": [...]} or {"answer": {...}} (Suricata 7) */
+void sig_eve_dns_alert(struct nw_event *ev, const struct sig_dns_msg *m);
+/* a dns record: "dns": question q of a query, or the answer (version 2) of a response */
+void sig_eve_dns_record(struct nw_event *ev, const struct sig_dns_msg *m, unsigned q);
+/* "tls": {subject, issuerdn, serial, fingerprint, sni, version, ja3, ja3s} (cert: NULL if none) */
+void sig_eve_tls(struct nw_event *ev, const struct sig_tls_meta *m, const struct sig_tls_cert *cert);
 
 #endif /* SIG_APP_H */

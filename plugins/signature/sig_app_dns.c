@@ -1,5 +1,6 @@
 /* plugins/signature/sig_app_dns.c: a bounded DNS message parser (questions, answer names) for dns.* keywords. */
 #include <string.h>
+#include <arpa/inet.h>
 #include "sig_app.h"
 
 #define SIG_DNS_MAX_PTRS 16 /* compression pointers followed per name */
@@ -61,6 +62,23 @@ static int sig_dns_name(const uint8_t *p, size_t n, size_t *off, char *out, size
 	return (int)len;
 }
 
+/* an answer's data as EVE writes it: addresses as text, names of CNAME/NS/PTR; else "" */
+static void sig_dns_rdata(const uint8_t *p, size_t n, size_t off, size_t rdlen, uint16_t type,
+			  char *out)
+{
+	size_t o = off;
+
+	out[0] = 0;
+	if (off + rdlen > n)
+		return;
+	if (type == 1 && rdlen == 4)
+		inet_ntop(AF_INET, p + off, out, SIG_DNS_NAME_MAX);
+	else if (type == 28 && rdlen == 16)
+		inet_ntop(AF_INET6, p + off, out, SIG_DNS_NAME_MAX);
+	else if ((type == 5 || type == 2 || type == 12) && sig_dns_name(p, n, &o, out, SIG_DNS_NAME_MAX) < 0)
+		out[0] = 0;
+}
+
 int sig_dns_parse(const uint8_t *p, size_t n, struct sig_dns_msg *m)
 {
 	size_t off = 12;
@@ -73,6 +91,7 @@ int sig_dns_parse(const uint8_t *p, size_t n, struct sig_dns_msg *m)
 	m->qr = p[2] >> 7;
 	m->opcode = (p[2] >> 3) & 0xf;
 	m->rcode = p[3] & 0xf;
+	m->flags = sig_get16(p + 2);
 	qd = sig_get16(p + 4);
 	an = sig_get16(p + 6);
 	m->n_q = 0;
@@ -95,6 +114,9 @@ int sig_dns_parse(const uint8_t *p, size_t n, struct sig_dns_msg *m)
 		if (l < 0 || off + 10 > n)
 			return m->n_q ? 0 : -1; /* keep what the questions gave */
 		rdlen = sig_get16(p + off + 8);
+		m->antype[m->n_an] = sig_get16(p + off);
+		m->anttl[m->n_an] = (uint32_t)sig_get16(p + off + 4) << 16 | sig_get16(p + off + 6);
+		sig_dns_rdata(p, n, off + 10, rdlen, m->antype[m->n_an], m->andata[m->n_an]);
 		m->anlen[m->n_an++] = (uint16_t)l;
 		off += 10 + rdlen;
 		if (off > n)

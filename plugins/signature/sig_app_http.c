@@ -554,3 +554,13 @@ int sig_http_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 		return 0;
 	}
 }
+
+int sig_http_resp_len(const struct sig_appctx *ac, uint64_t *len)
+{
+	const htp_tx_t *tx = ac->tx;
+
+	if (!tx || ac->stage < SIG_ST_RESP_HEADERS || tx->response_message_len < 0)
+		return 0;
+	*len = (uint64_t)tx->response_message_len;
+	return 1;
+}

@@ -32,6 +32,7 @@ struct sig_conf {
 	uint64_t http_body_limit;   /* body bytes inspected per transaction and direction */
 	uint64_t http_header_limit; /* raw header bytes kept per transaction and direction */
 	int rule_report;            /* check prints loaded/skipped counts and top reasons */
+	unsigned alert_max;         /* packet-alert-max: alerts written per packet */
 };
 
 #define SIG_MAX_REASONS 256
@@ -50,7 +51,8 @@ struct sig_priv {
 	_Atomic uint64_t workers;           /* bit per started worker */
 	pcre2_match_context *mc;
 	unsigned c_alerts, c_drops, c_rejects, c_passes, c_overlap, c_ooo, c_noscratch,
-		c_offenses, c_midstream;
+		c_offenses, c_midstream, c_discarded;
+	int eve_http, eve_dns, eve_tls; /* protocol records eve.json takes (eve_types) */
 	unsigned g_rules, g_bad;
 	unsigned reason_rule;
 	unsigned bad_reported;
@@ -76,7 +78,19 @@ struct sig_wpriv {
 	struct sig_tls_hello *tls;
 	struct sig_tls_cert *cert;
 	struct sig_crypto *crypto; /* libcrypto's arena and contexts for this worker */
+	struct sig_hit *hits;          /* SIG_HITQ_MAX: the packet's rule matches */
+	struct nw_event *snap;         /* SIG_SNAP_MAX: application objects for its alerts */
+	struct sig_tls_meta *tlsm;     /* SIG_TLS_META_N, by flow id */
 };
+
+/* a rule that matched the packet, in the queue sorted at the end of the packet */
+struct sig_hit {
+	const struct sig_rule *r;
+	int snap; /* index in the worker's snap, -1: none */
+};
+
+static void sig_tls_record(struct sig_priv *p, struct sig_wpriv *w, const nw_packet *pkt,
+			   nw_flow *flow, struct sig_flowpriv *fp, const struct sig_tls_cert *cert);
 
 /* ---- configuration ---- */
 
@@ -162,6 +176,7 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 	c->http_parsers = 4096;
 	c->http_body_limit = 65536;
 	c->http_header_limit = 16384;
+	c->alert_max = SIG_ALERT_MAX_DFLT;
 	if (sig_vars_defaults(&c->vars))
 		return -ENOMEM;
 	for (unsigned i = 0; sec && (key = svc->conf_kv(sec, i, &val, &line)) != NULL; i++) {
@@ -218,6 +233,13 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 			} else {
 				c->http_header_limit = v;
 			}
+		} else if (!strcmp(key, "packet-alert-max") || !strcmp(key, "packet_alert_max")) {
+			long long v;
+			if (sig_parse_int(val, 1, SIG_HITQ_MAX, &v))
+				err = svc->conf_error(cfg, sec, line, "%s: expected 1..%d", key,
+						      SIG_HITQ_MAX);
+			else
+				c->alert_max = (unsigned)v;
 		} else if (!strcmp(key, "offense-jail")) {
 			if (strlen(val) >= sizeof(c->jail) || !*val)
 				err = svc->conf_error(cfg, sec, line, "offense-jail: 1..31 characters");
@@ -573,12 +595,21 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 				  &p->c_crypto_heap) ||
 	    svc->counter_register(self, "crypto_arena_held",
 				  "worker arena not rewound: a libcrypto block outlived its use",
-				  &p->c_crypto_held))
+				  &p->c_crypto_held) ||
+	    svc->counter_register(self, "alerts_discarded",
+				  "alerts over packet-alert-max (the lowest in rule order)",
+				  &p->c_discarded))
 		return -EINVAL;
 	if (!sig_crypto_hooked())
 		svc->log(self, NW_LOG_WARNING,
 			 "libcrypto allocated before this plugin was loaded: TLS certificates and JA3 "
 			 "hashes use the heap on worker threads (counted in crypto_heap_allocs)");
+	if (svc->size >= offsetof(struct nw_services, event_wanted) + sizeof(svc->event_wanted) &&
+	    svc->event_wanted) {
+		p->eve_http = svc->event_wanted("http");
+		p->eve_dns = svc->event_wanted("dns");
+		p->eve_tls = svc->event_wanted("tls");
+	}
 	if (svc->reason_register(self, "rule", &p->reason_rule))
 		return -EINVAL;
 	return sig_reserve_keywords(self);
@@ -637,8 +668,11 @@ static int sig_worker_start(void *priv, void *wpriv, unsigned worker)
 		w->tls = malloc(sizeof(*w->tls));
 		w->cert = malloc(sizeof(*w->cert));
 		w->crypto = sig_crypto_new(worker);
+		w->hits = calloc(SIG_HITQ_MAX, sizeof(*w->hits));
+		w->snap = calloc(SIG_SNAP_MAX, sizeof(*w->snap));
+		w->tlsm = calloc(SIG_TLS_META_N, sizeof(*w->tlsm));
 		if (!w->hw || !w->ac.arena || !w->ac.xf[0] || !w->ac.xf[1] || !w->dns || !w->tls ||
-		    !w->cert || !w->crypto)
+		    !w->cert || !w->crypto || !w->hits || !w->snap || !w->tlsm)
 			return -ENOMEM;
 	}
 	atomic_fetch_or(&p->workers, 1ull << worker);
@@ -667,6 +701,12 @@ static void sig_worker_stop(void *priv, void *wpriv, unsigned worker)
 	w->cert = NULL;
 	sig_crypto_free(w->crypto);
 	w->crypto = NULL;
+	free(w->hits);
+	free(w->snap);
+	free(w->tlsm);
+	w->hits = NULL;
+	w->snap = NULL;
+	w->tlsm = NULL;
 	memset(&w->ac, 0, sizeof(w->ac));
 	w->dns = NULL;
 	w->tls = NULL;
@@ -677,6 +717,8 @@ static void sig_flow_end(void *priv, void *wpriv, nw_flow *flow)
 	struct sig_priv *p = priv;
 	struct sig_flowpriv *fp = svc->flow_priv(flow, p->self);
 
+	if (fp && (fp->flags & SIG_FP_TLS_CH) && wpriv)
+		sig_tls_record(p, wpriv, NULL, flow, fp, NULL);
 	if (fp && fp->http) {
 		sig_http_flow_free(fp->http);
 		fp->http = NULL;
@@ -699,7 +741,8 @@ static int sig_offense_wanted(const struct sig_conf *c, const struct sig_rule *r
 }
 
 static void sig_emit_alert(struct sig_priv *p, const nw_packet *pkt,
-			   const struct nw_pkt_info *pi, const struct sig_rule *r, int verdict)
+			   const struct nw_pkt_info *pi, const struct sig_rule *r, int verdict,
+			   const struct nw_event *snap)
 {
 	struct nw_event ev;
 
@@ -722,6 +765,11 @@ static void sig_emit_alert(struct sig_priv *p, const nw_packet *pkt,
 		ev.flags |= NW_EVF_PAYLOAD;
 		ev.payload = pi->payload;
 		ev.payload_len = pi->payload_len;
+	}
+	if (snap && snap->data_len <= sizeof(ev.data)) {
+		memcpy(ev.data, snap->data, snap->data_len);
+		ev.data_len = snap->data_len;
+		ev.flags |= snap->flags & NW_EVF_DATA_FULL;
 	}
 	svc->event_emit(p->self, pkt, &ev);
 	svc->counter_add(p->self, pkt, p->c_alerts, 1);
@@ -765,8 +813,12 @@ struct sig_pktctx {
 	size_t pkt_len;
 	struct sig_mctx m;
 	int verdict;
-	unsigned alerts;
-	int stop; /* a pass rule matched */
+	int stop;             /* a pass rule matched: the rest of this list is not evaluated */
+	unsigned nq;          /* matches queued in w->hits */
+	unsigned n_snap;      /* application objects built in w->snap */
+	int ev_snap;          /* the current application event's object (-1: not built yet) */
+	int last_snap;        /* the packet's last application object, for packet rules */
+	int dns_parsed;       /* w->dns holds this packet's DNS message */
 };
 
 /* the payload list of r on the packet, then on the stream */
@@ -794,45 +846,209 @@ static int sig_eval_payload(struct sig_pktctx *c, const struct sig_rule *r)
 	return matched;
 }
 
-/* a rule matched: thresholds, flowbits, action, alert */
+/* the TLS memory of a flow (create: take the slot over for it) */
+static struct sig_tls_meta *sig_tls_meta(struct sig_wpriv *w, nw_flow *flow, int create)
+{
+	uint64_t id = flow ? svc->flow_info(flow)->id : 0;
+	struct sig_tls_meta *m;
+
+	if (!id || !w->tlsm)
+		return NULL;
+	m = &w->tlsm[id % SIG_TLS_META_N];
+	if (m->flow_id != id) {
+		if (!create)
+			return NULL;
+		memset(m, 0, sizeof(*m));
+		m->flow_id = id;
+	}
+	return m;
+}
+
+/* the application object (http/dns/tls) of the packet's current context into snap; -1 if none */
+static int sig_snap_build(struct sig_pktctx *c, struct sig_appctx *ac)
+{
+	struct nw_event *e;
+	const struct sig_tls_meta *tm;
+
+	if (c->n_snap == SIG_SNAP_MAX)
+		return c->last_snap;
+	e = &c->w->snap[c->n_snap];
+	e->data_len = 0;
+	e->flags = 0;
+	if (ac && ac->app == SIG_APP_HTTP && ac->tx) {
+		sig_eve_http(e, ac);
+	} else if ((ac && ac->app == SIG_APP_DNS && ac->dns) || (!ac && c->dns_parsed)) {
+		sig_eve_dns_alert(e, ac ? ac->dns : c->w->dns);
+	} else if (c->fp && c->fp->app == SIG_APP_TLS &&
+		   (tm = sig_tls_meta(c->w, c->flow, 0)) != NULL) {
+		sig_eve_tls(e, tm, ac && ac->stage == SIG_ST_TLS_CERT ? ac->cert : NULL);
+	} else {
+		return -1;
+	}
+	c->last_snap = (int)c->n_snap++;
+	return c->last_snap;
+}
+
+/* A rule matched: detection_filter and flowbits now (later rules of this packet see them);
+ * its action and alert wait in the queue for the end of the packet (sig_finalize). */
 static void sig_hit(struct sig_pktctx *c, const struct sig_rule *r)
 {
-	struct sig_priv *p = c->p;
+	struct sig_hit *q = c->w->hits;
 	const struct nw_pkt_info *pi = c->pi;
+	int snap;
 
-	if (r->df.type && !sig_thr_check(&p->thr, r, &r->df, 1, pi, pi->ts_ns))
+	if (r->df.type && !sig_thr_check(&c->p->thr, r, &r->df, 1, pi, pi->ts_ns))
 		return;
 	sig_flowbits_apply(&c->m, r);
-	if (r->action == SIG_ACT_PASS) {
-		if (c->fp)
-			c->fp->flags |= SIG_FP_PASSED;
-		svc->counter_add(p->self, c->pkt, p->c_passes, 1);
-		c->stop = 1;
+	if (r->action == SIG_ACT_PASS)
+		c->stop = 1; /* later candidates come after it in rule order: all discarded */
+	if (c->m.ac) {
+		if (c->ev_snap < 0)
+			c->ev_snap = sig_snap_build(c, c->m.ac);
+		snap = c->ev_snap;
+	} else {
+		snap = c->last_snap >= 0 ? c->last_snap : sig_snap_build(c, NULL);
+	}
+	if (c->nq < SIG_HITQ_MAX) {
+		q[c->nq].r = r;
+		q[c->nq++].snap = snap;
 		return;
 	}
-	if (r->action == SIG_ACT_DROP || r->action == SIG_ACT_REJECT) {
-		int vd = r->action == SIG_ACT_DROP ? NW_DROP : NW_REJECT;
-		if (c->verdict == NW_CONTINUE) {
-			c->verdict = vd;
-			svc->counter_add(p->self, c->pkt, vd == NW_DROP ? p->c_drops : p->c_rejects, 1);
-			if (c->flow && pi->ip_proto == 6) {
+	/* full: keep the rules that come first in rule order */
+	unsigned worst = 0;
+	for (unsigned i = 1; i < c->nq; i++)
+		if (q[i].r->idx > q[worst].r->idx)
+			worst = i;
+	if (q[worst].r->idx > r->idx) {
+		q[worst].r = r;
+		q[worst].snap = snap;
+	}
+	svc->counter_add(c->p->self, c->pkt, c->p->c_discarded, 1);
+}
+
+/*
+ * The end of the packet, as Suricata's PacketAlertFinalize: the matches in rule order (pass,
+ * drop, reject, alert; then flowbits setters, priority, file order). A pass ends the list: the
+ * flow is passed and nothing after it acts or alerts. The first drop or reject decides the
+ * packet and drops the flow (any protocol): its later packets are dropped by the core without
+ * running the rules. Alerts are written up to packet-alert-max; the rest are counted.
+ */
+static void sig_finalize(struct sig_pktctx *c)
+{
+	struct sig_priv *p = c->p;
+	struct sig_hit *q = c->w->hits;
+	const struct nw_pkt_info *pi = c->pi;
+	unsigned alerts = 0;
+
+	for (unsigned i = 1; i < c->nq; i++) { /* insertion sort: the queue is short */
+		struct sig_hit h = q[i];
+		unsigned j = i;
+		while (j > 0 && q[j - 1].r->idx > h.r->idx) {
+			q[j] = q[j - 1];
+			j--;
+		}
+		q[j] = h;
+	}
+	for (unsigned i = 0; i < c->nq; i++) {
+		const struct sig_rule *r = q[i].r;
+		int shown;
+
+		if (r->action == SIG_ACT_PASS) {
+			if (c->fp)
+				c->fp->flags |= SIG_FP_PASSED;
+			svc->counter_add(p->self, c->pkt, p->c_passes, 1);
+			break;
+		}
+		if ((r->action == SIG_ACT_DROP || r->action == SIG_ACT_REJECT) &&
+		    c->verdict == NW_CONTINUE) {
+			c->verdict = r->action == SIG_ACT_DROP ? NW_DROP : NW_REJECT;
+			svc->counter_add(p->self, c->pkt,
+					 c->verdict == NW_DROP ? p->c_drops : p->c_rejects, 1);
+			if (c->flow) {
 				svc->flow_set_verdict(c->flow, NW_DROP);
 				if (c->fp)
 					c->fp->flags |= SIG_FP_DROPPED;
 			}
 		}
-	}
-	if (r->noalert)
-		return;
-	if (r->thr.type && !sig_thr_check(&p->thr, r, &r->thr, 0, pi, pi->ts_ns))
-		return;
-	if (c->alerts++ < SIG_MAX_ALERTS_PKT) {
-		int shown = r->action == SIG_ACT_DROP ? NW_DROP
-			    : r->action == SIG_ACT_REJECT ? NW_REJECT : c->verdict;
-		sig_emit_alert(p, c->pkt, pi, r, shown == NW_CONTINUE ? NW_ACCEPT : shown);
+		if (r->noalert)
+			continue;
+		if (r->thr.type && !sig_thr_check(&p->thr, r, &r->thr, 0, pi, pi->ts_ns))
+			continue;
+		if (alerts == p->conf.alert_max) {
+			svc->counter_add(p->self, c->pkt, p->c_discarded, 1);
+			continue;
+		}
+		alerts++;
+		/* the core replaces this with the packet's final verdict */
+		shown = r->action == SIG_ACT_DROP ? NW_DROP
+			: r->action == SIG_ACT_REJECT ? NW_REJECT : c->verdict;
+		sig_emit_alert(p, c->pkt, pi, r, shown == NW_CONTINUE ? NW_ACCEPT : shown,
+			       q[i].snap >= 0 ? &c->w->snap[q[i].snap] : NULL);
 		if (sig_offense_wanted(&p->conf, r))
 			sig_emit_offense(p, c->pkt, pi, r);
 	}
+	c->nq = 0;
+}
+
+/* A protocol record (EVE event_type http, dns, tls): the flow's client and server as its
+ * tuple, as Suricata writes them. */
+static void sig_record_init(struct nw_event *ev, const char *type, nw_flow *flow)
+{
+	const struct nw_flow_info *fi = svc->flow_info(flow);
+
+	memset(ev, 0, offsetof(struct nw_event, data));
+	ev->size = sizeof(*ev);
+	ev->type = NW_EV_CUSTOM;
+	snprintf(ev->name, sizeof(ev->name), "%s", type);
+	ev->flow_id = fi->id;
+	ev->src = fi->client;
+	ev->dst = fi->server;
+	ev->sport = fi->cport;
+	ev->dport = fi->sport;
+	ev->ip_proto = fi->ip_proto;
+}
+
+/* the records an application event makes (when eve_types asks for them) */
+static void sig_app_records(struct sig_pktctx *c, struct sig_appctx *ac)
+{
+	struct nw_event ev;
+
+	if (!c->flow)
+		return;
+	if (ac->app == SIG_APP_HTTP && ac->stage == SIG_ST_RESP_BODY && c->p->eve_http) {
+		sig_record_init(&ev, "http", c->flow);
+		sig_eve_http(&ev, ac);
+		svc->event_emit(c->p->self, c->pkt, &ev);
+	} else if (ac->app == SIG_APP_DNS && ac->dns && c->p->eve_dns) {
+		for (unsigned q = 0; q < (ac->dns->qr ? 1u : ac->dns->n_q); q++) {
+			sig_record_init(&ev, "dns", c->flow);
+			sig_eve_dns_record(&ev, ac->dns, q);
+			svc->event_emit(c->p->self, c->pkt, &ev);
+		}
+	}
+}
+
+/* the tls record of a flow, once: when the server's side is done, or at flow end */
+static void sig_tls_record(struct sig_priv *p, struct sig_wpriv *w, const nw_packet *pkt,
+			   nw_flow *flow, struct sig_flowpriv *fp, const struct sig_tls_cert *cert)
+{
+	const struct sig_tls_meta *m;
+	struct nw_event ev;
+
+	if (!p->eve_tls || !fp || (fp->flags2 & SIG_FP2_TLS_LOGGED))
+		return;
+	fp->flags2 |= SIG_FP2_TLS_LOGGED;
+	m = sig_tls_meta(w, flow, 0);
+	if (!m)
+		return;
+	sig_record_init(&ev, "tls", flow);
+	if (!pkt) {
+		const struct nw_flow_info *fi = svc->flow_info(flow);
+		ev.ts_ns = fi->last_ns;
+		snprintf(ev.app_proto, sizeof(ev.app_proto), "tls");
+	}
+	sig_eve_tls(&ev, m, cert);
+	svc->event_emit(p->self, pkt, &ev);
 }
 
 /* an application event (HTTP transaction stage, DNS message, TLS hello): its rules */
@@ -841,8 +1057,10 @@ static void sig_app_event(void *opaque, struct sig_appctx *ac)
 	struct sig_pktctx *c = opaque;
 	unsigned n;
 
+	sig_app_records(c, ac);
 	if (c->stop || (c->fp && (c->fp->flags & SIG_FP_PASSED)))
 		return;
+	c->ev_snap = -1;
 	svc->counter_add(c->p->self, c->pkt, c->p->c_app_events, 1);
 	n = sig_ruleset_app_candidates(c->rs, ac->stage, c->ws, ac);
 	c->m.ac = ac;
@@ -880,6 +1098,7 @@ static void sig_app_dns(struct sig_pktctx *c, const uint8_t *d, size_t n)
 		svc->counter_add(c->p->self, c->pkt, c->p->c_dns_err, 1);
 		return;
 	}
+	c->dns_parsed = 1;
 	sig_app_setup(c, SIG_APP_DNS, SIG_ST_DNS);
 	sig_app_event(c, &c->w->ac);
 }
@@ -917,6 +1136,8 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 				/* its start left the window */
 				fp->flags |= done | (to_client ? SIG_FP_TLS_CERT : 0);
 				svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+				if (to_client)
+					sig_tls_record(p, c->w, c->pkt, c->flow, fp, NULL);
 			}
 			return;
 		}
@@ -929,13 +1150,22 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 		if (rc < 0) {
 			fp->flags |= to_client ? SIG_FP_TLS_CERT : 0;
 			svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+			if (to_client)
+				sig_tls_record(p, c->w, c->pkt, c->flow, fp, NULL);
 			return;
+		}
+		{
+			struct sig_tls_meta *m = sig_tls_meta(c->w, c->flow, 1);
+			if (m)
+				sig_tls_meta_note(m, h);
 		}
 		/* TLS 1.3 encrypts the certificate */
 		if (to_client && (h->type != 2 || h->version > 0x0303))
 			fp->flags |= SIG_FP_TLS_CERT;
 		sig_app_setup(c, SIG_APP_TLS, h->type == 1 ? SIG_ST_TLS_CH : SIG_ST_TLS_SH);
 		sig_app_event(c, &c->w->ac);
+		if (fp->flags & SIG_FP_TLS_CERT)
+			sig_tls_record(p, c->w, c->pkt, c->flow, fp, NULL);
 	}
 	if (!to_client || (fp->flags & SIG_FP_TLS_CERT) || c->stop)
 		return;
@@ -943,6 +1173,7 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 		if (!c->v.nothing_new && !c->v.ooo) {
 			fp->flags |= SIG_FP_TLS_CERT; /* larger than the window keeps */
 			svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+			sig_tls_record(p, c->w, c->pkt, c->flow, fp, NULL);
 		}
 		return;
 	}
@@ -954,10 +1185,12 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 	fp->flags |= SIG_FP_TLS_CERT;
 	if (rc < 0) {
 		svc->counter_add(p->self, c->pkt, p->c_tls_err, 1);
+		sig_tls_record(p, c->w, c->pkt, c->flow, fp, NULL);
 		return;
 	}
 	sig_app_setup(c, SIG_APP_TLS, SIG_ST_TLS_CERT);
 	sig_app_event(c, &c->w->ac);
+	sig_tls_record(p, c->w, c->pkt, c->flow, fp, c->w->cert);
 }
 
 /* The HTTP parser failed (counted once) or has nothing more to parse (a CONNECT tunnel): free
@@ -968,6 +1201,22 @@ static void sig_http_stop(struct sig_pktctx *c)
 		svc->counter_add(c->p->self, c->pkt, c->p->c_http_err, 1);
 	sig_http_flow_free(c->fp->http);
 	c->fp->http = NULL;
+}
+
+/* tell the core the flow's app_proto, as Suricata names it ("failed": none it parses) */
+static void sig_app_name(struct sig_pktctx *c)
+{
+	static const char *const names[SIG_APP_UNKNOWN + 1] = { NULL, "http", "dns", "tls",
+								"failed" };
+	const char *n = c->fp->app <= SIG_APP_UNKNOWN ? names[c->fp->app] : NULL;
+
+	if (!n || (c->fp->flags2 & SIG_FP2_APP_NAMED) ||
+	    svc->size < offsetof(struct nw_services, flow_set_app_proto) +
+				sizeof(svc->flow_set_app_proto) ||
+	    !svc->flow_set_app_proto)
+		return;
+	c->fp->flags2 |= SIG_FP2_APP_NAMED;
+	svc->flow_set_app_proto(c->flow, n);
 }
 
 /* detection and parsing for the packet's flow; rules of the events it completes run here */
@@ -999,8 +1248,10 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 		} else {
 			fp->app = SIG_APP_UNKNOWN;
 		}
-		if (fp->app != SIG_APP_NONE)
+		if (fp->app != SIG_APP_NONE) {
 			svc->counter_add(p->self, c->pkt, p->c_app[fp->app], 1);
+			sig_app_name(c);
+		}
 		c->m.app = fp->app;
 		if (fp->app == SIG_APP_HTTP) {
 			fp->http = sig_http_flow_new(c->w->hw);
@@ -1102,6 +1353,7 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	c.pkt = pkt;
 	c.flow = flow;
 	c.verdict = NW_CONTINUE;
+	c.ev_snap = c.last_snap = -1;
 	c.pi = svc->pkt_info(pkt);
 	if (flow) {
 		c.fp = svc->flow_priv(flow, p->self);
@@ -1162,6 +1414,7 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	}
 	if (st)
 		sig_stream_update(st, c.pi);
+	sig_finalize(&c);
 	if (c.verdict != NW_CONTINUE)
 		return NW_RESULT(c.verdict, p->reason_rule);
 	return NW_CONTINUE;
