@@ -1,8 +1,9 @@
 #!/bin/bash
 # Offline: suricata-verify style signature cases. Each tests/signature/<case>/ holds gen.py (writes
 # the capture), rules (or rulesfile: paths under the source tree), optional conf (extra config)
-# optional plugins (the chain, default "signature") and expect: "SID COUNT" lines (alerts by sid in eve.json) and "stats PYEXPR VALUE" lines
-# (checked against stats.json). Run one case: signature_cases.sh CASE.
+# optional plugins (the chain, default "signature") and expect: "SID COUNT" lines (alerts by sid in eve.json), "stats PYEXPR VALUE" lines
+# (checked against stats.json) and "eve COUNT PYEXPR" lines (EVE events for which PYEXPR on `e`
+# is true). Run one case: signature_cases.sh CASE.
 source "$NW_SRC/tests/lib.sh"
 nw_tmpdir
 PY=python3
@@ -42,6 +43,10 @@ for c in "${cases[@]}"; do
 		[ -z "$a" ] && continue
 		case "$a" in
 		\#*) continue ;;
+		eve)
+			got=$(nw_eve_count "$out/run/eve.json" "$c2")
+			[ "$got" = "$b" ] || bad="$bad [eve $c2: got $got, want $b]"
+			;;
 		stats)
 			got=$(nw_json "$out/run/stats.json" "$b")
 			[ "$got" = "$c2" ] || bad="$bad [$b: got $got, want $c2]"

@@ -95,6 +95,61 @@ static void test_parse_et_forms(void **state)
 	sig_ruleset_free(rs);
 }
 
+/* prefilter: after a content it picks the fast pattern; after another match keyword it loads
+ * and changes nothing; it must follow a match keyword, once */
+static void test_parse_prefilter(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = {
+		R("sid:50; content:\"longer pattern\"; content:\"short\"; nocase; prefilter;"),
+		"alert udp any any -> any any (sid:51; ttl:64; prefilter; content:\"abc\";)",
+	};
+	struct sig_ruleset *rs = sig_test_rules(rules, 2, &errs);
+	const struct sig_rule *r;
+
+	(void)state;
+	assert_int_equal(errs.n, 0);
+	r = sig_test_rule(rs, 50);
+	assert_non_null(r);
+	assert_non_null(r->fp);
+	assert_int_equal(r->fp->len, 5);
+	r = sig_test_rule(rs, 51);
+	assert_non_null(r);
+	assert_non_null(r->fp);
+	assert_memory_equal(r->fp->pat, "abc", 3);
+	sig_ruleset_free(rs);
+	ERR_HAS(R("sid:52; prefilter; content:\"a\";"), "keyword 'prefilter': must follow the match keyword");
+	ERR_HAS(R("sid:53; content:\"a\"; msg:\"m\"; prefilter;"), "keyword 'prefilter': must follow");
+	ERR_HAS(R("sid:54; content:\"a\"; prefilter; ttl:3; prefilter;"), "only one prefilter");
+	ERR_HAS(R("sid:55; content:!\"a\"; prefilter;"), "negated content");
+	ERR_HAS(R("sid:56; content:\"a\"; fast_pattern; content:\"b\"; prefilter;"),
+		"another content is already the fast pattern");
+}
+
+/* Suricata's order: action, flowbits setters before readers, priority, file order */
+static void test_rule_order(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = {
+		R("sid:60; content:\"a\";"),
+		R("sid:61; content:\"a\"; priority:1;"),
+		R("sid:62; flowbits:isset,x; content:\"a\";"),
+		R("sid:63; flowbits:set,x; content:\"a\";"),
+		"drop tcp any any -> any any (sid:64; content:\"a\";)",
+		"pass tcp any any -> any any (sid:65; content:\"a\"; priority:4;)",
+		"reject tcp any any -> any any (sid:66; content:\"a\";)",
+	};
+	const uint32_t want[] = { 65, 64, 66, 63, 62, 61, 60 };
+	struct sig_ruleset *rs = sig_test_rules(rules, 7, &errs);
+
+	(void)state;
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(rs->n, 7);
+	for (unsigned i = 0; i < 7; i++)
+		assert_int_equal(rs->rules[i]->sid, want[i]);
+	sig_ruleset_free(rs);
+}
+
 static void test_parse_bad_rules_skipped_and_counted(void **state)
 {
 	struct sig_test_errs errs = { .n = 0 };
@@ -277,6 +332,8 @@ int main(void)
 		cmocka_unit_test(test_parse_action_order),
 		cmocka_unit_test(test_parse_classification_file),
 		cmocka_unit_test(test_parse_et_forms),
+		cmocka_unit_test(test_parse_prefilter),
+		cmocka_unit_test(test_rule_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
