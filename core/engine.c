@@ -664,7 +664,7 @@ static void engine_classify(struct nw_engine *eng, struct nw_pkt_info *pi,
 
 /* EVE "drop" event for a packet a plugin dropped or rejected (bounded by the event ring). */
 static void engine_emit_drop(struct nw_worker *w, const struct nw_packet *pkt,
-			     const struct nw_plugin *p, int v, unsigned reason)
+			     const struct nw_plugin *p, int v, unsigned reason, int by_flow)
 {
 	const struct nw_pkt_info *pi = &pkt->info;
 	struct nw_event ev;
@@ -685,7 +685,10 @@ static void engine_emit_drop(struct nw_worker *w, const struct nw_packet *pkt,
 		nw_event_fill_flow(&ev, pkt->flow, pi->dir);
 	ev.has_flow = 0; /* a drop event describes the packet */
 	{
-		const char *pl = p->name, *rs = p->reason_name[reason < p->n_reasons ? reason : 0];
+		/* a packet of a flow already judged: Suricata's "flow drop" */
+		const char *pl = p->name,
+			   *rs = by_flow ? "flow drop"
+					 : p->reason_name[reason < p->n_reasons ? reason : 0];
 		const char *vn = nw_verdict_name(v);
 
 		nw_ev_open(&ev, "drop");
@@ -808,7 +811,7 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 			if ((f->verdict == NW_DROP || f->verdict == NW_REJECT) && by &&
 			    by <= eng->n_plugins && eng->set.eve_drops == NW_EVE_DROPS_ALL)
 				engine_emit_drop(w, pkt, eng->plugins[by - 1], f->verdict,
-						 f->verdict_reason);
+						 f->verdict_reason, 1);
 			goto out;
 		}
 	} else if (meta->ct_state >= 0) {
@@ -832,7 +835,7 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 		w->ctr.plugin_verdicts[i][v][NW_RESULT_REASON(r) % NW_MAX_REASONS]++;
 		if ((v == NW_DROP || v == NW_REJECT) && eng->set.eve_drops != NW_EVE_DROPS_NO &&
 		    (eng->set.eve_drops == NW_EVE_DROPS_ALL || !f || !f->drop_logged)) {
-			engine_emit_drop(w, pkt, p, v, NW_RESULT_REASON(r) % NW_MAX_REASONS);
+			engine_emit_drop(w, pkt, p, v, NW_RESULT_REASON(r) % NW_MAX_REASONS, 0);
 			if (f)
 				f->drop_logged = 1;
 		}
