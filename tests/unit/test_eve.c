@@ -88,6 +88,88 @@ static void test_alert_blocked(void **state)
 	assert_non_null(strstr(buf, "\"action\":\"blocked\""));
 }
 
+/* An alert with its protocol context: extra members (nested, an array, every kind of value),
+ * app_proto, direction and the flow's counters, as Suricata writes them. */
+static void test_alert_context(void **state)
+{
+	struct nw_event ev;
+
+	(void)state;
+	base_event(&ev, NW_EV_ALERT);
+	ev.verdict = NW_ACCEPT;
+	ev.gid = 1;
+	ev.sid = 7;
+	ev.rev = 2;
+	ev.severity = 3;
+	snprintf(ev.msg, sizeof(ev.msg), "m");
+	nw_ev_open(&ev, "http");
+	nw_ev_put_str(&ev, "hostname", "a\"b", 3);
+	nw_ev_put_uint(&ev, "status", 200);
+	nw_ev_put_bool(&ev, "ok", 1);
+	nw_ev_open_array(&ev, "list");
+	nw_ev_put_str(&ev, "ignored", "x", 1);
+	nw_ev_open(&ev, NULL);
+	nw_ev_put_uint(&ev, "n", 1);
+	nw_ev_close(&ev);
+	nw_ev_close_array(&ev);
+	nw_ev_close(&ev);
+	snprintf(ev.app_proto, sizeof(ev.app_proto), "http");
+	ev.direction = 2;
+	ev.has_flow = 1;
+	ev.flow_pkts[0] = 4;
+	ev.flow_pkts[1] = 3;
+	ev.flow_bytes[0] = 400;
+	ev.flow_bytes[1] = 3000;
+	ev.flow_start_ns = TS_NS;
+	ev.flow_src = ev.src;
+	ev.flow_dst = ev.dst;
+	ev.flow_sport = 40000;
+	ev.flow_dport = 80;
+	expect_line(&ev, NULL,
+		    "{\"timestamp\":\"" TS_STR "\",\"flow_id\":586497171462735,"
+		    "\"event_type\":\"alert\",\"src_ip\":\"198.51.100.7\",\"src_port\":40000,"
+		    "\"dest_ip\":\"203.0.113.5\",\"dest_port\":80,\"proto\":\"TCP\","
+		    "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":7,\"rev\":2,"
+		    "\"signature\":\"m\",\"category\":\"\",\"severity\":3},"
+		    "\"http\":{\"hostname\":\"a\\\"b\",\"status\":200,\"ok\":true,"
+		    "\"list\":[\"x\",{\"n\":1}]},\"app_proto\":\"http\",\"direction\":\"to_client\","
+		    "\"flow\":{\"pkts_toserver\":4,\"pkts_toclient\":3,\"bytes_toserver\":400,"
+		    "\"bytes_toclient\":3000,\"start\":\"" TS_STR "\",\"src_ip\":\"198.51.100.7\","
+		    "\"dest_ip\":\"203.0.113.5\",\"src_port\":40000,\"dest_port\":80}}");
+}
+
+/* Extra members that do not fit stop there, and the writer closes what is left open; a record
+ * cut short, a stray close or an unknown tag never make invalid JSON. */
+static void test_data_bounds(void **state)
+{
+	struct nw_event ev;
+	char big[NW_EV_DATA_MAX];
+
+	(void)state;
+	base_event(&ev, NW_EV_CUSTOM);
+	snprintf(ev.name, sizeof(ev.name), "flow");
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(nw_ev_open(&ev, "flow"), 0);
+	assert_int_equal(nw_ev_put_uint(&ev, "age", 5), 0);
+	assert_int_equal(nw_ev_put_str(&ev, "big", big, sizeof(big) - 20), -1);
+	assert_true(ev.flags & NW_EVF_DATA_FULL);
+	assert_int_equal(nw_ev_put_uint(&ev, "late", 1), -1); /* nothing after the first miss */
+	expect_line(&ev, NULL,
+		    "{\"timestamp\":\"" TS_STR "\",\"flow_id\":586497171462735,"
+		    "\"event_type\":\"flow\",\"src_ip\":\"198.51.100.7\",\"src_port\":40000,"
+		    "\"dest_ip\":\"203.0.113.5\",\"dest_port\":80,\"proto\":\"TCP\","
+		    "\"flow\":{\"age\":5}}");
+	/* hand-made bytes: a stray close, then a record claiming more than there is */
+	base_event(&ev, NW_EV_CUSTOM);
+	snprintf(ev.name, sizeof(ev.name), "x");
+	memcpy(ev.data, "}\0\0\0" "s\1\5\0kv", 10);
+	ev.data_len = 10;
+	expect_line(&ev, NULL,
+		    "{\"timestamp\":\"" TS_STR "\",\"flow_id\":586497171462735,"
+		    "\"event_type\":\"x\",\"src_ip\":\"198.51.100.7\",\"src_port\":40000,"
+		    "\"dest_ip\":\"203.0.113.5\",\"dest_port\":80,\"proto\":\"TCP\"}");
+}
+
 static void test_alert_allowed_payload(void **state)
 {
 	struct nw_event ev;
@@ -499,6 +581,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alert_blocked),
 		cmocka_unit_test(test_alert_allowed_payload),
+		cmocka_unit_test(test_alert_context),
+		cmocka_unit_test(test_data_bounds),
 		cmocka_unit_test(test_offense),
 		cmocka_unit_test(test_ban_ipv6),
 		cmocka_unit_test(test_ratelimit),
