@@ -521,11 +521,66 @@ static void fz_compare(void)
 	}
 }
 
+/* Any JSON value (objects, arrays, strings, numbers, true/false), checked strictly and thrown
+ * away: the shape of a line with fuzzed extra members is not known in advance. */
+static int fz_valid_value(struct fz_parser *ps, int depth)
+{
+	const uint8_t *v;
+	size_t vl;
+	int first = 1;
+	uint8_t close;
+
+	if (depth > 16 || ps->p >= ps->end)
+		return -1;
+	ps->out->used = 0; /* strings are decoded and dropped */
+	switch (*ps->p) {
+	case '"':
+		return fz_parse_string(ps, &v, &vl);
+	case 't':
+	case 'f': {
+		const char *w = *ps->p == 't' ? "true" : "false";
+		size_t n = strlen(w);
+		if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, w, n))
+			return -1;
+		ps->p += n;
+		return 0;
+	}
+	case '{':
+	case '[':
+		close = *ps->p == '{' ? '}' : ']';
+		ps->p++;
+		for (;;) {
+			if (ps->p >= ps->end)
+				return -1;
+			if (*ps->p == close) {
+				ps->p++;
+				return 0;
+			}
+			if (!first) {
+				if (*ps->p != ',')
+					return -1;
+				ps->p++;
+			}
+			first = 0;
+			if (close == '}') {
+				ps->out->used = 0;
+				if (fz_parse_string(ps, &v, &vl) < 0 || ps->p >= ps->end || *ps->p != ':')
+					return -1;
+				ps->p++;
+			}
+			if (fz_valid_value(ps, depth + 1) < 0)
+				return -1;
+		}
+	default:
+		return fz_parse_number(ps, &v, &vl);
+	}
+}
+
 static char line[1u << 17];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nw_event ev;
+	static struct nw_event ev, ctx;
 	struct nw_eve_opts opts = { 0 };
 	struct fz_parser ps;
 	uint16_t raw_type;
@@ -535,6 +590,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&ev, 0, sizeof(ev));
 	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+	/* the protocol context and extra members (ABI 1.2) are checked apart, below: the round
+	 * trip covers the fields before them */
+	memcpy(&ctx, &ev, sizeof(ctx));
+	memset((char *)&ev + offsetof(struct nw_event, app_proto), 0,
+	       sizeof(ev) - offsetof(struct nw_event, app_proto));
 	/* the payload is whatever follows the struct; a NULL payload keeps its raw length */
 	ev.payload = NULL;
 	if (size > sizeof(ev)) {
@@ -585,6 +645,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(small != NULL);
 	r = nw_eve_format(&ev, &opts, small, (size_t)n + 1);
 	FZ_CHECK(r == n && memcmp(small, line, (size_t)n + 1) == 0);
+	free(small);
+
+	/* with the fuzzed context and extra members: still one valid JSON object on one line */
+	memcpy((char *)&ev + offsetof(struct nw_event, app_proto),
+	       (const char *)&ctx + offsetof(struct nw_event, app_proto),
+	       sizeof(ev) - offsetof(struct nw_event, app_proto));
+	ev.type = raw_type == 0 || raw_type >= NW_EV_MAX ? (uint16_t)(1 + raw_type % (NW_EV_MAX - 1))
+							 : raw_type;
+	n = nw_eve_format(&ev, &opts, line, sizeof(line));
+	FZ_CHECK(n > 2 && (size_t)n < sizeof(line) && line[n - 1] == '\n');
+	FZ_CHECK(memchr(line, '\n', (size_t)n - 1) == NULL);
+	got.n = 0;
+	got.used = 0;
+	ps.p = (const uint8_t *)line;
+	ps.end = (const uint8_t *)line + n - 1;
+	ps.out = &got;
+	FZ_CHECK(*ps.p == '{' && fz_valid_value(&ps, 1) == 0);
+	FZ_CHECK(ps.p == ps.end);
+	small = malloc((size_t)n);
+	FZ_CHECK(small != NULL);
+	FZ_CHECK(nw_eve_format(&ev, &opts, small, (size_t)n) == -ENOSPC);
 	free(small);
 	return 0;
 }
