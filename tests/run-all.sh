@@ -103,9 +103,12 @@ run_scripts() {
 		while [ "$(jobs -rp | wc -l)" -ge "${NW_JOBS:-2}" ]; do
 			wait -n 2>/dev/null || sleep 0.2
 		done
+		# a script may ask for more than 300 s with a line "# nw-timeout: SECONDS"
+		local limit
+		limit=$(sed -n 's/^# nw-timeout: \([0-9][0-9]*\)$/\1/p' "$s" | head -1)
 		(
 			t0=$SECONDS
-			NW_BUILD=$b timeout -k 10 300 bash "$s" >"$dir/$n.log" 2>&1
+			NW_BUILD=$b timeout -k 10 "${limit:-300}" bash "$s" >"$dir/$n.log" 2>&1
 			echo "$? $((SECONDS - t0))" >"$dir/$n.st"
 		) &
 		n=$((n + 1))

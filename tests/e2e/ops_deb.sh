@@ -1,7 +1,9 @@
 #!/bin/bash
 # ops_deb: `dpkg-buildpackage -b` builds a .deb that installs (user natwarden, unit, config as a
 # conffile), whose natwarden answers --version and accepts its shipped config with -T, and that
-# removes and purges cleanly. Builds a copy of the source tree; takes a minute or two.
+# removes and purges cleanly. Builds a copy of the source tree; takes a minute or two (more on a
+# busy machine: a whole optimised build).
+# nw-timeout: 900
 source "$NW_SRC/tests/lib.sh"
 set -u
 
@@ -61,7 +63,7 @@ done
 echo "$contents" | grep -q '/natwarden/signature\.so$' || nw_fail "plugins missing from the package"
 # the libraries configure requires are runtime dependencies (through ${shlibs:Depends})
 depends=$(dpkg-deb -f "$DEB" Depends)
-for lib in libhtp libcap2 libnetfilter-queue libevent libpcre2 libvectorscan libinih; do
+for lib in libhtp libcap2 libnetfilter-queue libevent libpcre2 libvectorscan libinih libsqlite3 libssl; do
 	echo "$depends" | grep -q "$lib" || nw_fail "Depends lacks $lib: $depends"
 done
 dpkg-deb -I "$DEB" >/dev/null && [ -n "$(dpkg-deb --fsys-tarfile "$DEB" | tar -xOf - ./usr/share/doc/natwarden/copyright 2>/dev/null | grep -x 'License: MIT')" ] ||
