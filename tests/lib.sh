@@ -51,6 +51,18 @@ print(n)' "$1" "$2"
 
 nw_fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# nw_wait_grep PATTERN FILE [SECONDS]: wait (at most SECONDS, default 20) until FILE has a line
+# matching the extended regex PATTERN. Events reach eve.json from the main thread's buffer a
+# moment after the action that caused them, so a test waits for them instead of reading at once.
+nw_wait_grep() {
+	local i
+	for ((i = 0; i < ${3:-20} * 10; i++)); do
+		grep -qE -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # nw_store_rows DB SQL: the rows of a query on a ban store (an SQLite database), one a line, the
 # fields separated by spaces (python3's sqlite3: no sqlite3 command needed).
 nw_store_rows() {

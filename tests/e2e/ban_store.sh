@@ -55,7 +55,7 @@ nw_expect_eq "$(counter 1 store_bad_lines)" 1 "bad lines counted"
 # the migrated ban count (3 bans before) makes the next ban of 198.51.100.9 the 4th
 out=$(ctl 1 offense sshd 198.51.100.9) || nw_fail "natwardenctl offense"
 [[ $out == *banned* ]] || nw_fail "offense did not ban: $out"
-grep -q '"ip":"198.51.100.9".*"reason":"[^"]*ban #4' "$DIR/gw1/log/eve.json" ||
+nw_wait_grep '"ip":"198.51.100.9".*"reason":"[^"]*ban #4' "$DIR/gw1/log/eve.json" ||
 	nw_fail "the migrated ban count was not used (no 'ban #4' in the ban event)"
 gw_stop 1
 gw_start 1 "$NS" 0
