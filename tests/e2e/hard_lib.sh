@@ -85,6 +85,19 @@ hard_wait() {
 	return 1
 }
 
+# hard_wait_ge TRIES MIN CMD...: like hard_wait, true once CMD prints a number >= MIN (CMD is run
+# again on every try; `hard_wait N test "$(cmd)" -ge M` would read it only once)
+hard_wait_ge() {
+	local n=$1 min=$2 i v
+	shift 2
+	for ((i = 0; i < n; i++)); do
+		v=$("$@")
+		[ "${v:-0}" -ge "$min" ] 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # hard_rss PID: resident set size in kB.
 hard_rss() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"

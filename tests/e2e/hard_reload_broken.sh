@@ -65,7 +65,7 @@ broken() {
 		tail -n +"$((logn + 1))" "$LIVE_DIR/natwarden.log" >&2
 		SIGHUP_UNNAMED="$SIGHUP_UNNAMED $name"
 	fi
-	hard_wait 50 test "$(failures)" -ge $((f0 + 2)) || nw_fail "$name: status does not count both failed reloads"
+	hard_wait_ge 50 $((f0 + 2)) failures || nw_fail "$name: status does not count both failed reloads"
 	expect_old "$name (SIGHUP)"
 	hard_alive || nw_fail "$name: natwarden died"
 	p1=$(packets)

@@ -91,8 +91,8 @@ served "/index.html" "normal request after the second attack"
 # two contents with distance, nocase (the query string is not decoded, as in Suricata)
 dropped "/search?id=1+UnIoN+SeLeCt+password" "sqli in the query"
 served "/index.html" "normal request after the second attack"
-hard_wait 30 test "$(alerts 9200001 blocked)" -ge 1 || nw_fail "no blocked alert for sid 9200001"
-hard_wait 30 test "$(alerts 9200002 blocked)" -ge 1 || nw_fail "no blocked alert for sid 9200002"
+hard_wait_ge 30 1 alerts 9200001 blocked || nw_fail "no blocked alert for sid 9200001"
+hard_wait_ge 30 1 alerts 9200002 blocked || nw_fail "no blocked alert for sid 9200002"
 echo "http.uri attacks dropped, normal requests served"
 
 live_wait_udp() {
@@ -106,7 +106,7 @@ live_wait_udp() {
 live_wait_udp
 nw_expect_eq "$(dnsq www.good.test)" "203.0.113.7" "answer to a normal query"
 nw_expect_eq "$(dnsq c2.evil.example)" "203.0.113.7" "answer to the listed query (alert only)"
-hard_wait 30 test "$(alerts 9200010 allowed)" -ge 1 || nw_fail "no dns.query alert for the listed domain"
+hard_wait_ge 30 1 alerts 9200010 allowed || nw_fail "no dns.query alert for the listed domain"
 sleep 0.5
 nw_expect_eq "$(alerts 9200010)" 1 "dns.query alerts (the listed query only, not the others)"
 hard_alive || nw_fail "natwarden died"

@@ -54,9 +54,9 @@ served / "after the rejected attack"
 code=$(in_inet curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://198.51.100.1/robots.txt)
 nw_expect_eq "$code" 404 "alert rule lets the request through"
 
-hard_wait 30 test "$(alerts 9100001 blocked)" -ge 1 || nw_fail "no EVE alert with action blocked for sid 9100001"
-hard_wait 30 test "$(alerts 9100002 blocked)" -ge 1 || nw_fail "no EVE alert with action blocked for sid 9100002"
-hard_wait 30 test "$(alerts 9100003 allowed)" -ge 1 || nw_fail "no EVE alert with action allowed for sid 9100003"
+hard_wait_ge 30 1 alerts 9100001 blocked || nw_fail "no EVE alert with action blocked for sid 9100001"
+hard_wait_ge 30 1 alerts 9100002 blocked || nw_fail "no EVE alert with action blocked for sid 9100002"
+hard_wait_ge 30 1 alerts 9100003 allowed || nw_fail "no EVE alert with action allowed for sid 9100003"
 rej=$(live_stat 'd["verdicts"]["reject"]')
 drops=$(live_stat 'd["verdicts"]["drop"]')
 [ "$drops" -ge 1 ] && [ "$rej" -ge 1 ] || nw_fail "verdicts: drop $drops, reject $rej"
@@ -74,7 +74,7 @@ mv "$RULES.new" "$RULES"
 "$NATWARDENCTL" -s "$LIVE_SOCK" reload >"$LIVE_DIR/reload.out" 2>&1 ||
 	{ cat "$LIVE_DIR/reload.out" >&2; nw_fail "reload of a good rule file failed"; }
 dropped /wp-login.php "the new rule after reload"
-hard_wait 30 test "$(alerts 9100004 blocked)" -ge 1 || nw_fail "no alert for the new sid 9100004"
+hard_wait_ge 30 1 alerts 9100004 blocked || nw_fail "no alert for the new sid 9100004"
 dropped /../../etc/passwd "the old drop rule after reload"
 echo "reload added sid 9100004"
 
