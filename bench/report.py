@@ -16,6 +16,8 @@ live = {}      # name -> {"udp": [(recv, sent)], "tcp": [mbps], "rtt": [(p50, p9
 offline = {}   # rules -> [(packets, bytes, wall, alerts)]
 cg, cgtop, pbench, prof = {}, {}, [], {}
 compile_ = {}  # rules spec ("1000", "1000p") -> [(wall, cpu)]
+vs = {}        # "natwarden" -> [(wall, cpu, packets, loop wall, alerts)], "suricata" -> [(wall, cpu)]
+vs_version = ""
 for r in rows:
     kind = r[0]
     if kind == "meta":
@@ -58,6 +60,15 @@ for r in rows:
             na[("compile", r[1])] = r[3]
         else:
             compile_.setdefault(r[1], []).append((float(r[3]), float(r[4]) + float(r[5])))
+    elif kind == "vs":
+        if r[2] == "na":
+            na[("vs", r[1])] = r[3]
+        elif r[1] == "natwarden":
+            vs.setdefault(r[1], []).append((float(r[2]), float(r[3]) + float(r[4]), float(r[5]),
+                                            float(r[6]), float(r[7])))
+        else:
+            vs.setdefault(r[1], []).append((float(r[2]), float(r[3]) + float(r[4])))
+            vs_version = r[5] if len(r) > 5 else ""
     elif kind == "cgtop":
         cgtop[r[1]] = r[2].split("|") if r[2] else []
     elif kind == "prof":
@@ -284,6 +295,43 @@ else:
             base = med(mb)
         p("| %s | %s | %s | %s | %d |" % (n, span(mb), fmt(med(pps)), ratio(med(mb), base),
                                          int(xs[0][3])))
+p("")
+
+p("### 3b. Offline whole process against the other engine")
+p("")
+p("`natwarden -r` over a ~200k-packet HTTP-heavy capture (bench/gen_mix.py, 17,000 sessions) with "
+  "1,100 packet-level ET-shaped rules (bench/gen_rules_et.py --packet): the whole process (start, "
+  "rule compile, packet loop, exit), and Suricata's whole process on the same files when it is "
+  "installed. Medians of at most 3 runs. Target: natwarden at most 0.5× the other engine's time.")
+p("")
+if ("vs", "all") in na:
+    p("n/a (%s)" % na[("vs", "all")])
+else:
+    p("| engine | whole process wall s | CPU s | packet loop s | packets | alerts |")
+    p("|---|---|---|---|---|---|")
+    nx = vs.get("natwarden")
+    if nx:
+        p("| natwarden | %s | %s | %s | %d | %d |" % (
+            span([x[0] for x in nx], 2), span([x[1] for x in nx], 2), span([x[3] for x in nx], 2),
+            int(nx[0][2]), int(nx[0][4])))
+    else:
+        p("| natwarden | n/a (%s) | | | | |" % na.get(("vs", "natwarden"), "not run"))
+    sx = vs.get("suricata")
+    if sx:
+        p("| %s | %s | %s | | | |" % (vs_version or "suricata", span([x[0] for x in sx], 2),
+                                       span([x[1] for x in sx], 2)))
+    else:
+        p("| suricata | n/a (%s) | | | | |" % na.get(("vs", "suricata"), "not run"))
+    if nx and sx:
+        r = med([x[0] for x in nx]) / med([x[0] for x in sx])
+        p("")
+        p("natwarden / other engine (whole process wall): %.2f× (target ≤ 0.5×)." % r)
+        targets.append(("offline vs other engine", "%.2f× the other engine's whole process "
+                        "(target ≤ 0.5×)" % r))
+    elif nx:
+        targets.append(("offline vs other engine", "natwarden %s s whole process; the other "
+                        "engine is n/a (%s)" % (fmt(med([x[0] for x in nx]), 2),
+                                               na.get(("vs", "suricata"), "not run"))))
 p("")
 
 p("### 7. Rule compile")
