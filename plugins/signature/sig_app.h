@@ -98,6 +98,11 @@ typedef void (*sig_http_event_cb)(void *opaque, struct sig_appctx *ac);
  * tunnel), -1 when the parser failed; after 1 or -1 the flow parser should be freed */
 int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size_t n,
 		  uint64_t ts_ns, struct sig_appctx *ac, sig_http_event_cb cb, void *opaque);
+/* the server closed its side (an in-order FIN): a response whose body runs to the close
+ * (HTTP/1.0, no Content-Length) ends, and its body and completion events run; nothing is parsed
+ * after it (later feeds return 1) */
+void sig_http_close(struct sig_http_flow *f, uint64_t ts_ns, struct sig_appctx *ac,
+		    sig_http_event_cb cb, void *opaque);
 /* HTTP buffer instance (used by sig_app_buffer) */
 int sig_http_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 		    const uint8_t **p, size_t *len);

@@ -302,6 +302,22 @@ int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size
 	return 0;
 }
 
+void sig_http_close(struct sig_http_flow *f, uint64_t ts_ns, struct sig_appctx *ac,
+		    sig_http_event_cb cb, void *opaque)
+{
+	struct timeval tv = { (time_t)(ts_ns / 1000000000u), (suseconds_t)(ts_ns % 1000000000u / 1000) };
+
+	if (f->error)
+		return;
+	f->ac = ac;
+	f->cb = cb;
+	f->opaque = opaque;
+	htp_connp_close(f->connp, &tv);
+	f->ac = NULL;
+	f->cb = NULL;
+	f->error = 2;
+}
+
 int sig_http_failed(const struct sig_http_flow *f)
 {
 	return f && f->error == 1;

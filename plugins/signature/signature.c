@@ -1219,6 +1219,21 @@ static void sig_app_name(struct sig_pktctx *c)
 	svc->flow_set_app_proto(c->flow, n);
 }
 
+/* The server's in-order FIN ends an HTTP response that runs to the close (HTTP/1.0 without
+ * Content-Length): libhtp only ends such a body when told the stream closed, as Suricata does on
+ * the to-client end of stream. A FIN beyond a gap closes nothing (the body is not complete). */
+static void sig_app_fin(struct sig_pktctx *c, const struct sig_stream *st)
+{
+	const struct nw_pkt_info *pi = c->pi;
+	struct sig_flowpriv *fp = c->fp;
+
+	if (!fp || !fp->http || fp->app != SIG_APP_HTTP || pi->ip_proto != 6 ||
+	    !(pi->tcp_flags & NW_TCP_FIN) || pi->dir != NW_DIR_TO_CLIENT || !st || c->v.ooo ||
+	    (st->init && (int32_t)(pi->tcp_seq - st->next_seq) > 0))
+		return;
+	sig_http_close(fp->http, pi->ts_ns, &c->w->ac, sig_app_event, c);
+}
+
 /* detection and parsing for the packet's flow; rules of the events it completes run here */
 static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 {
@@ -1396,6 +1411,8 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 
 	/* application layer first: its events evaluate the application rules */
 	sig_app_packet(&c, st);
+	if (!c.stop)
+		sig_app_fin(&c, st);
 	c.m.app = c.fp ? c.fp->app : SIG_APP_NONE;
 
 	scan = c.v.has_stream ? c.v.sbuf : c.pi->payload;
