@@ -10,7 +10,9 @@
 #include <natwarden/plugin.h>
 
 #define SIG_ERRLEN 256
-#define SIG_MAX_FLOWBITS 128     /* distinct flowbit names (stable across reloads) */
+#define SIG_FB_NAMES_MAX 65535   /* distinct flowbit names a process interns (ids are 16 bits) */
+#define SIG_FB_OR_MAX 8          /* names in one flowbits a|b|... list */
+#define SIG_FB_FLOW_MAX 24       /* flowbits set at once on one flow (more: counted, not set) */
 #define SIG_STREAM_WIN 1408      /* bytes of history kept per direction of a TCP flow */
 #define SIG_MAX_WORKERS 64
 #define SIG_ALERT_MAX_DFLT 15    /* packet-alert-max default (Suricata's) */
@@ -204,7 +206,20 @@ struct sig_byte {
 enum sig_fb_cmd { SIG_FB_SET = 1, SIG_FB_UNSET, SIG_FB_TOGGLE, SIG_FB_ISSET, SIG_FB_ISNOTSET, SIG_FB_NOALERT };
 struct sig_flowbit {
 	uint8_t cmd;
-	uint16_t bit;
+	uint8_t n;                   /* names in id (a|b: 2; isset/isnotset: any of them) */
+	uint16_t id[SIG_FB_OR_MAX];  /* interned names (struct sig_names) */
+};
+/* the flowbits set on one flow: a small unordered set of ids (part of the flow's slot) */
+struct sig_fbset {
+	uint8_t n;                       /* ids held */
+	uint8_t pad_;
+	uint16_t id[SIG_FB_FLOW_MAX];
+};
+
+/* interned names (flowbits): id = index in v; grows only, so ids keep meaning across reloads */
+struct sig_names {
+	char **v;
+	unsigned n, cap;
 };
 
 enum sig_thr_type { SIG_THR_LIMIT = 1, SIG_THR_THRESHOLD, SIG_THR_BOTH, SIG_THR_DETECTION };
@@ -258,9 +273,8 @@ struct sig_rule {
 struct sig_env {
 	const struct sig_vars *vars;
 	const struct sig_classes *classes;
-	/* flowbit names -> index (shared, grows only) */
-	char **fb_names;
-	unsigned *n_fb_names;
+	/* flowbit names -> id (shared by rule sets, grows only) */
+	struct sig_names *fb_names;
 	/* plugin keywords: NULL if none */
 	const struct nw_keyword *(*ext_find)(const char *name, void **priv);
 	/* error sink: called once per bad rule with the whole message (no newline) */
@@ -299,7 +313,7 @@ struct sig_mctx {
 	const struct nw_pkt_info *pi;
 	const nw_packet *pkt;     /* opaque, for plugin keywords */
 	nw_flow *flow;
-	uint8_t *flowbits;        /* SIG_MAX_FLOWBITS/8 bytes, or NULL (no flow) */
+	struct sig_fbset *flowbits; /* the flow's flowbits, or NULL (no flow) */
 	int established;          /* flow is established */
 	const uint8_t *buf;       /* buffer inspected (payload or stream window) */
 	size_t len;
@@ -359,6 +373,9 @@ struct sig_sm *sig_rule_add_pm(struct sig_parse *ps, uint8_t type, const struct 
 struct sig_sm *sig_rule_add_nm(struct sig_parse *ps, const struct sig_kw *kw, void *ctx,
 			       int (*match)(const struct sig_mctx *, const void *));
 int sig_flowbit_index(const struct sig_env *env, const char *name);
+/* the id of name in ns, interned if new (at most max names): id, or -1 (full / no memory) */
+int sig_names_intern(struct sig_names *ns, const char *name, unsigned max);
+void sig_names_free(struct sig_names *ns);
 
 /* per-keyword setup functions (sig_kw_*.c) */
 int sig_kw_msg(struct sig_parse *ps, const char *arg);
@@ -438,8 +455,8 @@ int sig_match_header(const struct sig_mctx *m, const struct sig_rule *r);
 int sig_match_packet_tests(const struct sig_mctx *m, const struct sig_rule *r);
 /* flowbits conditions (isset/isnotset) */
 int sig_flowbits_check(const struct sig_mctx *m, const struct sig_rule *r);
-/* flowbits actions after a match */
-void sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r);
+/* flowbits actions after a match; returns the sets lost because the flow's set was full */
+unsigned sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r);
 
 /* thresholds: a bounded table shared by workers */
 struct sig_thr_entry {
@@ -492,7 +509,7 @@ struct sig_flowpriv {
 	uint8_t flags2;                     /* SIG_FP2_* */
 	uint8_t pad_[3];
 	struct sig_http_flow *http;         /* libhtp state (SIG_APP_HTTP only), freed at flow_end */
-	uint8_t bits[SIG_MAX_FLOWBITS / 8]; /* flowbits */
+	struct sig_fbset fb;                /* flowbits set on this flow */
 	struct sig_stream st[2];            /* by enum nw_dir */
 };
 _Static_assert(sizeof(struct sig_flowpriv) <= 4096, "flow_priv_size is limited to 4096");

@@ -50,7 +50,9 @@ int sig_kw_flow(struct sig_parse *ps, const char *arg)
 	return 0;
 }
 
-/* flowbits:set|unset|toggle|isset|isnotset,name  or  flowbits:noalert */
+/* flowbits:set|unset|toggle|isset|isnotset,name[|name...]  or  flowbits:noalert.
+ * A list a|b: isset holds if any is set, isnotset if any is not set (Suricata's OR);
+ * set, unset and toggle act on each name. */
 int sig_kw_flowbits(struct sig_parse *ps, const char *arg)
 {
 	static const struct {
@@ -59,11 +61,13 @@ int sig_kw_flowbits(struct sig_parse *ps, const char *arg)
 	} cmds[] = { { "set", SIG_FB_SET }, { "unset", SIG_FB_UNSET }, { "toggle", SIG_FB_TOGGLE },
 		     { "isset", SIG_FB_ISSET }, { "isnotset", SIG_FB_ISNOTSET },
 		     { "noalert", SIG_FB_NOALERT } };
-	char buf[128], *argv[3];
-	struct sig_flowbit *v;
-	int n, bit = 0;
+	char buf[512], *argv[3], *name, *save = NULL;
+	struct sig_flowbit fb = { 0 }, *v;
+	int n;
 	size_t k;
 
+	if (strlen(arg) >= sizeof(buf))
+		return sig_err(ps, "argument too long");
 	snprintf(buf, sizeof(buf), "%s", arg);
 	n = sig_split_args(buf, argv, 3);
 	if (n < 1 || n > 2)
@@ -81,49 +85,105 @@ int sig_kw_flowbits(struct sig_parse *ps, const char *arg)
 	}
 	if (n != 2 || !argv[1][0])
 		return sig_err(ps, "'%s' needs a name", argv[0]);
-	if (strpbrk(argv[1], "|&"))
-		return sig_err(ps, "flowbit expressions with | or & not supported by natwarden");
-	bit = sig_flowbit_index(ps->env, argv[1]);
-	if (bit < 0)
-		return sig_err(ps, "too many flowbit names (at most %d)", SIG_MAX_FLOWBITS);
+	if (strchr(argv[1], '&'))
+		return sig_err(ps, "flowbit expressions with & not supported by natwarden");
+	fb.cmd = cmds[k].cmd;
+	for (name = strtok_r(argv[1], "|", &save); name; name = strtok_r(NULL, "|", &save)) {
+		int id;
+		name = sig_trim(name);
+		if (!*name)
+			continue;
+		if (strpbrk(name, " \t"))
+			return sig_err(ps, "spaces in flowbit name '%.30s'", name);
+		if (fb.n == SIG_FB_OR_MAX)
+			return sig_err(ps, "more than %d names in one list", SIG_FB_OR_MAX);
+		id = sig_flowbit_index(ps->env, name);
+		if (id < 0)
+			return sig_err(ps, "too many flowbit names (at most %d)", SIG_FB_NAMES_MAX);
+		fb.id[fb.n++] = (uint16_t)id;
+	}
+	if (!fb.n)
+		return sig_err(ps, "'%s' needs a name", argv[0]);
 	v = realloc(ps->r->fb, (ps->r->n_fb + 1) * sizeof(*v));
 	if (!v)
 		return sig_err(ps, "out of memory");
 	ps->r->fb = v;
-	v[ps->r->n_fb].cmd = cmds[k].cmd;
-	v[ps->r->n_fb].bit = (uint16_t)bit;
-	ps->r->n_fb++;
+	v[ps->r->n_fb++] = fb;
 	return 0;
+}
+
+static int sig_fbset_find(const struct sig_fbset *s, uint16_t id)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->id[i] == id)
+			return (int)i;
+	return -1;
+}
+
+/* 0 set, 1 already set, -1 the set is full */
+static int sig_fbset_add(struct sig_fbset *s, uint16_t id)
+{
+	if (sig_fbset_find(s, id) >= 0)
+		return 1;
+	if (s->n >= SIG_FB_FLOW_MAX)
+		return -1;
+	s->id[s->n++] = id;
+	return 0;
+}
+
+static void sig_fbset_del(struct sig_fbset *s, uint16_t id)
+{
+	int i = sig_fbset_find(s, id);
+
+	if (i >= 0)
+		s->id[i] = s->id[--s->n];
 }
 
 int sig_flowbits_check(const struct sig_mctx *m, const struct sig_rule *r)
 {
 	for (unsigned i = 0; i < r->n_fb; i++) {
 		const struct sig_flowbit *f = &r->fb[i];
-		int isset;
+		int want = f->cmd == SIG_FB_ISSET, ok = 0;
 		if (f->cmd != SIG_FB_ISSET && f->cmd != SIG_FB_ISNOTSET)
 			continue;
-		isset = m->flowbits && (m->flowbits[f->bit / 8] & (1u << (f->bit % 8)));
-		if ((f->cmd == SIG_FB_ISSET) != !!isset)
+		for (unsigned k = 0; k < f->n && !ok; k++) {
+			int isset = m->flowbits && sig_fbset_find(m->flowbits, f->id[k]) >= 0;
+			ok = isset == want;
+		}
+		if (!ok)
 			return 0;
 	}
 	return 1;
 }
 
-void sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r)
+unsigned sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r)
 {
+	unsigned lost = 0;
+
 	if (!m->flowbits)
-		return;
+		return 0;
 	for (unsigned i = 0; i < r->n_fb; i++) {
 		const struct sig_flowbit *f = &r->fb[i];
-		uint8_t mask = (uint8_t)(1u << (f->bit % 8));
-		switch (f->cmd) {
-		case SIG_FB_SET: m->flowbits[f->bit / 8] |= mask; break;
-		case SIG_FB_UNSET: m->flowbits[f->bit / 8] &= (uint8_t)~mask; break;
-		case SIG_FB_TOGGLE: m->flowbits[f->bit / 8] ^= mask; break;
-		default: break;
+		for (unsigned k = 0; k < f->n; k++) {
+			switch (f->cmd) {
+			case SIG_FB_SET:
+				lost += sig_fbset_add(m->flowbits, f->id[k]) < 0;
+				break;
+			case SIG_FB_UNSET:
+				sig_fbset_del(m->flowbits, f->id[k]);
+				break;
+			case SIG_FB_TOGGLE:
+				if (sig_fbset_find(m->flowbits, f->id[k]) >= 0)
+					sig_fbset_del(m->flowbits, f->id[k]);
+				else
+					lost += sig_fbset_add(m->flowbits, f->id[k]) < 0;
+				break;
+			default:
+				break;
+			}
 		}
 	}
+	return lost;
 }
 
 int sig_kw_noalert(struct sig_parse *ps, const char *arg)

@@ -473,20 +473,40 @@ struct sig_sm *sig_rule_add_nm(struct sig_parse *ps, const struct sig_kw *kw, vo
 	return v;
 }
 
-int sig_flowbit_index(const struct sig_env *env, const char *name)
+int sig_names_intern(struct sig_names *ns, const char *name, unsigned max)
 {
 	unsigned i;
 
+	for (i = 0; i < ns->n; i++)
+		if (!strcmp(ns->v[i], name))
+			return (int)i;
+	if (ns->n >= max)
+		return -1;
+	if (ns->n == ns->cap) {
+		unsigned cap = ns->cap ? ns->cap * 2 : 64;
+		char **v = realloc(ns->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		ns->v = v;
+		ns->cap = cap;
+	}
+	ns->v[ns->n] = strdup(name);
+	if (!ns->v[ns->n])
+		return -1;
+	return (int)ns->n++;
+}
+
+void sig_names_free(struct sig_names *ns)
+{
+	for (unsigned i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
+}
+
+int sig_flowbit_index(const struct sig_env *env, const char *name)
+{
 	if (!env || !env->fb_names)
 		return -1;
-	for (i = 0; i < *env->n_fb_names; i++)
-		if (!strcmp(env->fb_names[i], name))
-			return (int)i;
-	if (i >= SIG_MAX_FLOWBITS)
-		return -1;
-	env->fb_names[i] = strdup(name);
-	if (!env->fb_names[i])
-		return -1;
-	(*env->n_fb_names)++;
-	return (int)i;
+	return sig_names_intern(env->fb_names, name, SIG_FB_NAMES_MAX);
 }

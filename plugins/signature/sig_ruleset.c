@@ -228,7 +228,6 @@ int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out)
 	env.vars = &rs->vars;
 	env.classes = &rs->classes;
 	env.fb_names = l->fb_names;
-	env.n_fb_names = l->n_fb_names;
 	env.ext_find = l->ext_find;
 	for (unsigned i = 0; i < l->n_files; i++) {
 		rc = sig_load_file(l, &env, rs, &vec, l->files[i]);

@@ -61,8 +61,7 @@ struct sig_load {
 	unsigned n_files;
 	const char *classification; /* NULL: built-in defaults only */
 	const struct sig_vars *vars;
-	char **fb_names;
-	unsigned *n_fb_names;
+	struct sig_names *fb_names; /* flowbit names (shared across builds, grows only) */
 	const struct nw_keyword *(*ext_find)(const char *name, void **priv);
 	void (*error)(void *opaque, const char *msg);
 	void *opaque;

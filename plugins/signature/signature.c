@@ -45,13 +45,13 @@ struct sig_priv {
 	nw_plugin *self;
 	_Atomic(struct sig_ruleset *) rs;
 	struct sig_conf conf;
-	char *fb_names[SIG_MAX_FLOWBITS]; /* flowbit names, stable across reloads */
-	unsigned n_fb_names;
+	struct sig_names fb_names;          /* flowbit names -> ids, stable across reloads */
 	struct sig_thr_table thr;
 	_Atomic uint64_t workers;           /* bit per started worker */
 	pcre2_match_context *mc;
 	unsigned c_alerts, c_drops, c_rejects, c_passes, c_overlap, c_ooo, c_noscratch,
 		c_offenses, c_midstream, c_discarded;
+	unsigned c_fb_full;                 /* flowbit sets lost: the flow held SIG_FB_FLOW_MAX */
 	int eve_http, eve_dns, eve_tls; /* protocol records eve.json takes (eve_types) */
 	unsigned g_rules, g_bad;
 	unsigned reason_rule;
@@ -482,8 +482,7 @@ static int sig_build(struct sig_priv *p, const struct sig_conf *c, const nw_conf
 		.n_files = c->n_rules,
 		.classification = c->classification,
 		.vars = &c->vars,
-		.fb_names = p->fb_names,
-		.n_fb_names = &p->n_fb_names,
+		.fb_names = &p->fb_names,
 		.ext_find = sig_ext_find,
 		.error = sig_load_error,
 		.opaque = &e,
@@ -598,7 +597,10 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 				  &p->c_crypto_held) ||
 	    svc->counter_register(self, "alerts_discarded",
 				  "alerts over packet-alert-max (the lowest in rule order)",
-				  &p->c_discarded))
+				  &p->c_discarded) ||
+	    svc->counter_register(self, "flowbits_full",
+				  "flowbit sets not done: the flow already held the most it can",
+				  &p->c_fb_full))
 		return -EINVAL;
 	if (!sig_crypto_hooked())
 		svc->log(self, NW_LOG_WARNING,
@@ -899,7 +901,8 @@ static void sig_hit(struct sig_pktctx *c, const struct sig_rule *r)
 
 	if (r->df.type && !sig_thr_check(&c->p->thr, r, &r->df, 1, pi, pi->ts_ns))
 		return;
-	sig_flowbits_apply(&c->m, r);
+	if (sig_flowbits_apply(&c->m, r))
+		svc->counter_add(c->p->self, c->pkt, c->p->c_fb_full, 1);
 	if (r->action == SIG_ACT_PASS)
 		c->stop = 1; /* later candidates come after it in rule order: all discarded */
 	if (c->m.ac) {
@@ -1403,7 +1406,7 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	c.m.pi = c.pi;
 	c.m.pkt = pkt;
 	c.m.flow = flow;
-	c.m.flowbits = c.fp ? c.fp->bits : NULL;
+	c.m.flowbits = c.fp ? &c.fp->fb : NULL;
 	c.m.established = sig_established(p, flow, c.fp, c.pi);
 	c.m.md = w->md;
 	c.m.mc = p->mc;
@@ -1497,9 +1500,7 @@ static void sig_stop(nw_plugin *self, void *priv)
 	sig_ruleset_free(atomic_exchange(&p->rs, NULL));
 	sig_conf_free(&p->conf);
 	sig_thr_free(&p->thr);
-	for (unsigned i = 0; i < p->n_fb_names; i++)
-		free(p->fb_names[i]);
-	p->n_fb_names = 0;
+	sig_names_free(&p->fb_names);
 	pcre2_match_context_free(p->mc);
 	p->mc = NULL;
 }

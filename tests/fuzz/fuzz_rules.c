@@ -6,8 +6,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *fz_fb[SIG_MAX_FLOWBITS];
-static unsigned fz_nfb;
 
 static void fz_err(void *opaque, const char *msg)
 {
@@ -21,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned n = 0;
 	struct sig_load l = { 0 };
 	struct sig_ruleset *rs = NULL;
+	struct sig_names fz_fb = { 0 };
 
 	if (size > 65536)
 		return 0;
@@ -37,11 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	l.rule_texts = (const char *const *)lines;
 	l.n_rule_texts = n;
-	l.fb_names = fz_fb;
-	l.n_fb_names = &fz_nfb;
+	l.fb_names = &fz_fb;
 	l.error = fz_err;
 	if (sig_ruleset_build(&l, &rs) == 0)
 		sig_ruleset_free(rs);
+	sig_names_free(&fz_fb);
 	free(text);
 	return 0;
 }

@@ -7,8 +7,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *fz_fb[SIG_MAX_FLOWBITS];
-static unsigned fz_nfb;
 static uint8_t fz_scratch[SIG_SBUF_SIZE];
 
 static void fz_err(void *opaque, const char *msg)
@@ -50,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sig_load l = { 0 };
 	struct sig_ruleset *rs = NULL;
 	static struct sig_stream st;
-	uint8_t bits[SIG_MAX_FLOWBITS / 8] = { 0 };
+	struct sig_fbset bits = { 0 };
+	struct sig_names fz_fb = { 0 };
 	struct nw_pkt_info pi;
 	size_t plen;
 
@@ -74,11 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	l.rule_texts = (const char *const *)lines;
 	l.n_rule_texts = n;
-	l.fb_names = fz_fb;
-	l.n_fb_names = &fz_nfb;
+	l.fb_names = &fz_fb;
 	l.error = fz_err;
 	if (sig_ruleset_build(&l, &rs) || sig_ruleset_worker_init(rs, 0)) {
 		sig_ruleset_free(rs);
+		sig_names_free(&fz_fb);
 		free(text);
 		return 0;
 	}
@@ -96,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sig_mctx m;
 	memset(&m, 0, sizeof(m));
 	m.pi = &pi;
-	m.flowbits = bits;
+	m.flowbits = &bits;
 	m.established = 1;
 	m.md = pcre2_match_data_create(16, NULL);
 	/* three segments: first third, last third (out of order), middle third */
@@ -116,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	pcre2_match_data_free(m.md);
 	sig_ruleset_free(rs);
+	sig_names_free(&fz_fb);
 	free(text);
 	return 0;
 }

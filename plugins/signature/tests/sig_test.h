@@ -28,8 +28,7 @@ static inline void sig_test_err(void *opaque, const char *msg)
 	e->n++;
 }
 
-static char *sig_test_fb[SIG_MAX_FLOWBITS];
-static unsigned sig_test_nfb;
+static struct sig_names sig_test_fb;
 
 /* a rule set from text lines; merge_budget as struct sig_load's (0: the default) */
 static inline struct sig_ruleset *sig_test_rules_budget(const char *const *rules, unsigned n,
@@ -42,8 +41,7 @@ static inline struct sig_ruleset *sig_test_rules_budget(const char *const *rules
 	l.merge_budget = merge_budget;
 	l.rule_texts = rules;
 	l.n_rule_texts = n;
-	l.fb_names = sig_test_fb;
-	l.n_fb_names = &sig_test_nfb;
+	l.fb_names = &sig_test_fb;
 	l.error = sig_test_err;
 	l.opaque = errs;
 	if (sig_ruleset_build(&l, &rs))
@@ -87,7 +85,7 @@ static inline const struct sig_rule *sig_test_rule(const struct sig_ruleset *rs,
 
 /* evaluate rule `sid` on a packet like the plugin does for a packet buffer: 1 = match */
 static inline int sig_test_eval(const struct sig_ruleset *rs, uint32_t sid,
-				const struct nw_pkt_info *pi, uint8_t *flowbits, int established)
+				const struct nw_pkt_info *pi, struct sig_fbset *flowbits, int established)
 {
 	const struct sig_rule *r = sig_test_rule(rs, sid);
 	struct sig_mctx m;

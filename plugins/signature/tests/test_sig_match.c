@@ -213,7 +213,7 @@ static void test_flowbits(void **state)
 				"alert tcp any any -> any any (sid:4; content:\"LOGOUT\"; flowbits:unset,login;)",
 				"alert tcp any any -> any any (sid:5; content:\"T\"; flowbits:toggle,t;)" };
 	struct sig_ruleset *rs = sig_test_rules(rules, 5, &errs);
-	uint8_t bits[SIG_MAX_FLOWBITS / 8] = { 0 };
+	struct sig_fbset fbs = { 0 }, *bits = &fbs;
 	struct nw_pkt_info pi;
 
 	assert_int_equal(errs.n, 0);
@@ -233,6 +233,72 @@ static void test_flowbits(void **state)
 	/* without a flow, isset never holds */
 	assert_false(sig_test_eval(rs, 2, &pi, NULL, 1));
 	sig_ruleset_free(rs);
+}
+
+/* OR lists (Suricata: isset a|b = any set, isnotset a|b = any not set), names past 128,
+ * and a flow whose set is full */
+static void test_flowbits_lists(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	static char text[300][160];
+	const char *rules[300];
+	struct sig_fbset fbs = { 0 };
+	struct nw_pkt_info pi;
+	struct sig_ruleset *rs;
+	unsigned n = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 200; i++) {
+		snprintf(text[n], sizeof(text[n]),
+			 "alert tcp any any -> any any (sid:%u; content:\"S%03u\"; flowbits:set,n%u; flowbits:noalert;)",
+			 1000 + i, i, i);
+		rules[n] = text[n];
+		n++;
+	}
+	rules[n++] = "alert tcp any any -> any any (sid:1; content:\"Q\"; flowbits:isset,n199;)";
+	rules[n++] = "alert tcp any any -> any any (sid:2; content:\"Q\"; flowbits:isset,n5|n198;)";
+	rules[n++] = "alert tcp any any -> any any (sid:3; content:\"Q\"; flowbits:isnotset,n5|n199;)";
+	rules[n++] = "alert tcp any any -> any any (sid:4; content:\"U\"; flowbits:unset,n5|n199;)";
+	rules[n++] = "alert tcp any any -> any any (sid:5; content:\"T\"; flowbits:set,a|b;)";
+	rules[n++] = "alert tcp any any -> any any (sid:6; content:\"Q\"; flowbits:isset,a; flowbits:isset,b;)";
+	rs = sig_test_rules(rules, n, &errs);
+	assert_int_equal(errs.n, 0);
+	sig_test_pkt(&pi, "Q", 1);
+	assert_false(sig_test_eval(rs, 1, &pi, &fbs, 1));
+	assert_false(sig_test_eval(rs, 2, &pi, &fbs, 1));
+	assert_true(sig_test_eval(rs, 3, &pi, &fbs, 1));
+	sig_test_pkt(&pi, "S199", 4); /* the 200th name */
+	assert_true(sig_test_eval(rs, 1199, &pi, &fbs, 1));
+	sig_test_pkt(&pi, "Q", 1);
+	assert_true(sig_test_eval(rs, 1, &pi, &fbs, 1));
+	assert_false(sig_test_eval(rs, 2, &pi, &fbs, 1)); /* n5, n198 both unset */
+	assert_true(sig_test_eval(rs, 3, &pi, &fbs, 1));  /* n5 not set */
+	sig_test_pkt(&pi, "S005", 4);
+	assert_true(sig_test_eval(rs, 1005, &pi, &fbs, 1));
+	sig_test_pkt(&pi, "Q", 1);
+	assert_true(sig_test_eval(rs, 2, &pi, &fbs, 1));
+	assert_false(sig_test_eval(rs, 3, &pi, &fbs, 1)); /* both set */
+	sig_test_pkt(&pi, "U", 1);
+	assert_true(sig_test_eval(rs, 4, &pi, &fbs, 1));
+	assert_int_equal(fbs.n, 0);
+	sig_test_pkt(&pi, "T", 1);
+	assert_true(sig_test_eval(rs, 5, &pi, &fbs, 1)); /* set a|b sets both */
+	sig_test_pkt(&pi, "Q", 1);
+	assert_true(sig_test_eval(rs, 6, &pi, &fbs, 1));
+	/* fill the flow: the sets past SIG_FB_FLOW_MAX are lost and reported */
+	memset(&fbs, 0, sizeof(fbs));
+	for (unsigned i = 0; i < SIG_FB_FLOW_MAX; i++) {
+		struct sig_mctx m = { .flowbits = &fbs };
+		assert_int_equal(sig_flowbits_apply(&m, sig_test_rule(rs, 1000 + i)), 0);
+	}
+	{
+		struct sig_mctx m = { .flowbits = &fbs };
+		assert_int_equal(sig_flowbits_apply(&m, sig_test_rule(rs, 1199)), 1);
+		assert_int_equal(sig_flowbits_apply(&m, sig_test_rule(rs, 1000)), 0); /* held */
+	}
+	sig_ruleset_free(rs);
+	assert_non_null(strstr(sig_test_error("alert tcp any any -> any any (sid:9; flowbits:isset,a&b;)"),
+			       "& not supported"));
 }
 
 static void test_thresholds_over_time(void **state)
@@ -576,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_keywords),
 		cmocka_unit_test(test_header_direction_flow),
 		cmocka_unit_test(test_flowbits),
+		cmocka_unit_test(test_flowbits_lists),
 		cmocka_unit_test(test_thresholds_over_time),
 		cmocka_unit_test(test_prefilter_groups),
 		cmocka_unit_test(test_prefilter_groups_split),
