@@ -7,6 +7,8 @@
 static int sig_byte_common(struct sig_parse *ps, struct sig_byte *b, char **argv, int n, int start,
 			   int *relative, int jump)
 {
+	int string = 0, base = 0;
+
 	for (int i = start; i < n; i++) {
 		const char *a = argv[i];
 		long long v;
@@ -17,13 +19,12 @@ static int sig_byte_common(struct sig_parse *ps, struct sig_byte *b, char **argv
 		} else if (!strcmp(a, "little")) {
 			b->little = 1;
 		} else if (!strcmp(a, "string")) {
-			b->string = 10;
-		} else if (!strcmp(a, "dec")) {
-			b->string = 10;
-		} else if (!strcmp(a, "hex")) {
-			b->string = 16;
-		} else if (!strcmp(a, "oct")) {
-			b->string = 8;
+			string = 1;
+		} else if (!strcmp(a, "dec") || !strcmp(a, "hex") || !strcmp(a, "oct")) {
+			int nb = a[0] == 'd' ? 10 : a[0] == 'h' ? 16 : 8;
+			if (base && base != nb)
+				return sig_err(ps, "more than one of dec, hex, oct");
+			base = nb;
 		} else if (jump && !strcmp(a, "align")) {
 			b->align = 1;
 		} else if (jump && !strcmp(a, "from_beginning")) {
@@ -37,7 +38,7 @@ static int sig_byte_common(struct sig_parse *ps, struct sig_byte *b, char **argv
 				return sig_err(ps, "bad post_offset");
 			b->post_offset = (int32_t)v;
 		} else if (!strncmp(a, "bitmask ", 8)) {
-			if (sig_parse_int(a + 8, 1, 0xffffffffLL, &v))
+			if (sig_parse_int(a + 8, 1, 0xffffffffLL, &v) || b->bitmask)
 				return sig_err(ps, "bad bitmask");
 			b->bitmask = (uint64_t)v;
 		} else if (!strcmp(a, "dce") || !strcmp(a, "from_end") ||
@@ -47,6 +48,10 @@ static int sig_byte_common(struct sig_parse *ps, struct sig_byte *b, char **argv
 			return sig_err(ps, "unknown option '%.30s'", a);
 		}
 	}
+	if (base && !string)
+		return sig_err(ps, "dec, hex and oct need string");
+	if (string)
+		b->string = (uint8_t)(base ? base : 10); /* string alone: decimal */
 	if (b->string && b->nbytes > 10)
 		return sig_err(ps, "string conversion of more than 10 bytes");
 	if (!b->string && b->nbytes > 8)

@@ -1,4 +1,5 @@
 /* plugins/signature/sig_match.c: rule evaluation: header, packet tests and payload inspection with backtracking. */
+#include <ctype.h>
 #include <string.h>
 #include "sig_app.h"
 
@@ -113,14 +114,24 @@ static int sig_inspect_pcre(struct sig_mctx *m, const struct sig_rule *r, unsign
 	}
 }
 
-/* read nbytes at pos as binary or text; 0 on success */
+/* read nbytes at pos as binary or text; 0 on success. Text as strtoull reads it within the
+ * nbytes: leading white space, an optional +, 0x before hex digits, then digits up to the first
+ * other byte; no digit (or a -) is no number. */
 static int sig_byte_read(const struct sig_byte *b, const uint8_t *p, uint64_t *out)
 {
 	uint64_t v = 0;
 
 	if (b->string) {
 		int any = 0;
-		for (unsigned k = 0; k < b->nbytes; k++) {
+		unsigned k = 0;
+		while (k < b->nbytes && (p[k] == ' ' || (p[k] >= '\t' && p[k] <= '\r')))
+			k++;
+		if (k < b->nbytes && p[k] == '+')
+			k++;
+		if (b->string == 16 && k + 2 < b->nbytes && p[k] == '0' && sig_lower[p[k + 1]] == 'x' &&
+		    isxdigit(p[k + 2]))
+			k += 2;
+		for (; k < b->nbytes; k++) {
 			int d;
 			uint8_t c = p[k];
 			if (c >= '0' && c <= '9')
@@ -180,7 +191,7 @@ static int sig_inspect_byte_test(struct sig_mctx *m, const struct sig_rule *r, u
 	case SIG_OP_LE: ok = v <= b->value; break;
 	case SIG_OP_GE: ok = v >= b->value; break;
 	case SIG_OP_AND: ok = (v & b->value) != 0; break;
-	case SIG_OP_OR: ok = (v | b->value) != 0; break;
+	case SIG_OP_OR: ok = (v ^ b->value) != 0; break; /* ^ is xor (Suricata, Snort) */
 	default: ok = 0;
 	}
 	if (b->negop)

@@ -95,6 +95,45 @@ static void test_byte_test_jump(void **state)
 	assert_false(SIG_ONE(R("byte_jump:1,0;"), "\x09" "abc")); /* beyond the end */
 }
 
+/* string forms: up to 10 bytes of dec/hex/oct read as strtoull would (white space, +, 0x),
+ * binary up to 8; bitmask (and shift by its trailing zeros); ^ is xor */
+static void test_byte_string_forms(void **state)
+{
+	(void)state;
+	assert_true(SIG_ONE(R("byte_test:10,=,4000000000,0,string,dec;"), "4000000000"));
+	assert_true(SIG_ONE(R("byte_test:10,=,4000000000,0,string;"), "4000000000")); /* dec */
+	assert_true(SIG_ONE(R("byte_test:10,=,0xffffffffff,0,string,hex;"), "ffffffffff"));
+	assert_true(SIG_ONE(R("byte_test:6,=,0x1f,0,string,hex;"), "0x001f"));
+	assert_true(SIG_ONE(R("byte_test:4,=,0x1f,0,hex,string;"), "001F")); /* any order */
+	assert_true(SIG_ONE(R("byte_test:3,=,8,0,string,oct;"), "010"));
+	assert_false(SIG_ONE(R("byte_test:3,=,8,0,string,oct;"), "019")); /* reads 01 */
+	assert_true(SIG_ONE(R("byte_test:5,=,42,0,string,dec;"), "   42"));
+	assert_true(SIG_ONE(R("byte_test:5,=,42,0,string,dec;"), "+42xy"));
+	assert_true(SIG_ONE(R("byte_test:4,=,12,0,string,dec;"), "12ab")); /* stops at a */
+	assert_false(SIG_ONE(R("byte_test:3,>,0,0,string,dec;"), "abc"));
+	assert_false(SIG_ONE(R("byte_test:3,<,9,0,string,dec;"), "-5x"));
+	assert_false(SIG_ONE(R("byte_test:10,=,1,0,string,dec;"), "1")); /* not 10 bytes there */
+	assert_true(SIG_ONE(R("content:\"L=\"; byte_test:4,>,999,0,relative,string,dec;"), "L=1000"));
+	/* bitmask: 568 << 4 = 0x2380 */
+	assert_true(SIG_ONE(R("byte_test:2,=,568,0,bitmask 0x3FF0;"), "\x23\x80"));
+	assert_false(SIG_ONE(R("byte_test:2,=,568,0;"), "\x23\x80"));
+	assert_true(SIG_ONE(R("byte_test:1,^,0x0f,0;"), "\x0e"));
+	assert_false(SIG_ONE(R("byte_test:1,^,0x0f,0;"), "\x0f"));
+	assert_true(SIG_ONE(R("byte_test:1,!^,0x0f,0;"), "\x0f"));
+	/* byte_jump over a decimal / hex length, with a bitmask */
+	assert_true(SIG_ONE(R("byte_jump:3,0,string,dec; content:\"X\"; within:1;"), "004abcdX"));
+	assert_true(SIG_ONE(R("byte_jump:4,0,string,hex; content:\"X\"; within:1;"), "000aabcdefghijX"));
+	assert_true(SIG_ONE(R("byte_jump:2,0,bitmask 0x00ff; content:\"X\"; within:1;"), "\xff\x02" "abX"));
+	assert_true(SIG_ONE(R("byte_jump:10,0,string,dec; content:\"X\"; within:1;"), "0000000001aX"));
+	/* limits and option errors */
+	assert_non_null(strstr(sig_test_error(R("byte_test:11,=,1,0,string,dec;")), "bytes must be"));
+	assert_non_null(strstr(sig_test_error(R("byte_test:9,=,1,0;")), "more than 8 bytes"));
+	assert_non_null(strstr(sig_test_error(R("byte_jump:9,0;")), "more than 8 bytes"));
+	assert_non_null(strstr(sig_test_error(R("byte_test:2,=,1,0,hex;")), "need string"));
+	assert_non_null(strstr(sig_test_error(R("byte_test:2,=,1,0,string,hex,dec;")), "more than one"));
+	assert_non_null(strstr(sig_test_error(R("byte_test:2,=,1,0,bitmask 0;")), "bitmask"));
+}
+
 static void test_flags_modifiers(void **state)
 {
 	struct sig_test_errs errs = { .n = 0 };
@@ -637,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_isdataat),
 		cmocka_unit_test(test_pcre),
 		cmocka_unit_test(test_byte_test_jump),
+		cmocka_unit_test(test_byte_string_forms),
 		cmocka_unit_test(test_flags_modifiers),
 		cmocka_unit_test(test_dsize_ttl_ranges),
 		cmocka_unit_test(test_icmp_keywords),
