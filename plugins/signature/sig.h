@@ -314,6 +314,7 @@ struct sig_mctx {
 	const nw_packet *pkt;     /* opaque, for plugin keywords */
 	nw_flow *flow;
 	struct sig_fbset *flowbits; /* the flow's flowbits, or NULL (no flow) */
+	const struct sig_stream *streams; /* TCP flow: its two directions (stream_size), or NULL */
 	int established;          /* flow is established */
 	const uint8_t *buf;       /* buffer inspected (payload or stream window) */
 	size_t len;
@@ -402,6 +403,9 @@ int sig_kw_pcre(struct sig_parse *ps, const char *arg);
 int sig_kw_flow(struct sig_parse *ps, const char *arg);
 int sig_kw_flowbits(struct sig_parse *ps, const char *arg);
 int sig_kw_noalert(struct sig_parse *ps, const char *arg);
+int sig_kw_stream_size(struct sig_parse *ps, const char *arg);
+/* stream_size's count for a direction of the packet's TCP flow (see natwarden-rules(7)) */
+uint64_t sig_stream_size(const struct sig_stream *s, const struct nw_pkt_info *pi, int dir);
 int sig_kw_flags(struct sig_parse *ps, const char *arg);
 int sig_kw_dsize(struct sig_parse *ps, const char *arg);
 int sig_kw_ttl(struct sig_parse *ps, const char *arg);
@@ -488,7 +492,8 @@ struct sig_stream {
 	uint16_t len;      /* bytes held in buf */
 	uint16_t pend_len; /* bytes held in pend */
 	uint8_t init;      /* next_seq known */
-	uint8_t pad_[3];
+	uint8_t syn;       /* the direction began with a SYN (counts 1 in stream_size, as its ISN) */
+	uint8_t pad_[2];
 	uint8_t buf[SIG_STREAM_WIN];
 	uint8_t pend[SIG_STREAM_PEND];
 };

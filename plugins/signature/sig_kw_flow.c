@@ -1,4 +1,4 @@
-/* plugins/signature/sig_kw_flow.c: flow and flowbits keywords (parse, check, apply). */
+/* plugins/signature/sig_kw_flow.c: flow, flowbits and stream_size keywords (parse, check, apply). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,5 +189,98 @@ unsigned sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r)
 int sig_kw_noalert(struct sig_parse *ps, const char *arg)
 {
 	ps->r->noalert = 1;
+	return 0;
+}
+
+/* stream_size:client|server|both|either,op,N (op: < > = != <= >=) */
+enum { SIG_SS_CLIENT = 1, SIG_SS_SERVER, SIG_SS_BOTH, SIG_SS_EITHER };
+enum { SIG_SS_LT, SIG_SS_GT, SIG_SS_EQ, SIG_SS_NE, SIG_SS_LE, SIG_SS_GE };
+struct sig_ssize {
+	uint8_t side;
+	uint8_t op;
+	uint64_t n;
+};
+
+uint64_t sig_stream_size(const struct sig_stream *s, const struct nw_pkt_info *pi, int dir)
+{
+	uint64_t v = (uint64_t)s->syn + s->base + s->len;
+
+	if (pi->dir == dir) {
+		const uint8_t *d[2];
+		size_t n[2];
+		unsigned k = sig_stream_new(s, pi, d, n);
+		if ((pi->tcp_flags & NW_TCP_SYN) && !s->syn)
+			v++;
+		for (unsigned i = 0; i < k; i++)
+			v += n[i];
+	}
+	return v;
+}
+
+static int sig_ssize_cmp(const struct sig_ssize *z, uint64_t v)
+{
+	switch (z->op) {
+	case SIG_SS_LT: return v < z->n;
+	case SIG_SS_GT: return v > z->n;
+	case SIG_SS_EQ: return v == z->n;
+	case SIG_SS_NE: return v != z->n;
+	case SIG_SS_LE: return v <= z->n;
+	default: return v >= z->n;
+	}
+}
+
+static int sig_match_stream_size(const struct sig_mctx *m, const void *ctx)
+{
+	const struct sig_ssize *z = ctx;
+	int c, s;
+
+	if (!m->streams || m->pi->ip_proto != 6 || m->pi->dir > 1)
+		return 0;
+	c = sig_ssize_cmp(z, sig_stream_size(&m->streams[NW_DIR_TO_SERVER], m->pi,
+					     NW_DIR_TO_SERVER));
+	s = sig_ssize_cmp(z, sig_stream_size(&m->streams[NW_DIR_TO_CLIENT], m->pi,
+					     NW_DIR_TO_CLIENT));
+	switch (z->side) {
+	case SIG_SS_CLIENT: return c;
+	case SIG_SS_SERVER: return s;
+	case SIG_SS_BOTH: return c && s;
+	default: return c || s;
+	}
+}
+
+int sig_kw_stream_size(struct sig_parse *ps, const char *arg)
+{
+	static const char *const sides[] = { "client", "server", "both", "either" };
+	static const char *const ops[] = { "<", ">", "=", "!=", "<=", ">=" };
+	char buf[128], *argv[4];
+	struct sig_ssize *z;
+	long long v;
+	int n;
+	unsigned i, k;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	n = sig_split_args(buf, argv, 4);
+	if (n != 3)
+		return sig_err(ps, "expected client|server|both|either,op,N");
+	for (i = 0; i < 4 && strcmp(argv[0], sides[i]); i++)
+		;
+	if (i == 4)
+		return sig_err(ps, "unknown side '%.30s' (client, server, both or either)", argv[0]);
+	for (k = 0; k < 6 && strcmp(argv[1], ops[k]); k++)
+		;
+	if (k == 6)
+		return sig_err(ps, "unknown operator '%.30s' (<, >, =, !=, <=, >=)", argv[1]);
+	if (sig_parse_int(argv[2], 0, 0xffffffffLL, &v))
+		return sig_err(ps, "bad size '%.30s' (0..4294967295)", argv[2]);
+	z = calloc(1, sizeof(*z));
+	if (!z)
+		return sig_err(ps, "out of memory");
+	z->side = (uint8_t)(i + 1);
+	z->op = (uint8_t)k;
+	z->n = (uint64_t)v;
+	if (!sig_rule_add_nm(ps, sig_kw_find("stream_size"), z, sig_match_stream_size)) {
+		free(z);
+		return sig_err(ps, "out of memory");
+	}
 	return 0;
 }

@@ -99,6 +99,7 @@ void sig_stream_update(struct sig_stream *s, const struct nw_pkt_info *pi)
 	if (pi->tcp_flags & NW_TCP_SYN) {
 		memset(s, 0, offsetof(struct sig_stream, buf));
 		s->init = 1;
+		s->syn = 1;
 		s->next_seq = pi->tcp_seq + 1;
 		return;
 	}

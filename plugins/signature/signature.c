@@ -1407,6 +1407,7 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	c.m.pkt = pkt;
 	c.m.flow = flow;
 	c.m.flowbits = c.fp ? &c.fp->fb : NULL;
+	c.m.streams = st ? c.fp->st : NULL;
 	c.m.established = sig_established(p, flow, c.fp, c.pi);
 	c.m.md = w->md;
 	c.m.mc = p->mc;

@@ -340,6 +340,65 @@ static void test_flowbits_lists(void **state)
 			       "& not supported"));
 }
 
+static int ss_eval(const struct sig_ruleset *rs, uint32_t sid, const struct nw_pkt_info *pi,
+		   const struct sig_stream *st)
+{
+	struct sig_mctx m = { .pi = pi, .streams = st, .established = 1 };
+
+	return sig_match_packet_tests(&m, sig_test_rule(rs, sid));
+}
+
+/* stream_size: in-order bytes per side, + 1 for the SYN (Suricata's next_seq - ISN), with
+ * this packet's new bytes; retransmissions do not count twice */
+static void test_stream_size(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = { R("stream_size:client,=,6;"), "alert tcp any any -> any any (sid:2; stream_size:server,>,10;)",
+				"alert tcp any any -> any any (sid:3; stream_size:both,>=,6;)",
+				"alert tcp any any -> any any (sid:4; stream_size:either,<,2;)",
+				"alert tcp any any -> any any (sid:5; stream_size:client,!=,6;)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 5, &errs);
+	struct sig_stream st[2];
+	struct nw_pkt_info pi;
+
+	(void)state;
+	assert_int_equal(errs.n, 0);
+	memset(st, 0, sizeof(st));
+	sig_test_pkt(&pi, "", 0);
+	pi.tcp_flags = NW_TCP_SYN;
+	pi.tcp_seq = 1000;
+	assert_true(ss_eval(rs, 4, &pi, st)); /* client 1 (the SYN), server 0 */
+	sig_stream_update(&st[0], &pi);
+	pi.dir = NW_DIR_TO_CLIENT;
+	pi.tcp_flags = NW_TCP_SYN | NW_TCP_ACK;
+	pi.tcp_seq = 5000;
+	sig_stream_update(&st[1], &pi);
+	sig_test_pkt(&pi, "hello", 5);
+	pi.tcp_seq = 1001;
+	assert_true(ss_eval(rs, 1, &pi, st)); /* client 6 with this packet */
+	assert_false(ss_eval(rs, 2, &pi, st));
+	assert_false(ss_eval(rs, 3, &pi, st));
+	assert_true(ss_eval(rs, 4, &pi, st)); /* server 1 */
+	assert_false(ss_eval(rs, 5, &pi, st));
+	sig_stream_update(&st[0], &pi);
+	assert_true(ss_eval(rs, 1, &pi, st)); /* the retransmission adds nothing */
+	sig_test_pkt(&pi, "0123456789", 10);
+	pi.dir = NW_DIR_TO_CLIENT;
+	pi.tcp_seq = 5001;
+	assert_true(ss_eval(rs, 1, &pi, st));
+	assert_true(ss_eval(rs, 2, &pi, st)); /* server 11 */
+	assert_true(ss_eval(rs, 3, &pi, st));
+	assert_false(ss_eval(rs, 4, &pi, st));
+	/* no TCP flow: never */
+	assert_false(ss_eval(rs, 5, &pi, NULL));
+	pi.ip_proto = 17;
+	assert_false(ss_eval(rs, 4, &pi, st));
+	sig_ruleset_free(rs);
+	assert_non_null(strstr(sig_test_error(R("stream_size:client,>>,5;")), "unknown operator"));
+	assert_non_null(strstr(sig_test_error(R("stream_size:foo,>,5;")), "unknown side"));
+	assert_non_null(strstr(sig_test_error(R("stream_size:client,>;")), "expected"));
+}
+
 static void test_thresholds_over_time(void **state)
 {
 	struct sig_test_errs errs = { .n = 0 };
@@ -683,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_header_direction_flow),
 		cmocka_unit_test(test_flowbits),
 		cmocka_unit_test(test_flowbits_lists),
+		cmocka_unit_test(test_stream_size),
 		cmocka_unit_test(test_thresholds_over_time),
 		cmocka_unit_test(test_prefilter_groups),
 		cmocka_unit_test(test_prefilter_groups_split),
