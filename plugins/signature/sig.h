@@ -222,6 +222,34 @@ struct sig_names {
 	unsigned n, cap;
 };
 
+/* xbits: bits per host (track ip_src / ip_dst) or per address pair, in a table workers share */
+enum { SIG_XB_HOST = 0, SIG_XB_PAIR };
+struct sig_xbit {
+	uint8_t cmd;      /* enum sig_fb_cmd (no noalert) */
+	uint8_t track;    /* 0 ip_src, 1 ip_dst, 2 ip_pair */
+	uint16_t id;      /* interned name (sig_env.xb_names) */
+	uint32_t expire;  /* seconds a set lasts */
+};
+#define SIG_XB_WAYS 8       /* entries per bucket (one bucket lock) */
+#define SIG_XB_SIZE_DFLT 65536
+struct sig_xb_entry {
+	uint64_t expire_ns; /* packet time it lapses; 0: free */
+	uint16_t id;
+	uint8_t kind;       /* SIG_XB_HOST, SIG_XB_PAIR */
+	uint8_t family;
+	uint8_t a[16], b[16]; /* host: a; pair: the lower address in a */
+};
+struct sig_xb_bucket {
+	atomic_flag lock;   /* held while the bucket's 8 entries are scanned or changed */
+	struct sig_xb_entry e[SIG_XB_WAYS];
+};
+struct sig_xb_table {
+	struct sig_xb_bucket *b;
+	unsigned nb;        /* buckets, a power of two */
+};
+int sig_xb_init(struct sig_xb_table *t, unsigned entries);
+void sig_xb_free(struct sig_xb_table *t);
+
 enum sig_thr_type { SIG_THR_LIMIT = 1, SIG_THR_THRESHOLD, SIG_THR_BOTH, SIG_THR_DETECTION };
 struct sig_threshold {
 	uint8_t type;
@@ -254,6 +282,8 @@ struct sig_rule {
 	unsigned n_nm;
 	struct sig_flowbit *fb;
 	unsigned n_fb;
+	struct sig_xbit *xb;   /* xbits, in rule order */
+	unsigned n_xb;
 	struct sig_threshold thr; /* threshold (type 0: none) */
 	struct sig_threshold df;  /* detection_filter (type 0: none) */
 	struct sig_content *fp;   /* fast pattern (NULL: always evaluated) */
@@ -275,6 +305,8 @@ struct sig_env {
 	const struct sig_classes *classes;
 	/* flowbit names -> id (shared by rule sets, grows only) */
 	struct sig_names *fb_names;
+	/* xbit names -> id (likewise; NULL: xbits refused) */
+	struct sig_names *xb_names;
 	/* plugin keywords: NULL if none */
 	const struct nw_keyword *(*ext_find)(const char *name, void **priv);
 	/* error sink: called once per bad rule with the whole message (no newline) */
@@ -315,6 +347,7 @@ struct sig_mctx {
 	nw_flow *flow;
 	struct sig_fbset *flowbits; /* the flow's flowbits, or NULL (no flow) */
 	const struct sig_stream *streams; /* TCP flow: its two directions (stream_size), or NULL */
+	struct sig_xb_table *xbt;   /* xbits table (NULL: every xbit unset, sets dropped) */
 	int established;          /* flow is established */
 	const uint8_t *buf;       /* buffer inspected (payload or stream window) */
 	size_t len;
@@ -404,6 +437,11 @@ int sig_kw_flow(struct sig_parse *ps, const char *arg);
 int sig_kw_flowbits(struct sig_parse *ps, const char *arg);
 int sig_kw_noalert(struct sig_parse *ps, const char *arg);
 int sig_kw_stream_size(struct sig_parse *ps, const char *arg);
+int sig_kw_xbits(struct sig_parse *ps, const char *arg);
+/* xbits conditions (isset/isnotset) of r on the packet's addresses at pi->ts_ns: 1 hold */
+int sig_xbits_check(const struct sig_mctx *m, const struct sig_rule *r);
+/* xbits actions after a match; returns the live entries evicted to make room */
+unsigned sig_xbits_apply(const struct sig_mctx *m, const struct sig_rule *r);
 /* stream_size's count for a direction of the packet's TCP flow (see natwarden-rules(7)) */
 uint64_t sig_stream_size(const struct sig_stream *s, const struct nw_pkt_info *pi, int dir);
 int sig_kw_flags(struct sig_parse *ps, const char *arg);
@@ -457,7 +495,7 @@ int sig_inspect_app(struct sig_mctx *m, const struct sig_rule *r);
 /* header + packet tests (not payload, not flowbits): 1 match */
 int sig_match_header(const struct sig_mctx *m, const struct sig_rule *r);
 int sig_match_packet_tests(const struct sig_mctx *m, const struct sig_rule *r);
-/* flowbits conditions (isset/isnotset) */
+/* flowbits conditions (isset/isnotset), then the xbits ones */
 int sig_flowbits_check(const struct sig_mctx *m, const struct sig_rule *r);
 /* flowbits actions after a match; returns the sets lost because the flow's set was full */
 unsigned sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r);

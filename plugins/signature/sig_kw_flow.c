@@ -153,7 +153,7 @@ int sig_flowbits_check(const struct sig_mctx *m, const struct sig_rule *r)
 		if (!ok)
 			return 0;
 	}
-	return 1;
+	return r->n_xb ? sig_xbits_check(m, r) : 1;
 }
 
 unsigned sig_flowbits_apply(const struct sig_mctx *m, const struct sig_rule *r)

@@ -37,6 +37,7 @@ static const struct sig_kw sig_keywords[] = {
 	  NULL },
 	{ "stream_size", "bytes a side of the TCP flow sent in order", 0, sig_kw_stream_size,
 	  sig_free_plain },
+	{ "xbits", "named bits per host or address pair, with expiry", 0, sig_kw_xbits, NULL },
 	{ "flags", "TCP flags", 0, sig_kw_flags, sig_free_plain },
 	{ "dsize", "payload size of the packet", 0, sig_kw_dsize, sig_free_plain },
 	{ "ttl", "IP TTL / hop limit", 0, sig_kw_ttl, sig_free_plain },
@@ -193,13 +194,14 @@ static const char *const sig_suricata_names[] = {
 	"tls.sni", "tls.store", "tls.subject", "tls.version", "tls_cert_fingerprint",
 	"tls_cert_issuer", "tls_cert_serial", "tls_cert_subject", "tls_sni", "to_lowercase",
 	"to_md5", "to_sha1", "to_sha256", "transform", "udp.hdr", "uricontent", "urilen",
-	"window", "xbits", "compress_whitespace", "strip_whitespace", "dotprefix", "url_decode",
+	"window", "compress_whitespace", "strip_whitespace", "dotprefix", "url_decode",
 	"xor", "header_lowercase", "strip_pseudo_headers", "from_base64", "iprep",
 	"flow.pkts", "flow.bytes", "tcp.flags", "requires", "entropy", "http2.frametype", "http2.errorcode", "http2.header", "http2.headername", "dns.answer.name",
 	"dns.query.name", "email.from", "email.subject", "email.to", "tls.random",
 	"file.name", "file.magic", "sip.protocol", "ldap.request.operation", "mqtt.topic",
 	"snmp.usm", "tos", "tls.alpn", "quic.sni", "quic.ua", "ssh.hassh.server",
 	"ssh.hassh.string", "ssh.hassh.server.string", "pgsql.query", "websocket.payload",
+	"hostbits",
 };
 
 const struct sig_kw *sig_kw_find(const char *name)

@@ -422,6 +422,7 @@ void sig_rule_free(struct sig_rule *r)
 	free(r->pm);
 	free(r->nm);
 	free(r->fb);
+	free(r->xb);
 	sig_anode_free(&r->src);
 	sig_anode_free(&r->dst);
 	sig_pnode_free(&r->sp);

@@ -166,15 +166,17 @@ static int sig_load_file(const struct sig_load *l, struct sig_env *env, struct s
 	return rc;
 }
 
-/* Suricata's flowbits order: rules that only set (4), set and read (3), only read (2), none (1) */
-static int sig_rule_fb_rank(const struct sig_rule *r)
+/* Suricata's flowbits order: rules that only set (4), set and read (3), only read (2), none (1);
+ * the same for xbits (xb: 1), which Suricata compares after flowbits (hostbits, ippairbits) */
+static int sig_rule_fb_rank(const struct sig_rule *r, int xb)
 {
 	int set = 0, read = 0;
+	unsigned n = xb ? r->n_xb : r->n_fb;
 
-	for (unsigned i = 0; i < r->n_fb; i++) {
-		set |= r->fb[i].cmd == SIG_FB_SET || r->fb[i].cmd == SIG_FB_UNSET ||
-		       r->fb[i].cmd == SIG_FB_TOGGLE;
-		read |= r->fb[i].cmd == SIG_FB_ISSET || r->fb[i].cmd == SIG_FB_ISNOTSET;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t cmd = xb ? r->xb[i].cmd : r->fb[i].cmd;
+		set |= cmd == SIG_FB_SET || cmd == SIG_FB_UNSET || cmd == SIG_FB_TOGGLE;
+		read |= cmd == SIG_FB_ISSET || cmd == SIG_FB_ISNOTSET;
 	}
 	return set && read ? 3 : set ? 4 : read ? 2 : 1;
 }
@@ -189,8 +191,12 @@ static int sig_rule_cmp(const void *a, const void *b)
 
 	if (ra->action != rb->action)
 		return ra->action < rb->action ? -1 : 1;
-	fa = sig_rule_fb_rank(ra);
-	fb = sig_rule_fb_rank(rb);
+	fa = sig_rule_fb_rank(ra, 0);
+	fb = sig_rule_fb_rank(rb, 0);
+	if (fa != fb)
+		return fa > fb ? -1 : 1;
+	fa = sig_rule_fb_rank(ra, 1);
+	fb = sig_rule_fb_rank(rb, 1);
 	if (fa != fb)
 		return fa > fb ? -1 : 1;
 	if (ra->prio != rb->prio)
@@ -228,6 +234,7 @@ int sig_ruleset_build(const struct sig_load *l, struct sig_ruleset **out)
 	env.vars = &rs->vars;
 	env.classes = &rs->classes;
 	env.fb_names = l->fb_names;
+	env.xb_names = l->xb_names;
 	env.ext_find = l->ext_find;
 	for (unsigned i = 0; i < l->n_files; i++) {
 		rc = sig_load_file(l, &env, rs, &vec, l->files[i]);

@@ -62,6 +62,7 @@ struct sig_load {
 	const char *classification; /* NULL: built-in defaults only */
 	const struct sig_vars *vars;
 	struct sig_names *fb_names; /* flowbit names (shared across builds, grows only) */
+	struct sig_names *xb_names; /* xbit names (likewise); NULL: xbits are refused */
 	const struct nw_keyword *(*ext_find)(const char *name, void **priv);
 	void (*error)(void *opaque, const char *msg);
 	void *opaque;

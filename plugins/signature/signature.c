@@ -33,6 +33,7 @@ struct sig_conf {
 	uint64_t http_header_limit; /* raw header bytes kept per transaction and direction */
 	int rule_report;            /* check prints loaded/skipped counts and top reasons */
 	unsigned alert_max;         /* packet-alert-max: alerts written per packet */
+	unsigned xbits_size;        /* xbits-table-size: entries (taken at start only) */
 };
 
 #define SIG_MAX_REASONS 256
@@ -46,12 +47,15 @@ struct sig_priv {
 	_Atomic(struct sig_ruleset *) rs;
 	struct sig_conf conf;
 	struct sig_names fb_names;          /* flowbit names -> ids, stable across reloads */
+	struct sig_names xb_names;          /* xbit names -> ids, likewise */
+	struct sig_xb_table xb;             /* xbits of hosts and address pairs, shared by workers */
 	struct sig_thr_table thr;
 	_Atomic uint64_t workers;           /* bit per started worker */
 	pcre2_match_context *mc;
 	unsigned c_alerts, c_drops, c_rejects, c_passes, c_overlap, c_ooo, c_noscratch,
 		c_offenses, c_midstream, c_discarded;
 	unsigned c_fb_full;                 /* flowbit sets lost: the flow held SIG_FB_FLOW_MAX */
+	unsigned c_xb_evicted;              /* live xbits dropped to make room in a full bucket */
 	int eve_http, eve_dns, eve_tls; /* protocol records eve.json takes (eve_types) */
 	unsigned g_rules, g_bad;
 	unsigned reason_rule;
@@ -177,6 +181,7 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 	c->http_body_limit = 65536;
 	c->http_header_limit = 16384;
 	c->alert_max = SIG_ALERT_MAX_DFLT;
+	c->xbits_size = SIG_XB_SIZE_DFLT;
 	if (sig_vars_defaults(&c->vars))
 		return -ENOMEM;
 	for (unsigned i = 0; sec && (key = svc->conf_kv(sec, i, &val, &line)) != NULL; i++) {
@@ -240,6 +245,13 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 						      SIG_HITQ_MAX);
 			else
 				c->alert_max = (unsigned)v;
+		} else if (!strcmp(key, "xbits-table-size")) {
+			long long v;
+			if (sig_parse_int(val, 8, 16 * 1024 * 1024, &v))
+				err = svc->conf_error(cfg, sec, line,
+						      "xbits-table-size: expected 8..16777216 entries");
+			else
+				c->xbits_size = (unsigned)v;
 		} else if (!strcmp(key, "offense-jail")) {
 			if (strlen(val) >= sizeof(c->jail) || !*val)
 				err = svc->conf_error(cfg, sec, line, "offense-jail: 1..31 characters");
@@ -483,6 +495,7 @@ static int sig_build(struct sig_priv *p, const struct sig_conf *c, const nw_conf
 		.classification = c->classification,
 		.vars = &c->vars,
 		.fb_names = &p->fb_names,
+		.xb_names = &p->xb_names,
 		.ext_find = sig_ext_find,
 		.error = sig_load_error,
 		.opaque = &e,
@@ -544,6 +557,8 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 		return rc;
 	if (sig_thr_init(&p->thr, 65536))
 		return -ENOMEM;
+	if (sig_xb_init(&p->xb, p->conf.xbits_size))
+		return -ENOMEM;
 	p->mc = pcre2_match_context_create(NULL);
 	if (!p->mc)
 		return -ENOMEM;
@@ -600,7 +615,10 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 				  &p->c_discarded) ||
 	    svc->counter_register(self, "flowbits_full",
 				  "flowbit sets not done: the flow already held the most it can",
-				  &p->c_fb_full))
+				  &p->c_fb_full) ||
+	    svc->counter_register(self, "xbits_evicted",
+				  "xbits dropped before their expiry to make room (xbits-table-size)",
+				  &p->c_xb_evicted))
 		return -EINVAL;
 	if (!sig_crypto_hooked())
 		svc->log(self, NW_LOG_WARNING,
@@ -897,12 +915,17 @@ static void sig_hit(struct sig_pktctx *c, const struct sig_rule *r)
 {
 	struct sig_hit *q = c->w->hits;
 	const struct nw_pkt_info *pi = c->pi;
+	unsigned lost;
 	int snap;
 
 	if (r->df.type && !sig_thr_check(&c->p->thr, r, &r->df, 1, pi, pi->ts_ns))
 		return;
-	if (sig_flowbits_apply(&c->m, r))
-		svc->counter_add(c->p->self, c->pkt, c->p->c_fb_full, 1);
+	lost = sig_flowbits_apply(&c->m, r);
+	if (lost)
+		svc->counter_add(c->p->self, c->pkt, c->p->c_fb_full, lost);
+	lost = r->n_xb ? sig_xbits_apply(&c->m, r) : 0;
+	if (lost)
+		svc->counter_add(c->p->self, c->pkt, c->p->c_xb_evicted, lost);
 	if (r->action == SIG_ACT_PASS)
 		c->stop = 1; /* later candidates come after it in rule order: all discarded */
 	if (c->m.ac) {
@@ -1408,6 +1431,7 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	c.m.flow = flow;
 	c.m.flowbits = c.fp ? &c.fp->fb : NULL;
 	c.m.streams = st ? c.fp->st : NULL;
+	c.m.xbt = &p->xb;
 	c.m.established = sig_established(p, flow, c.fp, c.pi);
 	c.m.md = w->md;
 	c.m.mc = p->mc;
@@ -1502,6 +1526,8 @@ static void sig_stop(nw_plugin *self, void *priv)
 	sig_conf_free(&p->conf);
 	sig_thr_free(&p->thr);
 	sig_names_free(&p->fb_names);
+	sig_names_free(&p->xb_names);
+	sig_xb_free(&p->xb);
 	pcre2_match_context_free(p->mc);
 	p->mc = NULL;
 }

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned n = 0;
 	struct sig_load l = { 0 };
 	struct sig_ruleset *rs = NULL;
-	struct sig_names fz_fb = { 0 };
+	struct sig_names fz_fb = { 0 }, fz_xb = { 0 };
 
 	if (size > 65536)
 		return 0;
@@ -37,10 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.rule_texts = (const char *const *)lines;
 	l.n_rule_texts = n;
 	l.fb_names = &fz_fb;
+	l.xb_names = &fz_xb;
 	l.error = fz_err;
 	if (sig_ruleset_build(&l, &rs) == 0)
 		sig_ruleset_free(rs);
 	sig_names_free(&fz_fb);
+	sig_names_free(&fz_xb);
 	free(text);
 	return 0;
 }

@@ -8,6 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t fz_scratch[SIG_SBUF_SIZE];
+static struct sig_xb_table fz_xbt; /* small, so buckets fill and evict */
 
 static void fz_err(void *opaque, const char *msg)
 {
@@ -37,6 +38,7 @@ static void fz_eval(const struct sig_ruleset *rs, struct sig_mctx *m, const stru
 				continue;
 		}
 		sig_flowbits_apply(m, r);
+		sig_xbits_apply(m, r);
 	}
 }
 
@@ -49,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sig_ruleset *rs = NULL;
 	static struct sig_stream st;
 	struct sig_fbset bits = { 0 };
-	struct sig_names fz_fb = { 0 };
+	struct sig_names fz_fb = { 0 }, fz_xb = { 0 };
 	struct nw_pkt_info pi;
 	size_t plen;
 
@@ -74,10 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.rule_texts = (const char *const *)lines;
 	l.n_rule_texts = n;
 	l.fb_names = &fz_fb;
+	l.xb_names = &fz_xb;
 	l.error = fz_err;
 	if (sig_ruleset_build(&l, &rs) || sig_ruleset_worker_init(rs, 0)) {
 		sig_ruleset_free(rs);
 		sig_names_free(&fz_fb);
+	sig_names_free(&fz_xb);
 		free(text);
 		return 0;
 	}
@@ -96,6 +100,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&m, 0, sizeof(m));
 	m.pi = &pi;
 	m.flowbits = &bits;
+	if (!fz_xbt.b && sig_xb_init(&fz_xbt, 16))
+		abort();
+	memset(fz_xbt.b, 0, fz_xbt.nb * sizeof(*fz_xbt.b)); /* no state across inputs */
+	m.xbt = &fz_xbt;
 	m.established = 1;
 	m.md = pcre2_match_data_create(16, NULL);
 	/* three segments: first third, last third (out of order), middle third */
@@ -116,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pcre2_match_data_free(m.md);
 	sig_ruleset_free(rs);
 	sig_names_free(&fz_fb);
+	sig_names_free(&fz_xb);
 	free(text);
 	return 0;
 }

@@ -28,7 +28,7 @@ static inline void sig_test_err(void *opaque, const char *msg)
 	e->n++;
 }
 
-static struct sig_names sig_test_fb;
+static struct sig_names sig_test_fb, sig_test_xb;
 
 /* a rule set from text lines; merge_budget as struct sig_load's (0: the default) */
 static inline struct sig_ruleset *sig_test_rules_budget(const char *const *rules, unsigned n,
@@ -42,6 +42,7 @@ static inline struct sig_ruleset *sig_test_rules_budget(const char *const *rules
 	l.rule_texts = rules;
 	l.n_rule_texts = n;
 	l.fb_names = &sig_test_fb;
+	l.xb_names = &sig_test_xb;
 	l.error = sig_test_err;
 	l.opaque = errs;
 	if (sig_ruleset_build(&l, &rs))
@@ -101,8 +102,10 @@ static inline int sig_test_eval(const struct sig_ruleset *rs, uint32_t sid,
 	m.md = pcre2_match_data_create(32, NULL);
 	ok = sig_match_header(&m, r) && sig_match_packet_tests(&m, r) &&
 	     sig_flowbits_check(&m, r) && sig_inspect_payload(&m, r);
-	if (ok)
+	if (ok) {
 		sig_flowbits_apply(&m, r);
+		sig_xbits_apply(&m, r);
+	}
 	pcre2_match_data_free(m.md);
 	return ok;
 }

@@ -399,6 +399,91 @@ static void test_stream_size(void **state)
 	assert_non_null(strstr(sig_test_error(R("stream_size:client,>;")), "expected"));
 }
 
+static int xb_eval(const struct sig_ruleset *rs, uint32_t sid, const struct nw_pkt_info *pi,
+		   struct sig_xb_table *t)
+{
+	const struct sig_rule *r = sig_test_rule(rs, sid);
+	struct sig_mctx m = { .pi = pi, .xbt = t, .established = 1 };
+
+	if (!sig_flowbits_check(&m, r))
+		return 0;
+	sig_xbits_apply(&m, r);
+	return 1;
+}
+
+/* xbits: per host (ip_src and ip_dst name the same host bits) or per pair (both ways), with
+ * expiry in packet time; a full bucket evicts the entry that lapses first */
+static void test_xbits(void **state)
+{
+	struct sig_test_errs errs = { .n = 0 };
+	const char *rules[] = {
+		"alert tcp any any -> any any (sid:1; xbits:set,scan,track ip_src,expire 10;)",
+		"alert tcp any any -> any any (sid:2; xbits:isset,scan,track ip_src;)",
+		"alert tcp any any -> any any (sid:3; xbits:isset,scan,track ip_dst;)",
+		"alert tcp any any -> any any (sid:4; xbits:isnotset,scan,track ip_src;)",
+		"alert tcp any any -> any any (sid:5; xbits:unset,scan,track ip_src;)",
+		"alert tcp any any -> any any (sid:6; xbits:toggle,pp,track ip_pair;)",
+		"alert tcp any any -> any any (sid:7; xbits:isset,pp,track ip_pair;)" };
+	struct sig_ruleset *rs = sig_test_rules(rules, 7, &errs);
+	struct sig_xb_table t;
+	struct nw_pkt_info pi, back;
+	const uint64_t s = 1000000000ull;
+
+	(void)state;
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(sig_xb_init(&t, 1024), 0);
+	sig_test_pkt(&pi, "", 0);
+	back = pi;
+	back.src = pi.dst;
+	back.dst = pi.src;
+	pi.ts_ns = back.ts_ns = 100 * s;
+	assert_false(xb_eval(rs, 2, &pi, &t));
+	assert_true(xb_eval(rs, 4, &pi, &t));
+	assert_true(xb_eval(rs, 1, &pi, &t)); /* 10.0.0.1 marked until 110 s */
+	assert_true(xb_eval(rs, 2, &pi, &t));
+	assert_false(xb_eval(rs, 4, &pi, &t));
+	assert_false(xb_eval(rs, 2, &back, &t)); /* the other host */
+	assert_true(xb_eval(rs, 3, &back, &t));  /* its destination is the marked host */
+	pi.sport = 40001; /* another flow of the same host */
+	pi.ts_ns = 109 * s;
+	assert_true(xb_eval(rs, 2, &pi, &t));
+	pi.ts_ns = 110 * s; /* lapsed */
+	assert_false(xb_eval(rs, 2, &pi, &t));
+	assert_true(xb_eval(rs, 1, &pi, &t));
+	assert_true(xb_eval(rs, 5, &pi, &t));
+	assert_false(xb_eval(rs, 2, &pi, &t));
+	/* a pair is the same both ways; toggle sets then clears */
+	assert_true(xb_eval(rs, 6, &pi, &t));
+	assert_true(xb_eval(rs, 7, &back, &t));
+	assert_true(xb_eval(rs, 6, &back, &t));
+	assert_false(xb_eval(rs, 7, &pi, &t));
+	/* no table: never set */
+	assert_false(xb_eval(rs, 2, &pi, NULL));
+	sig_xb_free(&t);
+	/* one bucket of 8: the 9th host evicts the entry that lapses first */
+	assert_int_equal(sig_xb_init(&t, 8), 0);
+	assert_int_equal(t.nb, 1);
+	for (unsigned i = 0; i < 9; i++) {
+		struct sig_mctx m = { .pi = &pi, .xbt = &t };
+		pi.src.a[3] = (uint8_t)(10 + i);
+		pi.ts_ns = (200 + i) * s;
+		assert_int_equal(sig_xbits_apply(&m, sig_test_rule(rs, 1)), i == 8 ? 1 : 0);
+	}
+	pi.src.a[3] = 10; /* the first, set at 200 s, was evicted */
+	assert_false(xb_eval(rs, 2, &pi, &t));
+	pi.src.a[3] = 11;
+	assert_true(xb_eval(rs, 2, &pi, &t));
+	sig_xb_free(&t);
+	sig_ruleset_free(rs);
+	assert_non_null(strstr(sig_test_error(R("xbits:set,a;")), "expected"));
+	assert_non_null(strstr(sig_test_error(R("xbits:set,a,track ip_host;")), "unknown track"));
+	assert_non_null(strstr(sig_test_error(R("xbits:set,a,track tx;")), "not supported"));
+	assert_non_null(strstr(sig_test_error(R("xbits:set,a|b,track ip_src;")), "bad name"));
+	assert_non_null(strstr(sig_test_error(R("xbits:set,a,track ip_src,expire 0;")), "bad expire"));
+	assert_non_null(strstr(sig_test_error(R("xbits:flip,a,track ip_src;")), "unknown command"));
+	assert_non_null(strstr(sig_test_error(R("xbits:set,a,expire 5;")), "missing track"));
+}
+
 static void test_thresholds_over_time(void **state)
 {
 	struct sig_test_errs errs = { .n = 0 };
@@ -743,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_flowbits),
 		cmocka_unit_test(test_flowbits_lists),
 		cmocka_unit_test(test_stream_size),
+		cmocka_unit_test(test_xbits),
 		cmocka_unit_test(test_thresholds_over_time),
 		cmocka_unit_test(test_prefilter_groups),
 		cmocka_unit_test(test_prefilter_groups_split),
