@@ -49,6 +49,7 @@ static const struct sig_bufinfo sig_bufs[SIG_BUF_MAX] = {
 	[SIG_BUF_TLS_CERT_ISSUER] = { "tls.cert_issuer", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 0 },
 	[SIG_BUF_TLS_CERT_SERIAL] = { "tls.cert_serial", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 0 },
 	[SIG_BUF_TLS_CERT_FINGERPRINT] = { "tls.cert_fingerprint", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 0 },
+	[SIG_BUF_TLS_CERTS] = { "tls.certs", SIG_APP_TLS, SIG_ST_TLS_CERT, SIG_ST_TLS_CERT, 0, 1 },
 };
 #undef RQ
 #undef RB
@@ -188,6 +189,12 @@ int sig_app_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 		else
 			*p = (const uint8_t *)ac->cert->fingerprint, *len = ac->cert->fingerprint_len;
 		return *len > 0;
+	case SIG_BUF_TLS_CERTS: /* each DER certificate of the chain, the server's first */
+		if (!ac->chain || idx >= ac->chain->n)
+			return 0;
+		*p = ac->chain->hs + ac->chain->off[idx];
+		*len = ac->chain->len[idx];
+		return 1;
 	default:
 		break;
 	}

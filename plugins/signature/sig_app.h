@@ -65,9 +65,23 @@ struct sig_tls_cert {
 	char serial[3 * 64];             /* "0A:1B:..." upper-case hex of the INTEGER's bytes */
 	char fingerprint[60];            /* "ab:cd:..." SHA-1 of the DER, lower-case hex */
 };
-/* the first certificate of the Certificate message in the server's TLS stream from its start
- * (ServerHello first): 1 parsed, 0 incomplete (more data needed), -1 none or malformed */
-int sig_tls_cert_parse(const uint8_t *p, size_t n, struct sig_tls_cert *out);
+/* the server's certificate chain (tls.certs): the handshake bytes gathered from its records
+ * and where each complete DER certificate lies in them */
+#define SIG_CERT_HS_MAX 16384   /* handshake bytes gathered looking for the certificates */
+#define SIG_CERT_CHAIN_MAX 8    /* certificates of a chain kept */
+struct sig_tls_chain {
+	unsigned n;                          /* complete certificates in hs */
+	uint16_t off[SIG_CERT_CHAIN_MAX];    /* offset of each DER certificate in hs */
+	uint16_t len[SIG_CERT_CHAIN_MAX];    /* its length */
+	uint8_t hs[SIG_CERT_HS_MAX];         /* the gathered handshake bytes */
+};
+/* the Certificate message in the server's TLS stream from its start (ServerHello first): the
+ * first certificate decoded into out, the chain's DER certificates located in chain. Waits for
+ * the whole message unless last (the stream's start leaves view after these bytes), then takes
+ * the certificates complete so far. 1 parsed, 0 incomplete (more data needed), -1 none or
+ * malformed. */
+int sig_tls_cert_parse(const uint8_t *p, size_t n, int last, struct sig_tls_cert *out,
+		       struct sig_tls_chain *chain);
 /* one DER certificate (libcrypto's d2i_X509; bytes after it are ignored): 0 ok, -1 malformed
  * or out of arena. On a worker: inside a sig_crypto window. */
 int sig_x509_parse(const uint8_t *der, size_t n, struct sig_tls_cert *out);
@@ -119,6 +133,7 @@ struct sig_appctx {
 	const struct sig_dns_msg *dns;
 	const struct sig_tls_hello *tls;
 	const struct sig_tls_cert *cert; /* SIG_ST_TLS_CERT events */
+	const struct sig_tls_chain *chain; /* SIG_ST_TLS_CERT events: the DER certificates */
 	/* per-worker scratch: composed buffers and a cache of them for this event */
 	uint8_t *arena;               /* SIG_ARENA_SIZE */
 	size_t arena_used;

@@ -1,11 +1,9 @@
-/* plugins/signature/sig_app_cert.c: the server's first TLS (<= 1.2) certificate: found in the bounded handshake bytes, decoded by libcrypto (d2i_X509), its subject, issuer, serial and SHA-1 fingerprint formatted as Suricata does. */
+/* plugins/signature/sig_app_cert.c: the server's TLS (<= 1.2) certificate chain: found in the bounded handshake bytes, each DER certificate located (tls.certs), the first decoded by libcrypto (d2i_X509), its subject, issuer, serial and SHA-1 fingerprint formatted as Suricata does. */
 #include <string.h>
 #include <openssl/asn1.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include "sig_app.h"
-
-#define SIG_CERT_HS_MAX 16384 /* handshake bytes gathered looking for the first certificate */
 
 /* a bounded string writer: output is always NUL-terminated, extra text is cut */
 struct sig_sw {
@@ -194,12 +192,40 @@ static uint32_t sig_g24(const uint8_t *p)
 	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
-int sig_tls_cert_parse(const uint8_t *p, size_t n, struct sig_tls_cert *out)
+/* locate the complete certificates of a Certificate message body (len bytes, have of them
+ * gathered) in chain; -1 when its lengths disagree */
+static int sig_chain_locate(struct sig_tls_chain *chain, size_t body, size_t len, size_t have)
 {
-	uint8_t hs[SIG_CERT_HS_MAX];
+	const uint8_t *hs = chain->hs;
+	size_t clen, o, end;
+
+	if (len < 3)
+		return -1;
+	clen = sig_g24(hs + body);
+	if (clen == 0 || clen + 3 > len)
+		return -1; /* an empty chain, or lengths that disagree */
+	end = body + 3 + clen;
+	for (o = body + 3; o + 3 <= end && o + 3 <= have && chain->n < SIG_CERT_CHAIN_MAX;) {
+		size_t l = sig_g24(hs + o);
+		if (l == 0 || o + 3 + l > end)
+			return -1;
+		if (o + 3 + l > have)
+			break;
+		chain->off[chain->n] = (uint16_t)(o + 3);
+		chain->len[chain->n++] = (uint16_t)l;
+		o += 3 + l;
+	}
+	return 0;
+}
+
+int sig_tls_cert_parse(const uint8_t *p, size_t n, int last, struct sig_tls_cert *out,
+		       struct sig_tls_chain *chain)
+{
+	uint8_t *hs = chain->hs;
 	size_t o = 0, have = 0;
 	int full = 0, ended = 0;
 
+	chain->n = 0;
 	/* gather handshake bytes from consecutive handshake records (bounded) */
 	while (o + 5 <= n && !full) {
 		size_t rl = (size_t)(p[o + 3] << 8 | p[o + 4]), take;
@@ -208,8 +234,8 @@ int sig_tls_cert_parse(const uint8_t *p, size_t n, struct sig_tls_cert *out)
 			break;
 		}
 		take = o + 5 + rl > n ? n - o - 5 : rl;
-		if (take > sizeof(hs) - have) {
-			take = sizeof(hs) - have;
+		if (take > SIG_CERT_HS_MAX - have) {
+			take = SIG_CERT_HS_MAX - have;
 			full = 1;
 		}
 		memcpy(hs + have, p + o + 5, take);
@@ -221,16 +247,21 @@ int sig_tls_cert_parse(const uint8_t *p, size_t n, struct sig_tls_cert *out)
 	/* walk the messages: ServerHello (and HelloRequest) may come first, then Certificate */
 	for (size_t m = 0; m + 4 <= have;) {
 		uint8_t type = hs[m];
-		size_t len = sig_g24(hs + m + 1), clen;
+		size_t len = sig_g24(hs + m + 1);
 		if (type == 11) {
-			if (m + 4 + 6 > have)
+			if (m + 4 + 3 > have)
 				break;
-			clen = sig_g24(hs + m + 4 + 3);
-			if (clen == 0 || clen + 3 > sig_g24(hs + m + 4) || clen + 3 > len)
-				return -1; /* an empty chain, or lengths that disagree */
-			if (m + 4 + 6 + clen > have)
-				break;
-			return sig_x509_parse(hs + m + 10, clen, out) ? -1 : 1;
+			if (sig_chain_locate(chain, m + 4, len, have))
+				return -1;
+			/* the whole message, or what there is when no more can come */
+			if (m + 4 + len > have && !(full || ended || last))
+				return 0;
+			if (!chain->n) {
+				if (full || ended || last)
+					return -1;
+				return 0;
+			}
+			return sig_x509_parse(hs + chain->off[0], chain->len[0], out) ? -1 : 1;
 		}
 		if (type != 2 && type != 0)
 			return -1; /* ServerKeyExchange, ServerHelloDone, ...: no certificate */

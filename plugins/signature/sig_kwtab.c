@@ -126,6 +126,7 @@ static const struct sig_kw sig_keywords[] = {
 	SIG_STICKY("tls_cert_serial", "legacy name of tls.cert_serial"),
 	SIG_STICKY("tls.cert_fingerprint", "SHA-1 of the server's first certificate, ab:cd:.."),
 	SIG_STICKY("tls_cert_fingerprint", "legacy name of tls.cert_fingerprint"),
+	SIG_STICKY("tls.certs", "each DER certificate of the server's chain in turn (TLS <= 1.2)"),
 #undef SIG_STICKY
 	/* legacy content modifiers */
 #define SIG_MOD(n) { n, "content modifier: the preceding content is in that HTTP buffer", \

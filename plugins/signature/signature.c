@@ -81,6 +81,7 @@ struct sig_wpriv {
 	struct sig_dns_msg *dns;
 	struct sig_tls_hello *tls;
 	struct sig_tls_cert *cert;
+	struct sig_tls_chain *chain;   /* the server's certificates (tls.certs) */
 	struct sig_crypto *crypto; /* libcrypto's arena and contexts for this worker */
 	struct sig_hit *hits;          /* SIG_HITQ_MAX: the packet's rule matches */
 	struct nw_event *snap;         /* SIG_SNAP_MAX: application objects for its alerts */
@@ -687,12 +688,13 @@ static int sig_worker_start(void *priv, void *wpriv, unsigned worker)
 		w->dns = malloc(sizeof(*w->dns));
 		w->tls = malloc(sizeof(*w->tls));
 		w->cert = malloc(sizeof(*w->cert));
+		w->chain = malloc(sizeof(*w->chain));
 		w->crypto = sig_crypto_new(worker);
 		w->hits = calloc(SIG_HITQ_MAX, sizeof(*w->hits));
 		w->snap = calloc(SIG_SNAP_MAX, sizeof(*w->snap));
 		w->tlsm = calloc(SIG_TLS_META_N, sizeof(*w->tlsm));
 		if (!w->hw || !w->ac.arena || !w->ac.xf[0] || !w->ac.xf[1] || !w->dns || !w->tls ||
-		    !w->cert || !w->crypto || !w->hits || !w->snap || !w->tlsm)
+		    !w->cert || !w->chain || !w->crypto || !w->hits || !w->snap || !w->tlsm)
 			return -ENOMEM;
 	}
 	atomic_fetch_or(&p->workers, 1ull << worker);
@@ -719,6 +721,8 @@ static void sig_worker_stop(void *priv, void *wpriv, unsigned worker)
 	free(w->tls);
 	free(w->cert);
 	w->cert = NULL;
+	free(w->chain);
+	w->chain = NULL;
 	sig_crypto_free(w->crypto);
 	w->crypto = NULL;
 	free(w->hits);
@@ -1116,6 +1120,7 @@ static void sig_app_setup(struct sig_pktctx *c, uint8_t app, uint8_t stage)
 	ac->dns = app == SIG_APP_DNS ? c->w->dns : NULL;
 	ac->tls = app == SIG_APP_TLS && stage != SIG_ST_TLS_CERT ? c->w->tls : NULL;
 	ac->cert = stage == SIG_ST_TLS_CERT ? c->w->cert : NULL;
+	ac->chain = stage == SIG_ST_TLS_CERT ? c->w->chain : NULL;
 }
 
 static void sig_app_dns(struct sig_pktctx *c, const uint8_t *d, size_t n)
@@ -1144,7 +1149,7 @@ static void sig_crypto_close(struct sig_pktctx *c)
 		svc->counter_add(c->p->self, c->pkt, c->p->c_crypto_held, st.held);
 }
 
-/* TLS: the hello of each direction, then (TLS <= 1.2) the server's first certificate, all read
+/* TLS: the hello of each direction, then (TLS <= 1.2) the server's certificates, all read
  * from the start of the direction while it is in view. The parsers call libcrypto (JA3's MD5,
  * the certificate) inside the worker's window, the rules run after it. */
 static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, size_t hn)
@@ -1204,7 +1209,9 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 		return;
 	}
 	sig_crypto_enter(c->w->crypto);
-	rc = sig_tls_cert_parse(hp, hn, c->w->cert);
+	/* the whole Certificate message, or the certificates complete when the start of the
+	 * stream is about to leave the window */
+	rc = sig_tls_cert_parse(hp, hn, hn > SIG_STREAM_WIN, c->w->cert, c->w->chain);
 	sig_crypto_close(c);
 	if (rc == 0)
 		return;

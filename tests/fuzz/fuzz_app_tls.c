@@ -9,6 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sig_tls_hello h;
 	static struct sig_tls_cert c;
+	static struct sig_tls_chain chain;
 	static struct sig_crypto *cw;
 	struct sig_crypto_stats st;
 	int rc;
@@ -26,8 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * crash; every prefix is a valid input too */
 	if (size > 1)
 		(void)sig_tls_parse(data, size / 2, &h);
-	/* the server flight's first certificate, and the input as a bare DER certificate */
-	if (sig_tls_cert_parse(data, size, &c) == 1 || sig_x509_parse(data, size, &c) == 0) {
+	/* the server flight's certificates (waiting for more, and as the stream's start leaves
+	 * view), and the input as a bare DER certificate */
+	(void)sig_tls_cert_parse(data, size, 0, &c, &chain);
+	rc = sig_tls_cert_parse(data, size, 1, &c, &chain);
+	if (rc == 1) {
+		if (!chain.n || chain.n > SIG_CERT_CHAIN_MAX)
+			__builtin_trap();
+		for (unsigned k = 0; k < chain.n; k++)
+			if ((size_t)chain.off[k] + chain.len[k] > SIG_CERT_HS_MAX)
+				__builtin_trap();
+	}
+	if (rc == 1 || sig_x509_parse(data, size, &c) == 0) {
 		if (strlen(c.subject) != c.subject_len || strlen(c.issuer) != c.issuer_len ||
 		    strlen(c.serial) != c.serial_len || c.fingerprint_len != 59)
 			__builtin_trap();

@@ -558,21 +558,38 @@ static void test_tls_cert_message(void **state)
 	struct tb f;
 	struct sig_tls_cert c;
 	struct sig_tls_hello h;
-	size_t cert_end;
+	static struct sig_tls_chain ch;
+	size_t cert_end, msg_end;
 
 	(void)state;
 	for (int same = 0; same < 2; same++) {
 		tls_server_flight(&f, same, 0x0303);
 		assert_int_equal(sig_tls_parse(f.b, f.n, &h), 1);
 		assert_int_equal(h.type, 2);
-		assert_int_equal(sig_tls_cert_parse(f.b, f.n, &c), 1);
+		assert_int_equal(sig_tls_cert_parse(f.b, f.n, 0, &c, &ch), 1);
 		assert_string_equal(c.subject, "C=NL, ST=Noord-Holland, O=Natwarden Lab, OU=Tests, CN=evil.example");
 		assert_string_equal(c.serial, "5C:19:B7:B1:32:3B:1C:A1");
+		/* tls.certs: both DER certificates, in chain order */
+		assert_int_equal(ch.n, 2);
+		assert_int_equal(ch.len[0], 408);
+		assert_int_equal(ch.off[1], ch.off[0] + 408 + 3);
+		assert_int_equal(ch.hs[ch.off[1]], 0x30);
 		/* every prefix that ends before the leaf certificate is complete: more data needed */
 		cert_end = (same ? 5 : 10) + 4 + 40 + 4 + 6 + 408;
-		for (size_t n = 0; n < cert_end; n++)
-			assert_int_equal(sig_tls_cert_parse(f.b, n, &c), 0);
-		assert_int_equal(sig_tls_cert_parse(f.b, cert_end, &c), 1);
+		msg_end = cert_end + 3 + (f.b[cert_end] << 16 | f.b[cert_end + 1] << 8 | f.b[cert_end + 2]);
+		for (size_t n = 0; n < cert_end; n++) {
+			assert_int_equal(sig_tls_cert_parse(f.b, n, 0, &c, &ch), 0);
+			if (n > 5)
+				assert_int_not_equal(sig_tls_cert_parse(f.b, n, 1, &c, &ch), 1);
+		}
+		/* the leaf alone: wait for the chain, unless the stream's start leaves view */
+		for (size_t n = cert_end; n < msg_end; n++) {
+			assert_int_equal(sig_tls_cert_parse(f.b, n, 0, &c, &ch), 0);
+			assert_int_equal(sig_tls_cert_parse(f.b, n, 1, &c, &ch), 1);
+			assert_int_equal(ch.n, 1);
+		}
+		assert_int_equal(sig_tls_cert_parse(f.b, msg_end, 0, &c, &ch), 1);
+		assert_int_equal(ch.n, 2);
 	}
 	/* no Certificate before ServerHelloDone (anonymous/PSK): none */
 	tls_server_flight(&f, 0, 0x0303);
@@ -581,17 +598,17 @@ static void test_tls_cert_message(void **state)
 		size_t shrec = 5 + 4 + 40;
 		tb_put(&g, f.b, shrec);
 		tb_put(&g, "\x16\x03\x03\x00\x04\x0e\x00\x00\x00", 9);
-		assert_int_equal(sig_tls_cert_parse(g.b, g.n, &c), -1);
+		assert_int_equal(sig_tls_cert_parse(g.b, g.n, 0, &c, &ch), -1);
 		/* TLS 1.3 style: ChangeCipherSpec then encrypted records */
 		g.n = shrec;
 		tb_put(&g, "\x14\x03\x03\x00\x01\x01\x17\x03\x03\x00\x10", 11);
-		assert_int_equal(sig_tls_cert_parse(g.b, g.n, &c), -1);
+		assert_int_equal(sig_tls_cert_parse(g.b, g.n, 0, &c, &ch), -1);
 	}
 	/* a chain length that disagrees with the message length */
 	tls_server_flight(&f, 1, 0x0303);
 	f.b[5 + 4 + 40 + 4 + 1] = 0; /* chain length 100: shorter than its first certificate */
 	f.b[5 + 4 + 40 + 4 + 2] = 100;
-	assert_int_equal(sig_tls_cert_parse(f.b, f.n, &c), -1);
+	assert_int_equal(sig_tls_cert_parse(f.b, f.n, 0, &c, &ch), -1);
 }
 
 /* ---- HTTP through libhtp ---- */
