@@ -173,7 +173,7 @@ int sig_app_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 			return 0;
 		*p = (const uint8_t *)ac->tls->ja3;
 		*len = ac->tls->ja3_len;
-		return 1;
+		return *len > 0; /* none for an SSLv2 hello */
 	case SIG_BUF_TLS_CERT_SUBJECT:
 	case SIG_BUF_TLS_CERT_ISSUER:
 	case SIG_BUF_TLS_CERT_SERIAL:

@@ -1,4 +1,4 @@
-/* plugins/signature/sig_app_tls.c: a bounded TLS ClientHello/ServerHello parser: SNI, version, JA3/JA3S. */
+/* plugins/signature/sig_app_tls.c: a bounded TLS ClientHello/ServerHello parser: SNI, version, JA3/JA3S; SSLv2-format CLIENT-HELLO and SERVER-HELLO (version only). */
 #include <stdio.h>
 #include <string.h>
 #include "sig_app.h"
@@ -15,10 +15,62 @@ static int sig_grease(uint16_t v)
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
+/* an SSLv2 record with a two-byte header (high bit set) holding CLIENT-HELLO (1) or
+ * SERVER-HELLO (4) of SSL 2.0 (0x0002) or SSL 3.0 .. TLS 1.3 (a v2-compatible ClientHello) */
+static int sig_ssl2_sane(const uint8_t *p, size_t n)
+{
+	size_t len;
+	uint16_t v;
+
+	if (n < 2)
+		return 0;
+	len = (size_t)(p[0] & 0x7f) << 8 | p[1];
+	if (len < 9)
+		return -1;
+	if (n < 3)
+		return 0;
+	if (p[2] != 1 && p[2] != 4)
+		return -1;
+	if (n < (p[2] == 1 ? 5u : 7u))
+		return 0;
+	v = sig_g16(p + (p[2] == 1 ? 3 : 5));
+	if (v != 0x0002 && (v >> 8 != 3 || (v & 0xff) > 4))
+		return -1;
+	return 1;
+}
+
+/* SSLv2 hellos: the version (SSL 2.0 as Suricata's 0x0200), no SNI or JA3 */
+static int sig_ssl2_parse(const uint8_t *p, size_t n, struct sig_tls_hello *h)
+{
+	size_t len = (size_t)(p[0] & 0x7f) << 8 | p[1];
+	const uint8_t *b = p + 2;
+	uint16_t v;
+
+	if (n < 2 + len)
+		return 0;
+	memset(h, 0, sizeof(*h));
+	if (b[0] == 1) {
+		size_t cs = sig_g16(b + 3), sid = sig_g16(b + 5), ch = sig_g16(b + 7);
+		if (!cs || cs % 3 || (sid && sid != 16) || ch < 16 || ch > 32 || 9 + cs + sid + ch > len)
+			return -1;
+		h->type = 1;
+		v = sig_g16(b + 1);
+	} else {
+		if (len < 11)
+			return -1;
+		h->type = 2;
+		v = sig_g16(b + 3);
+	}
+	h->version = v == 0x0002 ? 0x0200 : v;
+	return 1;
+}
+
 int sig_tls_sane(const uint8_t *p, size_t n)
 {
 	if (n < 1)
 		return 0;
+	if (p[0] & 0x80)
+		return sig_ssl2_sane(p, n);
 	if (p[0] != 22)
 		return -1;
 	if (n < 2)
@@ -186,6 +238,8 @@ int sig_tls_parse(const uint8_t *p, size_t n, struct sig_tls_hello *out)
 
 	if (s <= 0)
 		return s;
+	if (p[0] & 0x80)
+		return sig_ssl2_parse(p, n, out);
 	/* gather the first handshake message from consecutive handshake records */
 	while (o + 5 <= n) {
 		size_t rl = sig_g16(p + o + 3);

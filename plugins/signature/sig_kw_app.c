@@ -434,7 +434,8 @@ int sig_kw_tls_version(struct sig_parse *ps, const char *arg)
 		uint16_t v;
 	} vers[] = { { "1.0", 0x0301 }, { "1.1", 0x0302 }, { "1.2", 0x0303 }, { "1.3", 0x0304 },
 		     { "3.0", 0x0300 }, { "ssl3", 0x0300 }, { "tls1.0", 0x0301 }, { "tls1.1", 0x0302 },
-		     { "tls1.2", 0x0303 }, { "tls1.3", 0x0304 } };
+		     { "tls1.2", 0x0303 }, { "tls1.3", 0x0304 }, { "2.0", 0x0200 }, { "ssl2", 0x0200 },
+		     { "sslv2", 0x0200 } };
 	struct sig_appval_ctx *v = calloc(1, sizeof(*v));
 	long long x;
 
@@ -453,7 +454,7 @@ int sig_kw_tls_version(struct sig_parse *ps, const char *arg)
 		return sig_add_appval(ps, v);
 	}
 	free(v);
-	return sig_err(ps, "expected 1.0, 1.1, 1.2, 1.3 or 3.0");
+	return sig_err(ps, "expected 1.0, 1.1, 1.2, 1.3, 3.0 or 2.0");
 }
 
 /* pcre HTTP modifiers -> buffer; -1 for others */

@@ -157,7 +157,7 @@ static const struct sig_kw sig_keywords[] = {
 	{ "dns.opcode", "DNS opcode", 0, sig_kw_dns_opcode, sig_free_plain },
 	{ "dns.rrtype", "DNS question type (number or name)", 0, sig_kw_dns_rrtype,
 	  sig_free_plain },
-	{ "tls.version", "TLS version (1.0 .. 1.3)", 0, sig_kw_tls_version, sig_free_plain },
+	{ "tls.version", "TLS version (1.0 .. 1.3, 2.0 for SSLv2)", 0, sig_kw_tls_version, sig_free_plain },
 };
 
 /* Suricata 7 keywords natwarden does not implement: "not supported by natwarden" */

@@ -1190,8 +1190,8 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 			if (m)
 				sig_tls_meta_note(m, h);
 		}
-		/* TLS 1.3 encrypts the certificate */
-		if (to_client && (h->type != 2 || h->version > 0x0303))
+		/* TLS 1.3 encrypts the certificate; SSL 2.0 has its own messages (not parsed) */
+		if (to_client && (h->type != 2 || h->version > 0x0303 || h->version < 0x0300))
 			fp->flags |= SIG_FP_TLS_CERT;
 		sig_app_setup(c, SIG_APP_TLS, h->type == 1 ? SIG_ST_TLS_CH : SIG_ST_TLS_SH);
 		sig_app_event(c, &c->w->ac);

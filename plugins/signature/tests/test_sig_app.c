@@ -325,6 +325,50 @@ static void test_tls_not_tls(void **state)
 	assert_true(sig_tls_parse(r.b, r.n, &h) <= 1);
 }
 
+/* SSLv2-format hellos: two-byte record header with the high bit set */
+static void test_tls_sslv2_hello(void **state)
+{
+	/* CLIENT-HELLO offering TLS 1.0: 2 cipher specs, no session id, 16-byte challenge */
+	static const uint8_t ch[] = { 0x80, 0x1f, 0x01, 0x03, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00,
+				      0x10, 0x00, 0x00, 0x2f, 0x00, 0x00, 0x35, 0, 1, 2, 3, 4, 5,
+				      6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	/* SERVER-HELLO of SSL 2.0 */
+	static const uint8_t sh[] = { 0x80, 0x0b, 0x04, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00,
+				      0x00, 0x00, 0x00, 0x00 };
+	uint8_t v2[sizeof(ch)], bad[sizeof(ch)];
+	struct sig_tls_hello h;
+
+	(void)state;
+	assert_int_equal(sig_tls_sane(ch, sizeof(ch)), 1);
+	assert_int_equal(sig_app_detect(ch, sizeof(ch), 1), SIG_APP_TLS);
+	assert_int_equal(sig_tls_parse(ch, sizeof(ch), &h), 1);
+	assert_int_equal(h.type, 1);
+	assert_int_equal(h.version, 0x0301);
+	assert_int_equal(h.ja3_len, 0);
+	assert_int_equal(h.sni_len, 0);
+	for (size_t n = 0; n < sizeof(ch); n++)
+		assert_int_equal(sig_tls_parse(ch, n, &h), 0);
+	/* SSL 2.0 itself is reported as Suricata's 0x0200 */
+	memcpy(v2, ch, sizeof(ch));
+	v2[3] = 0x00;
+	v2[4] = 0x02;
+	assert_int_equal(sig_tls_parse(v2, sizeof(v2), &h), 1);
+	assert_int_equal(h.version, 0x0200);
+	assert_int_equal(sig_tls_parse(sh, sizeof(sh), &h), 1);
+	assert_int_equal(h.type, 2);
+	assert_int_equal(h.version, 0x0200);
+	/* another message type, a version that is none, cipher specs that overrun: not TLS */
+	memcpy(bad, ch, sizeof(ch));
+	bad[2] = 9;
+	assert_int_equal(sig_tls_sane(bad, sizeof(bad)), -1);
+	memcpy(bad, ch, sizeof(ch));
+	bad[3] = 0x07;
+	assert_int_equal(sig_tls_sane(bad, sizeof(bad)), -1);
+	memcpy(bad, ch, sizeof(ch));
+	bad[6] = 0x30;
+	assert_int_equal(sig_tls_parse(bad, sizeof(bad), &h), -1);
+}
+
 /* ---- SHA-1 and certificates ---- */
 static void sha1_hex(const void *d, size_t n, char out[41])
 {
@@ -836,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_tls_split_records),
 		cmocka_unit_test(test_tls_server_hello_ja3s),
 		cmocka_unit_test(test_tls_not_tls),
+		cmocka_unit_test(test_tls_sslv2_hello),
 		cmocka_unit_test(test_sha1_vectors),
 		cmocka_unit_test(test_x509_fields),
 		cmocka_unit_test(test_x509_shapes),
