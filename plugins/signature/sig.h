@@ -124,10 +124,10 @@ struct sig_http_flow;
 
 /* numeric application fields (SIG_SM_APPVAL) */
 enum sig_appval { SIG_AV_URILEN = 1, SIG_AV_URILEN_RAW, SIG_AV_DNS_OPCODE, SIG_AV_DNS_RRTYPE,
-		  SIG_AV_TLS_VERSION };
+		  SIG_AV_TLS_VERSION, SIG_AV_HTTP_EVENTS };
 struct sig_appval_ctx {
 	uint8_t field;  /* enum sig_appval */
-	uint8_t op;     /* '=', '<', '>', 'r' (lo<>hi), '!' (not equal) */
+	uint8_t op;     /* '=', '<', '>', 'r' (lo<>hi), '!' (not equal), '&' (a bit of lo set) */
 	uint32_t lo, hi;
 };
 
@@ -470,6 +470,7 @@ int sig_kw_urilen(struct sig_parse *ps, const char *arg);
 int sig_kw_dns_opcode(struct sig_parse *ps, const char *arg);
 int sig_kw_dns_rrtype(struct sig_parse *ps, const char *arg);
 int sig_kw_tls_version(struct sig_parse *ps, const char *arg);
+int sig_kw_app_event(struct sig_parse *ps, const char *arg);
 int sig_sticky_buf(const char *name);
 int sig_pcre_flag_buf(char f);
 int sig_move_to_buf(struct sig_parse *ps, unsigned i, uint8_t buf);

@@ -232,6 +232,10 @@ int sig_app_value(struct sig_appctx *ac, unsigned field, unsigned idx, uint32_t 
 		if (ac->app != SIG_APP_HTTP || idx)
 			return 0;
 		return sig_http_urilen(ac, field == SIG_AV_URILEN_RAW, v);
+	case SIG_AV_HTTP_EVENTS:
+		if (ac->app != SIG_APP_HTTP || idx)
+			return 0;
+		return sig_http_events(ac, v);
 	case SIG_AV_DNS_OPCODE:
 		if (!ac->dns || idx)
 			return 0;

@@ -123,6 +123,13 @@ int sig_http_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 int sig_http_urilen(struct sig_appctx *ac, int raw, uint32_t *v);
 /* the response body length of the event's transaction so far; 1 if it has a response */
 int sig_http_resp_len(const struct sig_appctx *ac, uint64_t *len);
+/* request header lines longer than this are cut (the transaction gets the event below) */
+#define SIG_HTTP_FIELD_MAX 16384
+#define SIG_HTTP_EV_FIELD_TOO_LONG 0x1 /* app-layer-event:http.request_field_too_long */
+/* the event's transaction's SIG_HTTP_EV_* flags; 1 if there is a transaction */
+int sig_http_events(const struct sig_appctx *ac, uint32_t *v);
+/* header lines cut on the flow since the last call (for a counter) */
+unsigned sig_http_take_long_fields(struct sig_http_flow *f);
 
 /* ---- an application event being inspected ---- */
 #define SIG_ARENA_SIZE 65536

@@ -12,6 +12,11 @@
  * per worker is capped (max_parsers). Transactions are destroyed as soon as they complete
  * (tx_auto_destroy). Our own copies per flow are bounded: the body of the current request and
  * response (body_limit each, grown on demand) and their raw header blocks (header_limit each).
+ *
+ * Request header lines longer than SIG_HTTP_FIELD_MAX are cut to that length before libhtp
+ * sees them (the rest of the line is skipped): libhtp would give up on the whole connection at
+ * its field limit, this way the request stays inspectable and the transaction carries the
+ * SIG_HTTP_EV_FIELD_TOO_LONG event.
  */
 
 struct sig_http_worker {
@@ -32,6 +37,11 @@ struct sig_http_flow {
 	size_t body_len[2], body_cap[2], raw_len[2], raw_cap[2];
 	uint8_t body_done[2]; /* the body stage event was given for the current transaction */
 	int error;
+	/* request side: the line being fed (header lines are cut at SIG_HTTP_FIELD_MAX) */
+	size_t line_len;      /* bytes of the current line fed so far */
+	uint8_t line_state;   /* 0 counting, 1 skipping the rest of a cut line, 2 a long line
+			       * that is not a header (request line, body): fed as it is */
+	unsigned long_fields; /* header lines cut since sig_http_take_long_fields */
 };
 
 static struct sig_http_flow *sig_hf(const htp_tx_t *tx)
@@ -207,7 +217,9 @@ struct sig_http_worker *sig_http_worker_new(const struct sig_http_conf *c)
 	htp_config_set_response_decompression_layer_limit(w->cfg, 2);
 	htp_config_set_compression_bomb_limit(w->cfg, c->body_limit * 4 > 1048576 ? c->body_limit * 4
 										    : 1048576);
-	htp_config_set_field_limits(w->cfg, 9000, 18000);
+	/* a header line reaches libhtp cut to SIG_HTTP_FIELD_MAX; libhtp's own limit counts the
+	 * line being buffered plus the previous header (kept for folding) */
+	htp_config_set_field_limits(w->cfg, 9000, 2 * SIG_HTTP_FIELD_MAX + 4096);
 	htp_config_set_number_headers_limit(w->cfg, 1024);
 	htp_config_set_log_level(w->cfg, HTP_LOG_NONE);
 	htp_config_register_request_start(w->cfg, sig_cb_req_start);
@@ -272,6 +284,88 @@ void sig_http_flow_free(struct sig_http_flow *f)
 	free(f);
 }
 
+/* the end of the request bytes libhtp may take in one go: n, or where the current line reaches
+ * SIG_HTTP_FIELD_MAX (and f->line_len as it will be after d[0 .. end)) */
+static size_t sig_req_scan(struct sig_http_flow *f, const uint8_t *d, size_t n, size_t *line)
+{
+	size_t j = 0, l = f->line_len;
+
+	while (j < n) {
+		const uint8_t *lf = memchr(d + j, '\n', n - j);
+		size_t end = lf ? (size_t)(lf - d) : n;
+		if (f->line_state != 2 && l + (end - j) > SIG_HTTP_FIELD_MAX) {
+			*line = SIG_HTTP_FIELD_MAX;
+			return j + (SIG_HTTP_FIELD_MAX - l);
+		}
+		if (!lf) {
+			l += end - j;
+			break;
+		}
+		l = 0;
+		f->line_state = 0;
+		j = end + 1;
+	}
+	*line = l;
+	return n;
+}
+
+/* request bytes to libhtp, over-long header lines cut */
+static int sig_req_feed(struct sig_http_flow *f, struct timeval *tv, const uint8_t *d, size_t n)
+{
+	int rc = HTP_STREAM_DATA;
+
+	while (n && rc == HTP_STREAM_DATA) {
+		size_t cut, line;
+		if (f->line_state == 1) { /* skip to the end of the cut line */
+			const uint8_t *lf = memchr(d, '\n', n);
+			if (!lf)
+				return rc;
+			n -= (size_t)(lf - d);
+			d = lf; /* its LF ends the cut line */
+			f->line_state = 0;
+			f->line_len = 0;
+		}
+		cut = sig_req_scan(f, d, n, &line);
+		rc = htp_connp_req_data(f->connp, tv, d, cut);
+		f->line_len = line;
+		if (cut == n)
+			break;
+		d += cut;
+		n -= cut;
+		/* a header line (the transaction is reading headers) is cut; anything else is not
+		 * ours to cut (libhtp applies its own limit to a request line) */
+		{
+			htp_tx_t *tx = htp_connp_get_in_tx(f->connp);
+			if (tx && tx->request_progress == HTP_REQUEST_HEADERS) {
+				uintptr_t ev = (uintptr_t)htp_tx_get_user_data(tx);
+				htp_tx_set_user_data(tx, (void *)(ev | SIG_HTTP_EV_FIELD_TOO_LONG));
+				f->long_fields++;
+				f->line_state = 1;
+			} else {
+				f->line_state = 2;
+			}
+		}
+	}
+	return rc;
+}
+
+unsigned sig_http_take_long_fields(struct sig_http_flow *f)
+{
+	unsigned n = f ? f->long_fields : 0;
+
+	if (f)
+		f->long_fields = 0;
+	return n;
+}
+
+int sig_http_events(const struct sig_appctx *ac, uint32_t *v)
+{
+	if (!ac->tx)
+		return 0;
+	*v = (uint32_t)(uintptr_t)htp_tx_get_user_data(ac->tx);
+	return 1;
+}
+
 int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size_t n,
 		  uint64_t ts_ns, struct sig_appctx *ac, sig_http_event_cb cb, void *opaque)
 {
@@ -288,7 +382,7 @@ int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size
 	if (to_client)
 		rc = htp_connp_res_data(f->connp, &tv, d, n);
 	else
-		rc = htp_connp_req_data(f->connp, &tv, d, n);
+		rc = sig_req_feed(f, &tv, d, n);
 	f->ac = NULL;
 	f->cb = NULL;
 	if (rc == HTP_STREAM_ERROR) {

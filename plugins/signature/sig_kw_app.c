@@ -296,6 +296,7 @@ static int sig_range_ok(const struct sig_appval_ctx *v, uint64_t x)
 	case '>': return x > v->lo;
 	case '!': return x != v->lo;
 	case 'r': return x > v->lo && x < v->hi;
+	case '&': return (x & v->lo) != 0;
 	default: return x == v->lo;
 	}
 }
@@ -455,6 +456,27 @@ int sig_kw_tls_version(struct sig_parse *ps, const char *arg)
 	}
 	free(v);
 	return sig_err(ps, "expected 1.0, 1.1, 1.2, 1.3, 3.0 or 2.0");
+}
+
+/* app-layer-event:<proto>.<event>: an event the parser raised on the transaction; natwarden
+ * raises http.request_field_too_long (a request header line cut at 16 KiB) */
+int sig_kw_app_event(struct sig_parse *ps, const char *arg)
+{
+	struct sig_appval_ctx *v;
+	char buf[96], *s;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	s = sig_trim(buf);
+	if (strcasecmp(s, "http.request_field_too_long"))
+		return sig_err(ps, "event '%s' not supported by natwarden "
+			       "(http.request_field_too_long is)", s);
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return sig_err(ps, "out of memory");
+	v->field = SIG_AV_HTTP_EVENTS;
+	v->op = '&';
+	v->lo = v->hi = SIG_HTTP_EV_FIELD_TOO_LONG;
+	return sig_add_appval(ps, v);
 }
 
 /* pcre HTTP modifiers -> buffer; -1 for others */

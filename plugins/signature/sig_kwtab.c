@@ -158,6 +158,8 @@ static const struct sig_kw sig_keywords[] = {
 	{ "dns.rrtype", "DNS question type (number or name)", 0, sig_kw_dns_rrtype,
 	  sig_free_plain },
 	{ "tls.version", "TLS version (1.0 .. 1.3, 2.0 for SSLv2)", 0, sig_kw_tls_version, sig_free_plain },
+	{ "app-layer-event", "http.request_field_too_long: a request header line was cut", 0,
+	  sig_kw_app_event, sig_free_plain },
 };
 
 /* Suricata 7 keywords natwarden does not implement: "not supported by natwarden" */

@@ -158,7 +158,7 @@ static int sig_finalize_lists(struct sig_parse *ps)
 			for (unsigned i = l->start; i < l->start + l->n; i++) {
 				const struct sig_appval_ctx *v = r->pm[i].ctx;
 				switch (v->field) {
-				case SIG_AV_URILEN: case SIG_AV_URILEN_RAW:
+				case SIG_AV_URILEN: case SIG_AV_URILEN_RAW: case SIG_AV_HTTP_EVENTS:
 					app = SIG_APP_HTTP; st = SIG_ST_REQ_HEADERS; break;
 				case SIG_AV_TLS_VERSION:
 					app = SIG_APP_TLS; st = r->to_client ? SIG_ST_TLS_SH : SIG_ST_TLS_CH; break;

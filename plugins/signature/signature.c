@@ -61,6 +61,7 @@ struct sig_priv {
 	unsigned reason_rule;
 	unsigned bad_reported;
 	unsigned c_http_trunc;
+	unsigned c_http_long; /* request header lines cut (http.request_field_too_long) */
 	unsigned c_app[SIG_APP_UNKNOWN + 1], c_http_err, c_http_cap, c_dns_err, c_tls_err,
 		c_app_events, g_http_parsers;
 	unsigned c_crypto_nomem, c_crypto_heap, c_crypto_held;
@@ -597,6 +598,9 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 	    svc->counter_register(self, "http_buffer_truncated",
 				  "HTTP events whose composed buffers did not fit the 64 KiB scratch",
 				  &p->c_http_trunc) ||
+	    svc->counter_register(self, "http_request_field_too_long",
+				  "HTTP request header lines over 16 KiB, cut (app-layer event)",
+				  &p->c_http_long) ||
 	    svc->counter_register(self, "dns_parse_errors", "malformed DNS messages",
 				  &p->c_dns_err) ||
 	    svc->counter_register(self, "tls_parse_errors", "malformed or unseen TLS hellos",
@@ -1228,8 +1232,17 @@ static void sig_app_tls(struct sig_pktctx *c, int have_head, const uint8_t *hp, 
 
 /* The HTTP parser failed (counted once) or has nothing more to parse (a CONNECT tunnel): free
  * it and its http-parsers slot now rather than at flow end. */
+static void sig_http_count(struct sig_pktctx *c)
+{
+	unsigned n = sig_http_take_long_fields(c->fp->http);
+
+	if (n)
+		svc->counter_add(c->p->self, c->pkt, c->p->c_http_long, n);
+}
+
 static void sig_http_stop(struct sig_pktctx *c)
 {
+	sig_http_count(c);
 	if (sig_http_failed(c->fp->http))
 		svc->counter_add(c->p->self, c->pkt, c->p->c_http_err, 1);
 	sig_http_flow_free(c->fp->http);
@@ -1329,6 +1342,8 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 				}
 			}
 		}
+		if (fp->http)
+			sig_http_count(c);
 		break;
 	case SIG_APP_DNS:
 		if (pi->ip_proto == 17) {
