@@ -26,8 +26,10 @@ enum sig_action { SIG_ACT_PASS = 0, SIG_ACT_DROP, SIG_ACT_REJECT, SIG_ACT_ALERT 
 enum sig_proto { SIG_PROTO_IP = 0, SIG_PROTO_TCP, SIG_PROTO_UDP, SIG_PROTO_ICMP,
 		 SIG_PROTO_TCPUDP /* dns: either */ };
 
-/* application protocols (detected per flow by content, sig_app_detect.c) */
-enum sig_app { SIG_APP_NONE = 0, SIG_APP_HTTP, SIG_APP_DNS, SIG_APP_TLS, SIG_APP_UNKNOWN };
+/* application protocols (detected per flow by content, sig_app.c); SMTP, FTP and SMB are
+ * detected only (header rules, app-layer-protocol), not parsed */
+enum sig_app { SIG_APP_NONE = 0, SIG_APP_HTTP, SIG_APP_DNS, SIG_APP_TLS, SIG_APP_SMTP, SIG_APP_FTP,
+	       SIG_APP_SMB, SIG_APP_UNKNOWN };
 
 /* ---- addresses and ports ---- */
 enum { SIG_AN_ANY = 0, SIG_AN_CIDR, SIG_AN_LIST };
@@ -545,6 +547,7 @@ struct sig_stream {
 #define SIG_FP_TLS_CERT 0x40               /* server certificate parsed, given up or not expected */
 #define SIG_FP2_TLS_LOGGED 0x1            /* the EVE tls record was written */
 #define SIG_FP2_APP_NAMED 0x2             /* the core was told the flow's app_proto */
+#define SIG_FP2_BANNER220 0x4             /* the server's data began "220 " (SMTP or FTP) */
 #define SIG_FP_HANDSHAKE 0x80              /* the client's SYN was seen (not picked up mid-stream) */
 struct sig_flowpriv {
 	uint8_t flags;                      /* SIG_FP_* */

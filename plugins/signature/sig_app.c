@@ -124,6 +124,61 @@ uint8_t sig_app_detect(const uint8_t *p, size_t n, int tcp)
 	return SIG_APP_UNKNOWN;
 }
 
+/* 1 when p starts with s (ASCII case-insensitive), 0 when p is a shorter prefix of it, -1 no */
+static int sig_prefix_ci(const uint8_t *p, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+
+	for (size_t i = 0; i < l; i++) {
+		if (i == n)
+			return 0;
+		if (sig_lower[p[i]] != (uint8_t)s[i])
+			return -1;
+	}
+	return 1;
+}
+
+uint8_t sig_app_detect_tcp(const uint8_t *p, size_t n, int to_client, int banner,
+			   int *banner_seen)
+{
+	static const struct {
+		const char *cmd;
+		uint8_t app;
+	} cmds[] = { { "ehlo ", SIG_APP_SMTP }, { "helo ", SIG_APP_SMTP }, { "user ", SIG_APP_FTP },
+		     { "pass ", SIG_APP_FTP }, { "auth ", SIG_APP_FTP } };
+
+	*banner_seen = 0;
+	/* SMB: NetBIOS session message (type 0, 24-bit length) holding an SMB1/2/3 header */
+	if (n >= 8 && p[0] == 0 && (p[4] == 0xff || p[4] == 0xfe || p[4] == 0xfd) &&
+	    !memcmp(p + 5, "SMB", 3) && ((size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]) >= 32)
+		return SIG_APP_SMB;
+	if (to_client && n >= 4 && !memcmp(p, "220", 3) && (p[3] == ' ' || p[3] == '-')) {
+		*banner_seen = 1;
+		return SIG_APP_NONE;
+	}
+	if (!to_client && banner) {
+		int undecided = 0;
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			int r = sig_prefix_ci(p, n, cmds[i].cmd);
+			if (r > 0)
+				return cmds[i].app;
+			undecided |= r == 0;
+		}
+		if (undecided)
+			return SIG_APP_NONE;
+	}
+	return sig_app_detect(p, n, 1);
+}
+
+const char *sig_app_proto_name(uint8_t app)
+{
+	static const char *const names[SIG_APP_UNKNOWN + 1] = {
+		NULL, "http", "dns", "tls", "smtp", "ftp", "smb", "failed",
+	};
+
+	return app <= SIG_APP_UNKNOWN ? names[app] : NULL;
+}
+
 /* ---- buffers ---- */
 
 void sig_appctx_reset(struct sig_appctx *ac)

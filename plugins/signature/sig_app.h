@@ -90,6 +90,14 @@ int sig_x509_parse(const uint8_t *der, size_t n, struct sig_tls_cert *out);
 /* data from the start of one direction of a flow: SIG_APP_HTTP/DNS/TLS, SIG_APP_NONE when
  * undecided (too short), SIG_APP_UNKNOWN when it is none of them */
 uint8_t sig_app_detect(const uint8_t *p, size_t n, int tcp);
+/* TCP data from the start of one direction, also SMB (NetBIOS session message holding
+ * \xffSMB, \xfeSMB or \xfdSMB), SMTP and FTP: a server's banner "220 " or "220-" (then
+ * *banner_seen is set and the result is undecided: the client's first command tells, EHLO/HELO
+ * SMTP, USER/PASS/AUTH FTP, when banner says a banner was seen before); else sig_app_detect */
+uint8_t sig_app_detect_tcp(const uint8_t *p, size_t n, int to_client, int banner,
+			   int *banner_seen);
+/* the protocol's name as Suricata writes app_proto ("failed" for SIG_APP_UNKNOWN), NULL none */
+const char *sig_app_proto_name(uint8_t app);
 
 /* ---- HTTP (sig_app_http.c) ---- */
 struct sig_http_conf {

@@ -213,7 +213,7 @@ int sig_kw_pcrexform(struct sig_parse *ps, const char *arg)
 	return 0;
 }
 
-/* app-layer-protocol:[!]http|dns|tls: the protocol detected on the flow. As in Suricata, a flow
+/* app-layer-protocol:[!]http|dns|tls|smtp|ftp|smb: the protocol detected on the flow. As in Suricata, a flow
  * whose protocol is not known yet matches neither form. */
 struct sig_alproto {
 	uint8_t app, neg;
@@ -234,7 +234,8 @@ int sig_kw_alproto(struct sig_parse *ps, const char *arg)
 		const char *name;
 		uint8_t app;
 	} names[] = { { "http", SIG_APP_HTTP }, { "http1", SIG_APP_HTTP }, { "dns", SIG_APP_DNS },
-		      { "tls", SIG_APP_TLS } };
+		      { "tls", SIG_APP_TLS }, { "smtp", SIG_APP_SMTP }, { "ftp", SIG_APP_FTP },
+		      { "smb", SIG_APP_SMB } };
 	char buf[32], *s;
 	struct sig_alproto *a;
 
@@ -252,7 +253,7 @@ int sig_kw_alproto(struct sig_parse *ps, const char *arg)
 			a->app = names[i].app;
 	if (!a->app) {
 		free(a);
-		return sig_err(ps, "protocol '%s' not supported by natwarden (http, dns or tls)", s);
+		return sig_err(ps, "protocol '%s' not supported by natwarden (http, dns, tls, smtp, ftp or smb)", s);
 	}
 	if (!sig_rule_add_nm(ps, sig_kw_find("app-layer-protocol"), a, sig_m_alproto)) {
 		free(a);

@@ -152,7 +152,7 @@ static const struct sig_kw sig_keywords[] = {
 	{ "bsize", "size of the sticky buffer: N, <N, >N, N<>M", 0, sig_kw_bsize, sig_free_plain },
 	{ "urilen", "length of the HTTP URI: N, <N, >N, N<>M[,norm|raw]", 0, sig_kw_urilen,
 	  sig_free_plain },
-	{ "app-layer-protocol", "[!]http|dns|tls: the protocol detected on the flow", 0,
+	{ "app-layer-protocol", "[!]http|dns|tls|smtp|ftp|smb: the protocol detected on the flow", 0,
 	  sig_kw_alproto, sig_free_plain },
 	{ "dns.opcode", "DNS opcode", 0, sig_kw_dns_opcode, sig_free_plain },
 	{ "dns.rrtype", "DNS question type (number or name)", 0, sig_kw_dns_rrtype,
@@ -205,6 +205,9 @@ static const char *const sig_suricata_names[] = {
 	"snmp.usm", "tos", "tls.alpn", "quic.sni", "quic.ua", "ssh.hassh.server",
 	"ssh.hassh.string", "ssh.hassh.server.string", "pgsql.query", "websocket.payload",
 	"hostbits",
+	"smtp.helo", "smtp.mail_from", "smtp.rcpt_to", "ftp.command", "ftp.command_data",
+	"ftp.dynamic_port", "ftp.mode", "ftp.reply", "ftp.reply_received", "ftp.completion_code",
+	"smb.version", "smb.ntlmssp_user", "smb.ntlmssp_domain",
 };
 
 const struct sig_kw *sig_kw_find(const char *name)

@@ -37,6 +37,15 @@ static int sig_proto_parse(const char *s, uint8_t *out, uint8_t *app)
 	} else if (!strcmp(s, "dns")) {
 		*out = SIG_PROTO_TCPUDP;
 		*app = SIG_APP_DNS;
+	} else if (!strcmp(s, "smtp")) {
+		*out = SIG_PROTO_TCP;
+		*app = SIG_APP_SMTP;
+	} else if (!strcmp(s, "ftp")) {
+		*out = SIG_PROTO_TCP;
+		*app = SIG_APP_FTP;
+	} else if (!strcmp(s, "smb")) {
+		*out = SIG_PROTO_TCP;
+		*app = SIG_APP_SMB;
 	} else if (!strcmp(s, "ip") || !strcmp(s, "ipv4") || !strcmp(s, "ipv6") || !strcmp(s, "pkthdr"))
 		*out = SIG_PROTO_IP;
 	else if (!strcmp(s, "tcp") || !strcmp(s, "tcp-pkt") || !strcmp(s, "tcp-stream"))
@@ -165,6 +174,11 @@ static int sig_finalize_lists(struct sig_parse *ps)
 				default:
 					app = SIG_APP_DNS; st = SIG_ST_DNS; break;
 				}
+				if (r->app >= SIG_APP_SMTP && r->app <= SIG_APP_SMB)
+					return sig_err(ps, "keyword '%s': not supported by natwarden on %s "
+						       "(detected, not parsed)",
+						       r->pm[i].kw ? r->pm[i].kw->name : "?",
+						       sig_app_proto_name(r->app));
 				if (r->app && r->app != app)
 					return sig_err(ps, "keyword '%s': not a %s keyword",
 						       r->pm[i].kw ? r->pm[i].kw->name : "?",
@@ -177,6 +191,10 @@ static int sig_finalize_lists(struct sig_parse *ps)
 			const struct sig_bufinfo *bi = sig_buf_info(l->buf);
 			app = bi->app;
 			st = (bi->dirdep && r->to_client) ? bi->stage_resp : bi->stage_req;
+			if (r->app >= SIG_APP_SMTP && r->app <= SIG_APP_SMB)
+				return sig_err(ps, "keyword '%s': not supported by natwarden on %s "
+					       "(detected, not parsed: no %s buffers)",
+					       bi->name, sig_app_proto_name(r->app), sig_app_proto_name(r->app));
 			if (r->app && r->app != app)
 				return sig_err(ps, "keyword '%s': buffer of another protocol than the rule's",
 					       bi->name);
@@ -341,7 +359,7 @@ int sig_rule_parse(const struct sig_env *env, const char *line, struct sig_rule 
 		goto out;
 	}
 	if (sig_proto_parse(tok[1], &r->proto, &r->app)) {
-		sig_err(&ps, "header: protocol '%s' not supported by natwarden (use ip, tcp, udp, icmp, http, dns or tls)",
+		sig_err(&ps, "header: protocol '%s' not supported by natwarden (use ip, tcp, udp, icmp, http, dns, tls, smtp, ftp or smb)",
 			tok[1]);
 		goto out;
 	}

@@ -393,9 +393,13 @@ static void sig_reason_key(const char *msg, char *out, size_t outlen)
 	if (k && (!h || k < h)) {
 		q = strchr(k + 9, '\'');
 		int n = q ? (int)(q - k) + 1 : (int)strlen(k);
-		if (strstr(k, "not supported by natwarden"))
-			snprintf(out, outlen, "%.*s: not supported by natwarden", n, k);
-		else if (strstr(k, "buffer of another protocol") || strstr(k, "an HTTP buffer"))
+		const char *ns = strstr(k, "not supported by natwarden");
+		if (ns) {
+			/* keep the protocol of "not supported by natwarden on smtp" */
+			const char *on = ns + strlen("not supported by natwarden");
+			int m = !strncmp(on, " on ", 4) ? 4 + (int)strcspn(on + 4, " (") : 0;
+			snprintf(out, outlen, "%.*s: not supported by natwarden%.*s", n, k, m, on);
+		} else if (strstr(k, "buffer of another protocol") || strstr(k, "an HTTP buffer"))
 			snprintf(out, outlen, "%.*s: %s", n, k, strstr(k, ": ") ? strstr(k, ": ") + 2 : "");
 		else
 			snprintf(out, outlen, "%.*s: bad value", n, k);
@@ -464,9 +468,18 @@ static void sig_rule_report(struct sig_priv *p, const struct sig_ruleset *rs)
 	}
 	svc->log(p->self, NW_LOG_NOTICE,
 		 "rule report: %u rules, %u loaded (%.1f%%), %u skipped; loaded by protocol: "
-		 "http %u, dns %u, tls %u, other %u; %u inspect application buffers",
+		 "http %u, dns %u, tls %u, smtp %u, ftp %u, smb %u, other %u; "
+		 "%u inspect application buffers",
 		 total, rs->n, total ? 100.0 * rs->n / total : 100.0, rs->n_bad, napp[SIG_APP_HTTP],
-		 napp[SIG_APP_DNS], napp[SIG_APP_TLS], napp[SIG_APP_NONE], nappr);
+		 napp[SIG_APP_DNS], napp[SIG_APP_TLS], napp[SIG_APP_SMTP], napp[SIG_APP_FTP],
+		 napp[SIG_APP_SMB], napp[SIG_APP_NONE], nappr);
+	if (napp[SIG_APP_SMTP] + napp[SIG_APP_FTP] + napp[SIG_APP_SMB])
+		svc->log(p->self, NW_LOG_NOTICE,
+			 "rule report: smtp, ftp and smb rules keep their header (the protocol is "
+			 "detected on the flow: SMTP and FTP from the server's 220 banner and the "
+			 "client's first command, SMB from its NetBIOS header), their payload "
+			 "keywords on the packet and stream; their sticky buffers (smtp.*, ftp.*, "
+			 "smb.*, file.data) are refused: no parser");
 	qsort(p->reasons, p->n_reasons, sizeof(p->reasons[0]), sig_reason_cmp);
 	for (unsigned i = 0; i < p->n_reasons && i < 25; i++)
 		svc->log(p->self, NW_LOG_NOTICE, "rule report: skipped %6u  %s", p->reasons[i].n,
@@ -587,6 +600,12 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 				  &p->c_app[SIG_APP_DNS]) ||
 	    svc->counter_register(self, "app_tls_flows", "flows detected as TLS",
 				  &p->c_app[SIG_APP_TLS]) ||
+	    svc->counter_register(self, "app_smtp_flows", "flows detected as SMTP (not parsed)",
+				  &p->c_app[SIG_APP_SMTP]) ||
+	    svc->counter_register(self, "app_ftp_flows", "flows detected as FTP (not parsed)",
+				  &p->c_app[SIG_APP_FTP]) ||
+	    svc->counter_register(self, "app_smb_flows", "flows detected as SMB (not parsed)",
+				  &p->c_app[SIG_APP_SMB]) ||
 	    svc->counter_register(self, "app_unknown_flows", "flows of no parsed protocol",
 				  &p->c_app[SIG_APP_UNKNOWN]) ||
 	    svc->counter_register(self, "app_events", "application events inspected",
@@ -1252,9 +1271,7 @@ static void sig_http_stop(struct sig_pktctx *c)
 /* tell the core the flow's app_proto, as Suricata names it ("failed": none it parses) */
 static void sig_app_name(struct sig_pktctx *c)
 {
-	static const char *const names[SIG_APP_UNKNOWN + 1] = { NULL, "http", "dns", "tls",
-								"failed" };
-	const char *n = c->fp->app <= SIG_APP_UNKNOWN ? names[c->fp->app] : NULL;
+	const char *n = sig_app_proto_name(c->fp->app);
 
 	if (!n || (c->fp->flags2 & SIG_FP2_APP_NAMED) ||
 	    svc->size < offsetof(struct nw_services, flow_set_app_proto) +
@@ -1300,9 +1317,15 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 		} else if (pi->ip_proto == 6 && st) {
 			/* no head yet because this segment came early or again: decide later (the
 			 * in-order start must not be skipped by sending the second segment first) */
-			uint8_t a = have_head			      ? sig_app_detect(hp, hn, 1)
+			int banner = 0;
+			uint8_t a = have_head
+					    ? sig_app_detect_tcp(hp, hn, pi->dir != NW_DIR_TO_SERVER,
+								 !!(fp->flags2 & SIG_FP2_BANNER220),
+								 &banner)
 				    : (c->v.ooo || c->v.nothing_new) ? SIG_APP_NONE
 								     : SIG_APP_UNKNOWN;
+			if (banner)
+				fp->flags2 |= SIG_FP2_BANNER220;
 			if (a == SIG_APP_NONE && !c->v.nothing_new && ++fp->tries[pi->dir] > 32)
 				a = SIG_APP_UNKNOWN;
 			fp->app = a;

@@ -48,7 +48,13 @@ static void test_parse_errors_name_keyword(void **state)
 	ERR_HAS(R("sid:18; dsize:5<>3;"), "keyword 'dsize'");
 	ERR_HAS(R("sid:19; threshold:type limit, count 1;"), "keyword 'threshold'");
 	ERR_HAS(R("sid:20; byte_test:4,~,1,0;"), "keyword 'byte_test': unknown operator");
-	ERR_HAS("alert smb any any -> any any (sid:21;)", "protocol 'smb' not supported by natwarden");
+	ERR_HAS("alert ssh any any -> any any (sid:21;)", "protocol 'ssh' not supported by natwarden");
+	ERR_HAS("alert smtp any any -> any any (sid:36; file_data; content:\"X-Mailer\";)",
+		"keyword 'file.data': not supported by natwarden on smtp");
+	ERR_HAS("alert smb any any -> any any (sid:37; smb.named_pipe; content:\"svcctl\";)",
+		"keyword 'smb.named_pipe': not supported by natwarden");
+	ERR_HAS("alert ftp any any -> any any (sid:38; urilen:>3;)",
+		"keyword 'urilen': not supported by natwarden on ftp");
 	ERR_HAS("alert tcp any any => any any (sid:22;)", "bad direction");
 	ERR_HAS("alert tcp $NOPE any -> any any (sid:23;)", "undefined variable $NOPE");
 	ERR_HAS("alert tcp 10.0.0.300 any -> any any (sid:24;)", "bad address");
@@ -65,8 +71,8 @@ static void test_parse_errors_name_keyword(void **state)
 	ERR_HAS(R("sid:32; tag:flow,10,packets;"), "keyword 'tag': expected session|host");
 	ERR_HAS(R("sid:33; tag:session,10,minutes;"), "keyword 'tag': expected session|host");
 	ERR_HAS(R("sid:34; target:any;"), "keyword 'target': expected src_ip or dest_ip");
-	ERR_HAS(R("sid:35; app-layer-protocol:smb;"),
-		"keyword 'app-layer-protocol': protocol 'smb' not supported by natwarden");
+	ERR_HAS(R("sid:35; app-layer-protocol:ssh;"),
+		"keyword 'app-layer-protocol': protocol 'ssh' not supported by natwarden");
 }
 
 /* Keywords ET rules carry that load: fast_pattern after bsize modifies the content before it;
