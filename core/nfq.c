@@ -23,10 +23,6 @@
 #define NFQ_HELD_BATCHES 4 /* verdict records held: this many receive batches */
 #define NFQ_RETRY_MS 1 /* while verdicts wait for a resend, the worker wakes this often */
 
-/* ip_conntrack_info values (include/uapi/linux/netfilter/nf_conntrack_common.h) */
-enum { NFQ_CT_ESTABLISHED, NFQ_CT_RELATED, NFQ_CT_NEW, NFQ_CT_ESTABLISHED_REPLY,
-       NFQ_CT_RELATED_REPLY };
-
 struct nw_nfq {
 	struct nw_nfq_opts o;
 	struct mnl_socket *nl;
@@ -98,12 +94,9 @@ static int nwq_cfg_send(struct nw_nfq *q, struct nlmsghdr *nlh)
 				return e->error; /* 0 = ack */
 			}
 			if ((m->nlmsg_type & 0xff) == NFQNL_MSG_PACKET) {
-				struct nlattr *attr[NFQA_MAX + 1] = {NULL};
-				if (nfq_nlmsg_parse(m, attr) >= 0 && attr[NFQA_PACKET_HDR]) {
-					const struct nfqnl_msg_packet_hdr *ph =
-						mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-					nwq_accept_now(q, ntohl(ph->packet_id));
-				}
+				struct nw_nfq_pkt p;
+				if (nw_nfq_parse(m, m->nlmsg_len, &p) == 0)
+					nwq_accept_now(q, p.id);
 			}
 		}
 	}
@@ -291,55 +284,6 @@ void nw_nfq_close(struct nw_nfq *q)
 
 /* ---- packets ---- */
 
-/* NFQA_CT: the original tuple's destination (the address before DNAT). */
-static void nwq_parse_ct(const struct nlattr *ct, struct nw_nfq_pkt *p)
-{
-	const struct nlattr *a, *b, *c;
-
-	mnl_attr_for_each_nested(a, ct) {
-		if (mnl_attr_get_type(a) != CTA_TUPLE_ORIG)
-			continue;
-		mnl_attr_for_each_nested(b, a) {
-			if (mnl_attr_get_type(b) == CTA_TUPLE_IP) {
-				mnl_attr_for_each_nested(c, b) {
-					uint16_t t = mnl_attr_get_type(c);
-					if (t == CTA_IP_V4_DST && mnl_attr_get_payload_len(c) == 4) {
-						p->orig_dst.family = 4;
-						memcpy(p->orig_dst.a, mnl_attr_get_payload(c), 4);
-					} else if (t == CTA_IP_V6_DST &&
-						   mnl_attr_get_payload_len(c) == 16) {
-						p->orig_dst.family = 6;
-						memcpy(p->orig_dst.a, mnl_attr_get_payload(c), 16);
-					}
-				}
-			} else if (mnl_attr_get_type(b) == CTA_TUPLE_PROTO) {
-				mnl_attr_for_each_nested(c, b) {
-					if (mnl_attr_get_type(c) == CTA_PROTO_DST_PORT &&
-					    mnl_attr_get_payload_len(c) == 2)
-						p->orig_dport = ntohs(mnl_attr_get_u16(c));
-				}
-			}
-		}
-	}
-	p->have_orig_dst = p->orig_dst.family != 0;
-}
-
-static int nwq_ct_state(uint32_t info)
-{
-	switch (info) {
-	case NFQ_CT_NEW:
-		return NW_CT_NEW;
-	case NFQ_CT_RELATED:
-	case NFQ_CT_RELATED_REPLY:
-		return NW_CT_RELATED;
-	case NFQ_CT_ESTABLISHED:
-	case NFQ_CT_ESTABLISHED_REPLY:
-		return NW_CT_ESTABLISHED;
-	default:
-		return -1;
-	}
-}
-
 /* Record one packet's verdict. run_batch receives no more packets than the store has room for,
  * one per datagram; should a datagram ever carry more, a flush makes room, and if even that fails
  * the verdict is lost: its packet stays queued and the window never again sends a batch accept
@@ -356,20 +300,13 @@ static void nwq_verdict(struct nw_nfq *q, uint32_t id, int verdict, int set_mark
 static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_nfq_cb cb,
 			      void *ctx, struct nw_wcounters *ctr)
 {
-	struct nlattr *attr[NFQA_MAX + 1] = {NULL};
-	const struct nfqnl_msg_packet_hdr *ph;
 	struct nw_nfq_pkt p;
 	int res, verdict;
 
-	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR] ||
-	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(*ph)) {
+	if (nw_nfq_parse(nlh, nlh->nlmsg_len, &p) < 0) {
 		ctr->recv_errors++;
 		return;
 	}
-	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-	memset(&p, 0, sizeof(p));
-	p.id = ntohl(ph->packet_id);
-	p.ct_state = -1;
 	/* ids are a 32-bit sequence that wraps: compare them as the kernel does */
 	if (q->have_last && (int32_t)(p.id - q->last_id) > 1) {
 		/* ids the kernel assigned but could not deliver (socket full): with fail-open they
@@ -381,29 +318,6 @@ static void nwq_handle_packet(struct nw_nfq *q, const struct nlmsghdr *nlh, nw_n
 	}
 	if (!q->have_last || (int32_t)(p.id - q->last_id) > 0)
 		q->last_id = p.id, q->have_last = 1;
-	if (attr[NFQA_PAYLOAD]) {
-		p.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
-		p.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
-	}
-	p.orig_len = attr[NFQA_CAP_LEN] ? ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : p.len;
-	if (attr[NFQA_IFINDEX_INDEV])
-		p.indev = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
-	if (attr[NFQA_IFINDEX_OUTDEV])
-		p.outdev = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_OUTDEV]));
-	if (attr[NFQA_MARK])
-		p.mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
-	if (attr[NFQA_SKB_INFO])
-		p.gso = !!(ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO])) & NFQA_SKB_GSO);
-	if (attr[NFQA_CT])
-		nwq_parse_ct(attr[NFQA_CT], &p);
-	if (attr[NFQA_CT_INFO]) {
-		uint32_t info = ntohl(mnl_attr_get_u32(attr[NFQA_CT_INFO]));
-		p.ct_state = nwq_ct_state(info);
-		/* a reply's original tuple is the other direction's: its destination is not this
-		 * packet's pre-DNAT destination */
-		if (info == NFQ_CT_ESTABLISHED_REPLY || info == NFQ_CT_RELATED_REPLY)
-			p.have_orig_dst = 0;
-	}
 
 	if (p.mark & q->o.reject_mark) {
 		/* repeated with our reject mark but no REJECT rule caught it: never loop */

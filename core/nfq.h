@@ -2,6 +2,7 @@
 #ifndef NW_NFQ_H
 #define NW_NFQ_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "natwarden/plugin.h"
 
@@ -34,6 +35,11 @@ struct nw_nfq_pkt {
 	struct nw_addr orig_dst;
 	uint16_t orig_dport;
 };
+
+/* Parse one NFQNL_MSG_PACKET message of len bytes (the netlink header included) in one pass over
+ * its attributes into *p (fields the kernel left out: 0, ct_state -1). Safe on any input: never
+ * reads outside msg. Returns 0, or -EBADMSG when it is malformed or has no NFQA_PACKET_HDR. */
+int nw_nfq_parse(const void *msg, size_t len, struct nw_nfq_pkt *p);
 
 /* Per-packet callback (worker): returns NW_RESULT(verdict, reason) or a bare nw_verdict. */
 typedef int (*nw_nfq_cb)(void *ctx, const struct nw_nfq_pkt *pkt);
