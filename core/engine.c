@@ -762,7 +762,6 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 	struct nw_flow *f = NULL;
 	int dec, malformed, res = NW_RESULT(NW_CONTINUE, 0);
 
-	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
 	w->now_ns = meta->ts_ns;
 	/* the decoder keeps ts_ns, queue and the caller's flags; clear the last packet's flags */
 	pi->ts_ns = meta->ts_ns;
@@ -852,7 +851,6 @@ out:
 		w->ctr.verdicts[v]++;
 		engine_publish_events(w, v);
 	}
-	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
 	return res;
 }
 

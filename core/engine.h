@@ -82,7 +82,7 @@ struct nw_worker {
 	struct nw_wcounters ctr;
 	struct nw_evring *events;   /* to the main thread */
 	struct nw_packet pkt;       /* the packet being judged */
-	_Atomic uint64_t epoch;     /* odd while a packet is in hand (for quiesce) */
+	_Atomic uint64_t epoch;     /* odd while a batch of packets is in hand (for quiesce) */
 	uint64_t now_ns;            /* engine time as this worker last saw it */
 	uint64_t next_sweep_ns;     /* next flow-timeout sweep */
 };
@@ -225,6 +225,18 @@ int nw_engine_start(struct nw_engine *eng, unsigned n_workers);
 /* Call on a worker's own thread before its first packet / after its last. */
 int nw_worker_thread_start(struct nw_worker *w);
 void nw_worker_thread_stop(struct nw_worker *w);
+/* Worker (live): around each batch of nw_engine_process calls, so the main thread's quiesce
+ * waits for the batch in hand to end. Once per batch rather than per packet: each is a locked
+ * instruction (a full barrier), and it orders the worker's later loads of swapped tables. */
+static inline void nw_worker_batch_begin(struct nw_worker *w)
+{
+	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_seq_cst);
+}
+
+static inline void nw_worker_batch_end(struct nw_worker *w)
+{
+	atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
+}
 
 /* Input to the engine for one packet (live path fills what it knows). */
 struct nw_pkt_meta {

@@ -141,7 +141,9 @@ static void *live_worker(void *arg)
 		/* drain what is waiting; every received packet gets its verdict in the same call */
 		do {
 			uint64_t ev0 = lq->w->ctr.events;
+			nw_worker_batch_begin(lq->w);
 			r = nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr);
+			nw_worker_batch_end(lq->w);
 			if (lq->w->ctr.events != ev0)
 				live_wake_main(lq->lv);
 		} while (r > 0);
@@ -155,8 +157,11 @@ static void *live_worker(void *arg)
 		last_err = r;
 	}
 	/* stopping: judge what already sits in the socket, then leave */
-	while (nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr) > 0)
-		;
+	do {
+		nw_worker_batch_begin(lq->w);
+		r = nw_nfq_run_batch(lq->nfq, live_packet, lq, &lq->w->ctr);
+		nw_worker_batch_end(lq->w);
+	} while (r > 0);
 	nw_worker_thread_stop(lq->w);
 	return NULL;
 }

@@ -359,7 +359,7 @@ static const struct nw_keyword *svc_keyword_find(const char *name, void **plugin
 	return NULL;
 }
 
-/* Wait until every worker has been seen outside a packet (its epoch even) or moved on. */
+/* Wait until every worker has been seen outside a batch of packets (its epoch even) or moved on. */
 static void svc_quiesce(void)
 {
 	struct nw_engine *eng = nw_current_engine;

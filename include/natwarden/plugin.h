@@ -580,7 +580,7 @@ struct nw_services {
 	/* the core's copy, in this header's layout (size = sizeof(struct nw_keyword)) */
 	const struct nw_keyword *(*keyword_find)(const char *name, void **plugin_priv);
 
-	/* main thread: wait until every worker has finished the packet it had in hand */
+	/* main thread: wait until every worker has finished the packet (batch) it had in hand */
 	void (*quiesce)(void);
 
 	/* control commands (configure/start only) */
