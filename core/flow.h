@@ -21,6 +21,7 @@ struct nw_flow {
 	uint32_t hnext;            /* next flow index in the hash chain (NW_FLOW_NONE ends) */
 	uint32_t lru_prev, lru_next; /* LRU list by last packet time (head = newest) */
 	uint32_t idx;              /* own index */
+	uint32_t hash;             /* low bits of the key's hash (its bucket) */
 	uint8_t in_use;
 	uint8_t syn[2], synack, fin[2], rst; /* TCP handshake/teardown seen, by direction */
 	uint8_t drop_logged;       /* an EVE drop event was written for this flow */
