@@ -999,8 +999,9 @@ unsigned nw_engine_drain_events(struct nw_engine *eng)
 	do {
 		n = 0;
 		for (unsigned i = 0; i < eng->n_workers; i++)
-			n += engine_drain_ring(eng, eng->workers[i]->events, 4096);
-		if (engine_main_ring)
+			if (!nw_evring_empty(eng->workers[i]->events))
+				n += engine_drain_ring(eng, eng->workers[i]->events, 4096);
+		if (engine_main_ring && !nw_evring_empty(engine_main_ring))
 			n += engine_drain_ring(eng, engine_main_ring, 4096);
 		total += n;
 	} while (n && total < 65536);
@@ -1011,18 +1012,28 @@ unsigned nw_engine_drain_events(struct nw_engine *eng)
 
 void nw_engine_run_timers(struct nw_engine *eng, uint64_t now_ns)
 {
+	uint64_t due = UINT64_MAX;
+
 	atomic_store_explicit(&eng->now_ns, now_ns, memory_order_relaxed);
+	/* offline this runs once per packet: nothing to do before the earliest timer is due */
+	if (now_ns < eng->timers_due_ns)
+		return;
 	for (unsigned i = 0; i < eng->n_timers; i++) {
 		struct nw_timer *t = &eng->timers[i];
-		if (!t->p->started)
+		if (!t->p->started) {
+			due = 0; /* look again next time: it may start */
 			continue;
+		}
 		if (t->next_ns == 0)
 			t->next_ns = now_ns + t->interval_ns;
 		if (now_ns >= t->next_ns) {
 			t->cb(t->p->priv, now_ns);
 			t->next_ns = now_ns + t->interval_ns;
 		}
+		if (t->next_ns < due)
+			due = t->next_ns;
 	}
+	eng->timers_due_ns = due;
 }
 
 int nw_engine_command(struct nw_engine *eng, int argc, const char *const *argv, int json,

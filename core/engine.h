@@ -175,6 +175,7 @@ struct nw_engine {
 	unsigned n_workers;
 	struct nw_timer timers[NW_MAX_TIMERS];
 	unsigned n_timers;
+	uint64_t timers_due_ns;      /* no timer is due before this (0: look at each one) */
 	struct nw_subscriber subs[NW_MAX_SUBSCRIBERS];
 	unsigned n_subs;
 	struct nw_kwentry keywords[NW_MAX_KEYWORDS];

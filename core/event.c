@@ -11,9 +11,10 @@ struct nw_evring *nw_evring_new(uint32_t cap)
 
 	while (c < cap && c < (1u << 20))
 		c <<= 1;
-	r = calloc(1, sizeof(*r));
+	r = aligned_alloc(NW_CACHE_LINE, sizeof(*r)); /* sizeof is a multiple of the line */
 	if (!r)
 		return NULL;
+	memset(r, 0, sizeof(*r));
 	r->slots = calloc(c, sizeof(*r->slots));
 	if (!r->slots) {
 		free(r);
@@ -74,7 +75,9 @@ struct nw_event *nw_evring_held(struct nw_evring *r, uint32_t i)
 void nw_evring_publish(struct nw_evring *r)
 {
 	r->held = 0;
-	atomic_store_explicit(&r->head, r->phead, memory_order_release);
+	/* most packets push nothing: then the shared line is not written at all */
+	if (atomic_load_explicit(&r->head, memory_order_relaxed) != r->phead)
+		atomic_store_explicit(&r->head, r->phead, memory_order_release);
 }
 
 struct nw_evslot *nw_evring_peek(struct nw_evring *r)

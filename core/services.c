@@ -154,6 +154,7 @@ static int svc_timer_add(nw_plugin *self, uint32_t interval_ms, nw_timer_cb cb)
 		return -ENOSPC;
 	eng->timers[eng->n_timers++] = (struct nw_timer){
 		.p = self, .cb = cb, .interval_ns = (uint64_t)interval_ms * 1000000ull};
+	eng->timers_due_ns = 0;
 	return 0;
 }
 
