@@ -245,6 +245,11 @@ int nw_nfq_has_gso(const struct nw_nfq *q)
 	return q->has_gso;
 }
 
+unsigned nw_nfq_batch(const struct nw_nfq *q)
+{
+	return q->o.batch;
+}
+
 short nw_nfq_poll_events(const struct nw_nfq *q, int *timeout_ms)
 {
 	unsigned held = nw_vwin_pending(&q->vw);

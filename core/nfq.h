@@ -70,6 +70,9 @@ int nw_nfq_has_gso(const struct nw_nfq *q);
  */
 int nw_nfq_run_batch(struct nw_nfq *q, nw_nfq_cb cb, void *ctx, struct nw_wcounters *ctr);
 
+/* Packets one nw_nfq_run_batch receives at most (the configured batch, clamped). */
+unsigned nw_nfq_batch(const struct nw_nfq *q);
+
 /* Worker: what to poll the queue's socket for next (POLLIN, or 0 while held verdicts fill the
  * store) and, in *timeout_ms, when to call nw_nfq_run_batch anyway (-1 = only on input; a short
  * interval while verdicts wait to be resent). */
