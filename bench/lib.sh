@@ -199,6 +199,36 @@ bench_natwarden_stats() { # PYEXPR on the stats JSON of the running natwarden
 			"$BL_DIR/stats.json" "$1"
 }
 
+# bench_worker_snap: "QUEUE:CPU_NS:PACKETS ..." for each worker of the running natwarden: the CPU
+# time of its thread (named nw-qQUEUE) and the packets natwarden counted on that queue
+bench_worker_snap() {
+	local t c pk out=""
+	pk=$(bench_natwarden_stats '" ".join("%d:%d" % (q["queue"], q["packets"]) for q in d["queues"])') ||
+		return 1
+	for t in /proc/"$BL_READER"/task/*; do
+		c=$(cat "$t/comm" 2>/dev/null) || continue
+		case $c in nw-q*) out="$out ${c#nw-q}:$(cut -d' ' -f1 "$t/schedstat")" ;; esac
+	done
+	echo "$pk|$out"
+}
+
+# bench_worker_delta SNAP0 SNAP1: one "QUEUE CPU_NS PACKETS" line per worker over the interval
+bench_worker_delta() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+def parse(s):
+    pk, cpu = s.split("|")
+    p = {int(a): int(b) for a, b in (x.split(":") for x in pk.split())}
+    c = {int(a): int(b) for a, b in (x.split(":") for x in cpu.split())}
+    return p, c
+p0, c0 = parse(sys.argv[1])
+p1, c1 = parse(sys.argv[2])
+for q in sorted(p1):
+    if q in c0 and q in c1 and q in p0:
+        print(q, c1[q] - c0[q], p1[q] - p0[q])
+PY
+}
+
 # bench_cpu_ns PID: nanoseconds on CPU so far, all threads of PID (schedstat)
 bench_cpu_ns() {
 	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'

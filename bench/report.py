@@ -33,7 +33,7 @@ for r in rows:
             na[("live", name)] = r[3]
             continue
         d = live.setdefault(name, {"udp": [], "tcp": [], "rtt": [], "cpu": [], "busy": [],
-                                   "nw": None})
+                                   "nw": None, "workers": {}})
         if what == "udp":
             d["udp"].append((float(r[3]), float(r[4])))
         elif what == "cpu" and float(r[4]) > 0:
@@ -45,6 +45,9 @@ for r in rows:
             d["rtt"].append((float(r[3]), float(r[4])))
         elif what == "nwstats":
             d["nw"] = r[3:]
+        elif what == "worker":
+            # queue, CPU ns of its thread, packets on it over one UDP run
+            d["workers"].setdefault(int(r[3]), []).append((float(r[4]), float(r[5])))
     elif kind == "offline":
         if r[2] == "na":
             na[("offline", r[1])] = r[3]
@@ -133,7 +136,7 @@ LIVE = [("A", "A: kernel forwarding + NAT, no queue"),
         ("nw_all10k", "natwarden, ban + ratelimit + signature (10k rules)"),
         ("nw_bypass", "natwarden, ban + ratelimit, flows bypassed (connmark)"),
         ("nw_2q", "natwarden, no plugins, 2 queues")]
-TARGET = {"nw_banrl": ("cap", "B", 0.9), "nw_all10k": ("cap", "B", 0.7),
+TARGET = {"nw_banrl": ("cap", "B", 0.9), "nw_all10k": ("cap", "B", 0.8),
           "nw_bypass": ("tcp", "A", 0.95)}
 
 
@@ -245,6 +248,11 @@ else:
         add50 = "%.0f" % (med(p50s) - a50) if a50 is not None and name != "A" else "–"
         add99 = "%.0f" % (med(p99s) - a99) if a99 is not None and name != "A" else "–"
         p("| %s | %s | %s | %s | %s |" % (label, span(p50s), span(p99s), add50, add99))
+        if name == "nw_all10k" and a99 is not None:
+            # issue 16: added p99 with ban + ratelimit + signature under 200 µs
+            got = med(p99s) - a99
+            targets.append((label + ", latency", "added p99 < 200 µs: %.0f µs %s" % (
+                got, "met" if got < 200 else "**not met**")))
     p("")
 
     p("### 6. Scaling: 1 vs 2 queues")
@@ -266,6 +274,28 @@ else:
                                                ratio(lv(name, "pps"), lv("nw", "pps")),
                                                span(d["cpu"]) if d["cpu"] else "–", span(d["tcp"]),
                                           ratio(lv(name, "tcp"), lv("nw", "tcp"))))
+    p("")
+    p("Per worker (each queue's thread, `nw-qN`: its own CPU time over the UDP run / the packets "
+      "natwarden judged on that queue; the kernel's work in the sender's softirq is not in it). "
+      "The same ns/pkt with 2 workers as with 1 is what shows that the workers share nothing "
+      "written per packet; the split of packets follows the kernel's hash of the 8 sources.")
+    p("")
+    p("| queues | worker | packets per run | worker CPU ns/pkt | ×1-queue worker |")
+    p("|---|---|---|---|---|")
+    one = None
+    w1 = live.get("nw", {}).get("workers", {}) if live.get("nw") else {}
+    if 0 in w1:
+        one = med([c / n for c, n in w1[0] if n > 0])
+    for name, q in (("nw", "1"), ("nw_2q", "2")):
+        d = live.get(name)
+        if not d or not d.get("workers"):
+            p("| %s | n/a | | | |" % q)
+            continue
+        for wq in sorted(d["workers"]):
+            xs = [c / n for c, n in d["workers"][wq] if n > 0]
+            p("| %s | queue %d | %s | %s | %s |" % (
+                q, wq, span([n for c, n in d["workers"][wq]]), span(xs) if xs else "–",
+                ratio(med(xs), one) if xs and one else "–"))
     p("")
 
 p("### 3. Offline detection throughput")
@@ -389,7 +419,8 @@ p("| chain | instructions/packet | ×no plugins | top functions (self) |")
 p("|---|---|---|---|")
 CG = [("none", "no plugins"), ("banrl", "ban + ratelimit"), ("sig0", "signature, 0 rules"),
       ("sig100", "signature, 100 rules"), ("sig1000", "signature, 1k rules"),
-      ("sig10000", "signature, 10k rules")]
+      ("sig10000", "signature, 10k rules"),
+      ("all10k", "ban + ratelimit + signature, 10k rules")]
 if ("cg", "all") in na:
     p("| all | n/a (%s) | | |" % na[("cg", "all")])
 else:
