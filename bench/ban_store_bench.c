@@ -123,6 +123,11 @@ static void bb_load_reserve(void *ctx, uint8_t family, unsigned prefix, uint64_t
 	ban_set_reserve(&l->set, family, prefix, (uint32_t)n);
 }
 
+static void bb_load_prefetch(void *ctx, const struct ban_net *n)
+{
+	ban_set_prefetch(&((struct bb_load *)ctx)->set, n);
+}
+
 static int bb_load_ban(void *ctx, const struct ban_record *r)
 {
 	struct bb_load *l = ctx;
@@ -142,7 +147,7 @@ static double bb_load(const char *path, int text, unsigned want, uint64_t wall)
 	struct bb_load l = {.wall = wall};
 	/* the text store cannot tell its size before it is read: its tables grow as it goes */
 	struct ban_store_cb cb = {.ctx = &l, .reserve = text ? NULL : bb_load_reserve,
-				  .ban = bb_load_ban};
+				  .ban = bb_load_ban, .prefetch = text ? NULL : bb_load_prefetch};
 	struct ban_store_info info;
 	struct ban_store *s;
 	unsigned bad;

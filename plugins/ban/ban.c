@@ -744,6 +744,13 @@ static void ban_load_reserve(void *ctx, uint8_t family, unsigned prefix, uint64_
 	ban_set_reserve(&p->set, family, prefix, (uint32_t)n); /* a failure only costs time */
 }
 
+static void ban_load_prefetch(void *ctx, const struct ban_net *n)
+{
+	struct ban_priv *p = ctx;
+
+	ban_set_prefetch(&p->set, n);
+}
+
 static int ban_load_hist(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
 			 uint64_t last_wall)
 {
@@ -767,7 +774,7 @@ static uint64_t ban_cpu_ms(void)
 static int ban_load(struct ban_priv *p)
 {
 	struct ban_store_cb cb = {.ctx = p, .reserve = ban_load_reserve, .ban = ban_load_ban,
-				  .hist = ban_load_hist};
+				  .prefetch = ban_load_prefetch, .hist = ban_load_hist};
 	struct ban_store_info info;
 	uint64_t t0 = ban_mono_ms(), c0 = ban_cpu_ms();
 	unsigned bad = 0;

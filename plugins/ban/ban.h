@@ -111,6 +111,9 @@ int ban_set_lookup(const struct ban_set *s, const struct nw_addr *a, uint64_t no
 /* Room for n more entries of one family and prefix length, so that a bulk load does not grow
  * the table step by step. 0, -EINVAL or -ENOMEM. */
 int ban_set_reserve(struct ban_set *s, uint8_t family, unsigned prefix, uint32_t n);
+/* Start loading the slot a put or get of n would probe first (a bulk load calls it for a batch
+ * of bans ahead of their puts: the table's cache misses overlap instead of queueing). */
+void ban_set_prefetch(const struct ban_set *s, const struct ban_net *n);
 /* Shrink or drop tables left sparse by deletions (main thread, never inside foreach). */
 void ban_set_compact(struct ban_set *s);
 /* Bytes held by the tables (slots + metadata + headers). */
@@ -245,6 +248,8 @@ struct ban_store_cb {
 	void *ctx;
 	/* before the bans (may be NULL): how many of each family and prefix length follow */
 	void (*reserve)(void *ctx, uint8_t family, unsigned prefix, uint64_t n);
+	/* (may be NULL) for each ban of a batch read, before the batch's ban() calls */
+	void (*prefetch)(void *ctx, const struct ban_net *n);
 	int (*ban)(void *ctx, const struct ban_record *r);
 	int (*hist)(void *ctx, const char *jail, const struct ban_net *n, uint32_t count,
 		    uint64_t last_wall);

@@ -8,18 +8,48 @@
 
 #include "ban.h"
 
+/* Masks of a prefix length in one or two words (no loop over bytes: a load runs this per ban). */
+static uint32_t ban_mask32(unsigned p)
+{
+	return p >= 32 ? 0xffffffffu : p ? 0xffffffffu << (32 - p) : 0;
+}
+
+static uint64_t ban_mask64(unsigned p)
+{
+	return p >= 64 ? ~0ull : p ? ~0ull << (64 - p) : 0;
+}
+
+static uint64_t ban_be64(const uint8_t *a)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | a[i];
+	return v;
+}
+
+static void ban_put_be64(uint8_t *a, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		a[i] = (uint8_t)v;
+}
+
 void ban_net_mask(struct ban_net *n)
 {
 	unsigned max = ban_net_maxprefix(n);
 	unsigned p = n->prefix > max ? max : n->prefix;
 
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bit = i * 8;
-		if (bit >= p || i >= max / 8)
-			n->a[i] = 0;
-		else if (p - bit < 8)
-			n->a[i] &= (uint8_t)(0xff << (8 - (p - bit)));
+	if (max == 32) {
+		uint32_t v = (uint32_t)n->a[0] << 24 | (uint32_t)n->a[1] << 16 |
+			     (uint32_t)n->a[2] << 8 | n->a[3];
+		v &= ban_mask32(p);
+		n->a[0] = (uint8_t)(v >> 24), n->a[1] = (uint8_t)(v >> 16);
+		n->a[2] = (uint8_t)(v >> 8), n->a[3] = (uint8_t)v;
+		memset(n->a + 4, 0, 12);
+		return;
 	}
+	ban_put_be64(n->a, ban_be64(n->a) & ban_mask64(p));
+	ban_put_be64(n->a + 8, ban_be64(n->a + 8) & (p > 64 ? ban_mask64(p - 64) : 0));
 }
 
 void ban_net_from_addr(struct ban_net *n, const struct nw_addr *a, unsigned prefix)
@@ -29,6 +59,27 @@ void ban_net_from_addr(struct ban_net *n, const struct nw_addr *a, unsigned pref
 	memcpy(n->a, a->a, a->family == 4 ? 4 : 16);
 	n->prefix = (uint8_t)(prefix > ban_net_maxprefix(n) ? ban_net_maxprefix(n) : prefix);
 	ban_net_mask(n);
+}
+
+/* Dotted-quad IPv4 as inet_pton(AF_INET) takes it (four parts of 1-3 digits, no leading zero,
+ * each <= 255), without copying the string; sets *end past it. 0, or -EINVAL when it is not
+ * one (the caller then tries the generic path, which also decides every other spelling). */
+static int ban_v4_parse(const char *s, uint8_t *a, const char **end)
+{
+	for (int k = 0; k < 4; k++) {
+		unsigned v = 0, d = 0;
+
+		while (s[d] >= '0' && s[d] <= '9' && d < 3)
+			v = v * 10 + (unsigned)(s[d++] - '0');
+		if (d == 0 || v > 255 || (d > 1 && s[0] == '0'))
+			return -EINVAL;
+		a[k] = (uint8_t)v;
+		s += d;
+		if (k < 3 && *s++ != '.')
+			return -EINVAL;
+	}
+	*end = s;
+	return 0;
 }
 
 int ban_net_parse(const char *s, struct ban_net *n, int strict)
@@ -41,6 +92,14 @@ int ban_net_parse(const char *s, struct ban_net *n, int strict)
 	memset(n, 0, sizeof(*n));
 	if (!s || !*s)
 		return -EINVAL;
+	if (ban_v4_parse(s, n->a, &slash) == 0 && (*slash == '/' || *slash == '\0')) {
+		n->family = 4;
+		max = 32;
+		if (!*slash)
+			slash = NULL;
+		goto prefix;
+	}
+	memset(n->a, 0, sizeof(n->a));
 	slash = strchr(s, '/');
 	alen = slash ? (size_t)(slash - s) : strlen(s);
 	if (alen == 0 || alen >= sizeof(buf))
@@ -56,6 +115,7 @@ int ban_net_parse(const char *s, struct ban_net *n, int strict)
 	} else {
 		return -EINVAL;
 	}
+prefix:
 	n->prefix = (uint8_t)max;
 	if (slash) {
 		const char *p = slash + 1;
@@ -73,6 +133,8 @@ int ban_net_parse(const char *s, struct ban_net *n, int strict)
 			return -EINVAL;
 		n->prefix = (uint8_t)v;
 	}
+	if (n->prefix == max)
+		return 0; /* nothing to mask */
 	if (strict) {
 		struct ban_net m = *n;
 		ban_net_mask(&m);

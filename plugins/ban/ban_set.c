@@ -322,6 +322,27 @@ int ban_set_put(struct ban_set *s, const struct ban_entry *e)
 	return 1;
 }
 
+void ban_set_prefetch(const struct ban_set *s, const struct ban_net *n)
+{
+	const struct ban_tab *t;
+	uint64_t hi, lo;
+	uint32_t i;
+
+	if ((n->family != 4 && n->family != 6) || n->prefix > ban_net_maxprefix(n))
+		return;
+	t = atomic_load_explicit(n->family == 4 ? &s->t4[n->prefix] : &s->t6[n->prefix],
+				 memory_order_relaxed);
+	if (!t)
+		return;
+	ban_key(n->family, n->a, n->prefix, &hi, &lo);
+	i = ban_slot_of(t, s->seed, hi, lo);
+	if (n->family == 4)
+		__builtin_prefetch(&t->s4[i], 1, 3);
+	else
+		__builtin_prefetch(&t->s6[i], 1, 3);
+	__builtin_prefetch(&t->meta[i], 1, 3);
+}
+
 int ban_set_del(struct ban_set *s, const struct ban_net *n)
 {
 	struct ban_tab *t;

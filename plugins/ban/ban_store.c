@@ -622,74 +622,140 @@ static int ban_store_row_ban(sqlite3_stmt *q, struct ban_record *r)
 	return 0;
 }
 
+/* The keys (as stored, whatever their length) of rows to delete once a scan is through: a
+ * ban's net, or a count's jail and net. */
+struct ban_store_drop {
+	char **k; /* pairs: [2i] jail or net, [2i + 1] net or NULL */
+	size_t n, cap;
+};
+
+static int ban_store_drop_grow(struct ban_store_drop *d)
+{
+	size_t nc = d->cap ? d->cap * 2 : 64;
+	char **nk = realloc(d->k, 2 * nc * sizeof(*nk));
+
+	if (!nk)
+		return -ENOMEM;
+	d->k = nk;
+	d->cap = nc;
+	return 0;
+}
+
+static void ban_store_drop_add(struct ban_store_drop *d, const char *a, const char *b)
+{
+	char *x, *y = NULL;
+
+	if (!a || (d->n == d->cap && ban_store_drop_grow(d) < 0))
+		return; /* only costs the same refusal at the next start */
+	x = strdup(a);
+	if (b)
+		y = strdup(b);
+	if (!x || (b && !y)) {
+		free(x);
+		free(y);
+		return;
+	}
+	d->k[2 * d->n] = x;
+	d->k[2 * d->n + 1] = y;
+	d->n++;
+}
+
+static void ban_store_drop_free(struct ban_store_drop *d)
+{
+	for (size_t i = 0; i < 2 * d->n; i++)
+		free(d->k[i]);
+	free(d->k);
+}
+
+/* Bans are read a batch at a time: the batch's slots in the hot set are prefetched together, so
+ * a load of a million waits for one cache miss per batch's worth of bans, not one per ban. */
+#define BAN_STORE_BATCH 64
+
+struct ban_store_batch {
+	struct ban_record rec[BAN_STORE_BATCH];
+	char key[BAN_STORE_BATCH][BAN_NET_STRLEN];
+	unsigned n;
+};
+
+static void ban_store_batch_run(struct ban_store_batch *b, const struct ban_store_cb *cb,
+				struct ban_store_drop *d)
+{
+	if (cb->prefetch)
+		for (unsigned i = 0; i < b->n; i++)
+			cb->prefetch(cb->ctx, &b->rec[i].net);
+	for (unsigned i = 0; i < b->n; i++)
+		if (cb->ban && cb->ban(cb->ctx, &b->rec[i]) < 0)
+			ban_store_drop_add(d, b->key[i], NULL);
+	b->n = 0;
+}
+
 /* Read every row of one table; rows the callback refuses (<0) or that are bad are deleted. */
 static int ban_store_scan(struct ban_store *s, int hist, const struct ban_store_cb *cb,
 			  unsigned *bad)
 {
+	struct ban_store_batch *b = NULL;
+	struct ban_store_drop d = {0};
 	sqlite3_stmt *q = NULL;
-	char (*drop)[BAN_NET_STRLEN + 32] = NULL;
-	size_t n_drop = 0, cap_drop = 0;
 	int rc, r = 0;
 
+	if (!hist && !(b = malloc(sizeof(*b))))
+		return -ENOMEM;
+	if (b)
+		b->n = 0;
 	rc = sqlite3_prepare_v2(s->db, hist ? "SELECT jail, net, count, last FROM hist"
 					    : "SELECT * FROM bans",
 				-1, &q, NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		free(b);
 		return ban_store_fail(s, rc, "select");
+	}
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int keep;
 		if (hist) {
 			char jail[32], net[BAN_NET_STRLEN];
 			struct ban_net n;
 			uint64_t cnt, last;
-			keep = !ban_store_col(q, 0, jail, sizeof(jail)) &&
-			       !ban_store_col(q, 1, net, sizeof(net)) &&
-			       ban_net_parse(net, &n, 1) == 0 && !ban_store_i64(q, 2, UINT32_MAX, &cnt) &&
-			       !ban_store_i64(q, 3, INT64_MAX, &last);
+			int keep = !ban_store_col(q, 0, jail, sizeof(jail)) &&
+				   !ban_store_col(q, 1, net, sizeof(net)) &&
+				   ban_net_parse(net, &n, 1) == 0 &&
+				   !ban_store_i64(q, 2, UINT32_MAX, &cnt) &&
+				   !ban_store_i64(q, 3, INT64_MAX, &last);
 			if (!keep)
 				(*bad)++;
 			else if (cb->hist)
 				keep = cb->hist(cb->ctx, jail, &n, (uint32_t)cnt, last) >= 0;
-		} else {
-			struct ban_record rec;
-			keep = ban_store_row_ban(q, &rec) == 0;
 			if (!keep)
-				(*bad)++;
-			else if (cb->ban)
-				keep = cb->ban(cb->ctx, &rec) >= 0;
-		}
-		if (keep)
+				ban_store_drop_add(&d, (const char *)sqlite3_column_text(q, 0),
+						   (const char *)sqlite3_column_text(q, 1));
 			continue;
-		/* remember the key (as stored) to delete it once the scan is through */
-		if (n_drop == cap_drop) {
-			size_t nc = cap_drop ? cap_drop * 2 : 64;
-			void *nd = realloc(drop, nc * sizeof(*drop));
-			if (!nd)
-				continue;
-			drop = nd;
-			cap_drop = nc;
 		}
-		if (ban_store_col(q, 0, drop[n_drop], sizeof(drop[0])) == 0 &&
-		    (!hist || ban_store_col(q, 1, drop[n_drop] + 32, BAN_NET_STRLEN) == 0))
-			n_drop++;
+		if (ban_store_row_ban(q, &b->rec[b->n]) < 0 ||
+		    ban_store_col(q, 0, b->key[b->n], sizeof(b->key[0]))) {
+			(*bad)++;
+			ban_store_drop_add(&d, (const char *)sqlite3_column_text(q, 0), NULL);
+			continue;
+		}
+		if (++b->n == BAN_STORE_BATCH)
+			ban_store_batch_run(b, cb, &d);
 	}
+	if (b)
+		ban_store_batch_run(b, cb, &d);
 	if (rc != SQLITE_DONE)
 		r = ban_store_fail(s, rc, "reading");
 	sqlite3_finalize(q);
-	if (r == 0 && n_drop) {
-		sqlite3_stmt *d = NULL;
+	if (r == 0 && d.n) {
+		sqlite3_stmt *del = NULL;
 		rc = sqlite3_prepare_v2(s->db, hist ? "DELETE FROM hist WHERE jail = ?1 AND net = ?2"
 						    : "DELETE FROM bans WHERE net = ?1",
-					-1, &d, NULL);
+					-1, &del, NULL);
 		if (rc != SQLITE_OK || (r = ban_store_begin(s)) < 0) {
 			r = r ? r : ban_store_fail(s, rc, "delete");
 		} else {
-			for (size_t i = 0; i < n_drop && rc == SQLITE_OK; i++) {
-				sqlite3_bind_text(d, 1, drop[i], -1, SQLITE_STATIC);
+			for (size_t i = 0; i < d.n && rc == SQLITE_OK; i++) {
+				sqlite3_bind_text(del, 1, d.k[2 * i], -1, SQLITE_STATIC);
 				if (hist)
-					sqlite3_bind_text(d, 2, drop[i] + 32, -1, SQLITE_STATIC);
-				rc = sqlite3_step(d) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
-				sqlite3_reset(d);
+					sqlite3_bind_text(del, 2, d.k[2 * i + 1], -1, SQLITE_STATIC);
+				rc = sqlite3_step(del) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+				sqlite3_reset(del);
 			}
 			if (rc != SQLITE_OK) {
 				r = ban_store_fail(s, rc, "delete");
@@ -698,9 +764,10 @@ static int ban_store_scan(struct ban_store *s, int hist, const struct ban_store_
 				r = ban_store_commit(s);
 			}
 		}
-		sqlite3_finalize(d);
+		sqlite3_finalize(del);
 	}
-	free(drop);
+	ban_store_drop_free(&d);
+	free(b);
 	return r;
 }
 

@@ -203,6 +203,97 @@ static void test_net_parse(void **state)
 	assert_int_equal(ban_duration_parse("1x", &d), -EINVAL);
 }
 
+/* The reference the fast IPv4 parse and the word-wise mask must agree with: inet_pton and a
+ * byte-by-byte mask. */
+static void ref_mask(uint8_t *a, unsigned p, unsigned max)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bit = i * 8;
+		if (bit >= p || i >= max / 8)
+			a[i] = 0;
+		else if (p - bit < 8)
+			a[i] &= (uint8_t)(0xff << (8 - (p - bit)));
+	}
+}
+
+static int ref_parse(const char *s, struct ban_net *n, int strict)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned max, v = 0, digits = 0;
+	uint8_t m[16];
+
+	memset(n, 0, sizeof(*n));
+	if (alen == 0 || alen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, n->a) == 1)
+		n->family = 4, max = 32;
+	else if (inet_pton(AF_INET6, buf, n->a) == 1)
+		n->family = 6, max = 128;
+	else
+		return -EINVAL;
+	n->prefix = (uint8_t)max;
+	if (slash) {
+		for (const char *q = slash + 1; *q; q++, digits++) {
+			if (*q < '0' || *q > '9' || digits >= 3)
+				return -EINVAL;
+			v = v * 10 + (unsigned)(*q - '0');
+		}
+		if (digits == 0 || v > max || (strict && digits > 1 && slash[1] == '0'))
+			return -EINVAL;
+		n->prefix = (uint8_t)v;
+	}
+	memcpy(m, n->a, 16);
+	ref_mask(m, n->prefix, max);
+	if (strict && memcmp(m, n->a, 16))
+		return -EINVAL;
+	memcpy(n->a, m, 16);
+	return 0;
+}
+
+/* The IPv4 fast path and the word-wise mask give what inet_pton and a byte mask give, on every
+ * spelling a store, a config or natwardenctl may hold. */
+static void test_net_parse_fast(void **state)
+{
+	static const char *const cases[] = {
+		"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.256", "01.2.3.4",
+		"1.02.3.4", "1.2.3.04", "1.2.3.0", "1.2.3", "1.2.3.4.5", "1.2.3.4.", ".1.2.3.4",
+		"1..2.3", "1.2.3.4/24", "1.2.3.0/24", "1.2.3.4/32", "1.2.3.4/0", "0.0.0.0/0",
+		"1.2.3.4/33", "1.2.3.4/", "1.2.3.4/024", "1.2.3.4/1a", "1.2.3.4 ", " 1.2.3.4",
+		"1.2.3.4x", "1234.2.3.4", "1.2.3.4/3", "128.0.0.0/1", "198.51.100.7/31",
+		"::ffff:1.2.3.4", "::1.2.3.4", "2001:db8::/32", "2001:db8::1/64", "2001:db8::/64",
+		"2001:db8::8000:0:0:0/65", "2001:db8:0:0:8000::/65", "2001:db8::1/127",
+		"2001:db8::1/128", "::/0", "::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/1",
+		"2001:DB8::/48", "2001:db8::/129", "1.2.3.4/-1", "+1.2.3.4", "1.2.3.-4",
+	};
+	struct ban_net a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (int strict = 0; strict <= 1; strict++) {
+			int ra = ban_net_parse(cases[i], &a, strict);
+			int rb = ref_parse(cases[i], &b, strict);
+			if (ra != rb || (ra == 0 && memcmp(&a, &b, sizeof(a))))
+				fail_msg("'%s' strict %d: %d vs reference %d", cases[i], strict, ra, rb);
+		}
+	/* every prefix length of both families, on an all-ones address */
+	for (unsigned fam = 4; fam <= 6; fam += 2)
+		for (unsigned p = 0; p <= (fam == 4 ? 32u : 128u); p++) {
+			uint8_t want[16];
+			memset(&a, 0, sizeof(a));
+			a.family = (uint8_t)fam;
+			a.prefix = (uint8_t)p;
+			memset(a.a, 0xff, fam == 4 ? 4 : 16);
+			memcpy(want, a.a, 16);
+			ref_mask(want, p, fam == 4 ? 32 : 128);
+			ban_net_mask(&a);
+			assert_memory_equal(a.a, want, 16);
+		}
+}
+
 /* Exact and prefix bans, expiry by packet time, reject flag, deletion, growth. */
 static void test_set_lookup(void **state)
 {
@@ -746,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_jail_counting),  cmocka_unit_test(test_jail_maxentries),
 		cmocka_unit_test(test_bantime_increment), cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_ignoreip),       cmocka_unit_test(test_net_parse),
+		cmocka_unit_test(test_net_parse_fast),
 		cmocka_unit_test(test_set_lookup),     cmocka_unit_test(test_set_memory),
 		cmocka_unit_test(test_redis_member_parse),
 		cmocka_unit_test(test_redis_event_parse), cmocka_unit_test(test_sha256_hmac),

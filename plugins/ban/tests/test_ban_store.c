@@ -285,6 +285,92 @@ static void test_store_refused_and_bad_rows(void **state)
 	tdir_free(&t);
 }
 
+/* Rows counted in the table, straight from the file. */
+static int raw_count(const char *path, const char *table)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	char sql[64];
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+static void got_prefetch(void *ctx, const struct ban_net *n)
+{
+	(void)ctx;
+	assert_true(n->family == 4 || n->family == 6);
+}
+
+/* A load reads bans a batch at a time: every ban of a store spanning many batches arrives once,
+ * with its fields; bans refused anywhere in a batch, bad rows between them, and a ban count
+ * whose key is longer than a jail name are deleted, the rest kept. */
+static void test_store_batches(void **state)
+{
+	struct ban_store_cb cb;
+	struct ban_store_info info;
+	struct ban_store *s;
+	struct tdir t;
+	struct got g;
+	unsigned bad;
+	char net[32];
+
+	(void)state;
+	tdir_new(&t);
+	assert_int_equal(ban_store_open(&s, t.path, 0, &info), 0);
+	assert_int_equal(ban_store_begin(s), 0);
+	for (unsigned i = 0; i < 1000; i++) {
+		struct ban_record r;
+		snprintf(net, sizeof(net), i % 2 ? "198.51.%u.%u" : "2001:db8:%x:%x::/64", 100 + i / 250,
+			 i % 250 + 1);
+		r = rec_of(net, 1900000000 + i, i % 7 == 3 ? "old" : "sshd");
+		r.count = i + 1;
+		r.reject = i % 5 == 0;
+		assert_int_equal(ban_store_put(s, &r), 0);
+	}
+	assert_int_equal(ban_store_commit(s), 0);
+	ban_store_close(s);
+	raw_sql(t.path, "INSERT INTO bans VALUES ('198.51.200.1', 0, 0, 'maybe', 1, 'j', 'o');"
+			"INSERT INTO bans VALUES ('2001:db8:ffff::/64', 0, 0, 'nope', 1, 'j', 'o');"
+			"INSERT INTO hist VALUES ('sshd', '198.51.100.9', 2, 5);"
+			"INSERT INTO hist VALUES ('a-jail-name-of-forty-characters-xxxxxxxx', "
+			"'2001:db8:1234:5678:9abc:def0:1234:5678', 1, 1)");
+	memset(&g, 0, sizeof(g));
+	g.refuse = "old";
+	cb = (struct ban_store_cb){.ctx = &g, .reserve = got_reserve, .ban = got_ban,
+				   .prefetch = got_prefetch, .hist = got_hist};
+	assert_int_equal(ban_store_open(&s, t.path, 0, &info), 0);
+	assert_int_equal(ban_store_load(s, &cb, &bad), 0);
+	ban_store_close(s);
+	assert_int_equal(bad, 3); /* two bad actions, an over-long jail */
+	assert_int_equal(g.bans, 1000 - 143); /* i % 7 == 3: 143 of them refused */
+	assert_int_equal(g.hists, 1);
+	assert_int_equal(raw_count(t.path, "bans"), 1000 - 143);
+	assert_int_equal(raw_count(t.path, "hist"), 1);
+	/* and what a second load sees, field by field for the first ones */
+	g.refuse = NULL;
+	assert_int_equal(load_all(t.path, &g, &bad), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(g.bans, 1000 - 143);
+	for (unsigned k = 0; k < 8; k++) {
+		const struct ban_record *r = &g.rec[k];
+		unsigned i = (unsigned)(r->expires_wall - 1900000000);
+		assert_true(i < 1000);
+		assert_int_equal(r->count, i + 1);
+		assert_int_equal(r->reject, i % 5 == 0);
+		assert_int_equal(r->net.family, i % 2 ? 4 : 6);
+		assert_string_equal(r->jail, "sshd");
+	}
+	tdir_free(&t);
+}
+
 /* An old text store at the path is imported in one go and kept as PATH.migrated. */
 static void test_store_migrate_text(void **state)
 {
@@ -490,6 +576,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_store_refused_and_bad_rows),
+		cmocka_unit_test(test_store_batches),
 		cmocka_unit_test(test_store_migrate_text),
 		cmocka_unit_test(test_store_corrupt_header),
 		cmocka_unit_test(test_store_corrupt_pages),
