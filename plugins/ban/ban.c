@@ -413,6 +413,26 @@ static void ban_persist_flush(struct ban_priv *p)
 	p->batch = 0;
 	if ((r = ban_store_commit(p->store)) < 0)
 		ban_persist_failed(p, r);
+	if (p->bulk_cache) {
+		p->bulk_cache = 0;
+		ban_store_cache(p->store, 0); /* give the pages back */
+	}
+}
+
+void ban_persist_commit(struct ban_priv *p)
+{
+	ban_persist_flush(p);
+}
+
+/* The ticks' commit of a bulk batch: not while a Redis resync pages bans in. Its bans are
+ * written in one transaction committed when it ends (ban_persist_commit): a commit per tick
+ * wrote, for random keys, most of the B-tree's pages again each time (a 1M resync took 100 s).
+ * A crash before that commit loses only bans Redis still holds: the next start resyncs them;
+ * a ban made here meanwhile commits the batch with its own write. */
+static void ban_persist_tick(struct ban_priv *p)
+{
+	if (!ban_redis_syncing(p))
+		ban_persist_flush(p);
 }
 
 /* Store a ban (rec) or lift one (del). One of many (BAN_F_BULK: a resync page, an expiry sweep)
@@ -425,8 +445,12 @@ static void ban_persist(struct ban_priv *p, const struct ban_record *rec,
 
 	if (!p->store)
 		return;
-	if ((flags & BAN_F_BULK) && !p->batch && ban_store_begin(p->store) == 0)
+	if ((flags & BAN_F_BULK) && !p->batch && ban_store_begin(p->store) == 0) {
 		p->batch = 1;
+		/* up to 256 MiB of pages (a million bans take ~50) while a resync writes */
+		if (ban_redis_syncing(p) && ban_store_cache(p->store, 256) == 0)
+			p->bulk_cache = 1;
+	}
 	r = rec ? ban_store_put(p->store, rec) : ban_store_del(p->store, del);
 	if (r < 0)
 		ban_persist_failed(p, r);
@@ -895,7 +919,7 @@ static void ban_tick(void *priv, uint64_t now_ns)
 		p->last_purge_s = now;
 		ban_gauges(p);
 	}
-	ban_persist_flush(p);
+	ban_persist_tick(p);
 	/* not while a Redis resync is paging bans in (once it is through) */
 	if (p->dirty && p->store && !ban_redis_syncing(p) &&
 	    (!p->next_save_ms || ban_mono_ms() >= p->next_save_ms))
@@ -914,7 +938,7 @@ static void ban_fast_tick(void *priv, uint64_t now_ns)
 
 	if (p->n_pending && now_ns)
 		ban_fix_pending(p, now_ns / 1000000000ull);
-	ban_persist_flush(p); /* a resync page's bans (also at the 1 s tick without ipset) */
+	ban_persist_tick(p); /* an expiry sweep's or a flush's (also at the 1 s tick) */
 	if (p->ipset)
 		ban_ipset_flush_queue(p);
 }

@@ -289,6 +289,9 @@ int ban_store_begin(struct ban_store *s);
 int ban_store_commit(struct ban_store *s); /* a failed commit rolls the batch back */
 void ban_store_rollback(struct ban_store *s);
 int ban_store_clear(struct ban_store *s); /* inside a batch: delete every ban and ban count */
+/* The page cache's bound in MiB (0: SQLite's default, ~2 MB): a bulk write into a big store in
+ * one transaction keeps the B-tree's pages in memory instead of reading and spilling them. */
+int ban_store_cache(struct ban_store *s, unsigned mib);
 /* Checkpoint the WAL into the database, fsync'ing both (bounds what a power loss can take
  * with synchronous = NORMAL). */
 int ban_store_sync(struct ban_store *s);

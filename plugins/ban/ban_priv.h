@@ -64,7 +64,9 @@ struct ban_priv {
 	struct ban_hist *hist;
 	char state_path[4096];
 	struct ban_store *store; /* the local store, open from start to stop */
-	int batch;    /* a bulk batch is open in the store (committed at the next tick) */
+	int batch;    /* a bulk batch is open in the store (committed at the next tick, or, during
+		       * a Redis resync, at its end: ban_persist_commit) */
+	int bulk_cache; /* the store's page cache is raised for a resync's batch */
 	int unsynced; /* committed since the last checkpoint */
 	int dirty;    /* a store write failed: rewrite the store whole at a tick */
 	int save_err; /* last store error (logged once) */
@@ -137,6 +139,8 @@ void ban_redis_publish(struct ban_priv *p, int action, const struct ban_record *
 int ban_redis_status(struct ban_priv *p, int json, char *out, size_t len);
 /* 1 while a resync is reading the ban list from Redis. */
 int ban_redis_syncing(const struct ban_priv *p);
+/* Commit the open bulk batch now (the end of a resync: one transaction for all its bans). */
+void ban_persist_commit(struct ban_priv *p);
 /* A hiredis async context for "unix:/path", "host:port" or "[v6]:port", not yet attached to an
  * event base; NULL with the reason in err. */
 struct redisAsyncContext *ban_redis_open_addr(const char *addr, char *err, size_t errlen);

@@ -777,6 +777,7 @@ static void br_sync_finish(struct ban_redis *r)
 	br_sync_reset(r);
 	ban_gauges(p);
 	r->state = BR_UP;
+	ban_persist_commit(p); /* the resync's bans: one transaction */
 	r->push_own = 0;
 	r->repopulate = 0;
 	r->backoff_ms = 100;

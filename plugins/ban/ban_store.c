@@ -559,6 +559,17 @@ int ban_store_hist_purge(struct ban_store *s, uint64_t before_wall)
 	return ban_store_step(s, BS_HPURGE);
 }
 
+int ban_store_cache(struct ban_store *s, unsigned mib)
+{
+	char sql[64];
+
+	if (!s->db)
+		return -EBADF;
+	/* negative: KiB; pages are taken as they are needed, and given back when it shrinks */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", mib ? -(int)(mib * 1024) : -2000);
+	return ban_store_exec(s, sql);
+}
+
 int ban_store_clear(struct ban_store *s)
 {
 	if (s->depth == 0)
