@@ -561,18 +561,23 @@ int ban_apply(struct ban_priv *p, const struct ban_net *n, int64_t dur_s, int re
 		if (e.exp == BAN_EXP_PENDING)
 			rec.expires_wall = p->pending[p->n_pending - 1].expires_wall;
 	}
-	/* stored before anyone hears of it: a ban reported is a ban kept (one the store already
-	 * holds as it is, as most of a resync's, is not written again) */
+	/* In force from here (the set). Then: the event, the Redis write (on the socket now), the
+	 * kernel's copy, and last the local store, so that its commit (and a checkpoint, with
+	 * fsyncs, now and then) is not in the way of the ban's propagation. A ban reported is still
+	 * a ban kept: the EVE line and a command's answer leave after this returns, that is after
+	 * the commit; a crash between the Redis write and the commit leaves the ban in Redis, and
+	 * the next start's resync brings it back. (One the store already holds as it is, as most
+	 * of a resync's, is not written again.) */
+	if (!(flags & BAN_F_QUIET))
+		ban_emit(p, NW_BAN_ACTION_BAN, n, jail, dur_s, reason, origin);
+	if (p->redis && !(flags & BAN_F_NOSYNC))
+		ban_redis_publish(p, NW_BAN_ACTION_BAN, &rec, reason);
+	if (p->ipset)
+		ban_ipset_add(p, n, dur_s < 0 ? 0 : (uint64_t)dur_s);
 	if (!(flags & BAN_F_NOSAVE) &&
 	    !(had && e.exp != BAN_EXP_PENDING && old.exp == e.exp && old.reject == e.reject &&
 	      old.meta.jail == e.meta.jail && old.meta.origin == e.meta.origin))
 		ban_persist(p, &rec, NULL, flags);
-	if (!(flags & BAN_F_QUIET))
-		ban_emit(p, NW_BAN_ACTION_BAN, n, jail, dur_s, reason, origin);
-	if (p->ipset)
-		ban_ipset_add(p, n, dur_s < 0 ? 0 : (uint64_t)dur_s);
-	if (p->redis && !(flags & BAN_F_NOSYNC))
-		ban_redis_publish(p, NW_BAN_ACTION_BAN, &rec, reason);
 	if (!(flags & BAN_F_BULK))
 		ban_gauges(p);
 	return had ? 0 : 1;
@@ -588,14 +593,15 @@ int ban_remove(struct ban_priv *p, const struct ban_net *n, const char *reason, 
 	ban_entry_record(p, &e, &rec);
 	ban_set_del(&p->set, n);
 	svc->counter_add(p->self, NULL, p->c_unbans, 1);
-	if (!(flags & BAN_F_NOSAVE))
-		ban_persist(p, NULL, n, flags);
+	/* in the order of ban_apply: the store last */
 	if (!(flags & BAN_F_QUIET))
 		ban_emit(p, NW_BAN_ACTION_UNBAN, n, rec.jail, 0, reason, p->c.gateway_id);
-	if (p->ipset)
-		ban_ipset_del(p, n);
 	if (p->redis && !(flags & BAN_F_NOSYNC))
 		ban_redis_publish(p, NW_BAN_ACTION_UNBAN, &rec, reason);
+	if (p->ipset)
+		ban_ipset_del(p, n);
+	if (!(flags & BAN_F_NOSAVE))
+		ban_persist(p, NULL, n, flags);
 	if (!(flags & BAN_F_BULK))
 		ban_gauges(p);
 	return 0;

@@ -391,10 +391,16 @@ void ban_redis_publish(struct ban_priv *p, int action, const struct ban_record *
 	op.action = action;
 	op.rec = *rec;
 	snprintf(op.reason, sizeof(op.reason), "%s", reason ? reason : "");
-	if (r->state == BR_UP)
-		br_send_op(r, &op);
-	else
+	if (r->state != BR_UP) {
 		br_enqueue(r, &op);
+		return;
+	}
+	br_send_op(r, &op);
+	/* on the socket now, not when the loop comes back to it: the store's commit and whatever
+	 * else this turn of the loop does come after (hiredis's own write handler, as the loop
+	 * would call it; a failure disconnects through br_on_disconnect as there) */
+	if (r->ac && !(r->ac->c.flags & REDIS_IN_CALLBACK))
+		redisAsyncHandleWrite(r->ac);
 }
 
 /* ---- reading: events ---- */
