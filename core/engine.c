@@ -114,6 +114,10 @@ static const struct nw_directive settings_table[] = {
 	SET_STR("cpu_affinity", cpu_affinity, "", NULL),
 	{"bypass_mark", NW_CONF_UINT, SET_OFF(bypass_mark), 0, "1", NULL, NULL},
 	{"reject_mark", NW_CONF_UINT, SET_OFF(reject_mark), 0, "2", NULL, NULL},
+	{"bypass", NW_CONF_BOOL, SET_OFF(bypass), 0, "no", NULL,
+	 "bypass a flow once every plugin voted that it is done with it"},
+	{"bypass_timeout", NW_CONF_DURATION, SET_OFF(bypass_timeout), 0, "30s", NULL,
+	 "idle time after which a bypassed flow leaves the flow table"},
 	SET_STR("log_level", log_level, "info", NULL),
 	SET_STR("control_group", control_group, "", "control socket group (default natwarden)"),
 	{"log", NW_CONF_CUSTOM, SET_OFF(log_to), 0, "auto", settings_parse_log_to,
@@ -553,6 +557,7 @@ static struct nw_worker *engine_worker_new(struct nw_engine *eng, unsigned id)
 		.new_ns = (eng->set.flow_timeout_udp < eng->set.flow_timeout_tcp
 				   ? eng->set.flow_timeout_udp
 				   : eng->set.flow_timeout_tcp) * 1000000000ull,
+		.bypass_ns = eng->set.bypass_timeout * 1000000000ull,
 	};
 
 	if (!w)
@@ -589,6 +594,10 @@ int nw_engine_start(struct nw_engine *eng, unsigned n_workers)
 		return -ENOMEM;
 	if (!eng->offline)
 		eng->wall_offset_ns = nw_time_wall_ns() - nw_time_mono_ns();
+	eng->bypass_need = 0;
+	for (unsigned i = 0; i < eng->n_plugins; i++)
+		if (eng->plugins[i]->desc->packet)
+			eng->bypass_need |= 1u << i;
 	for (unsigned i = 0; i < n_workers; i++) {
 		eng->workers[i] = engine_worker_new(eng, i);
 		if (!eng->workers[i])
@@ -742,6 +751,31 @@ static int engine_malformed_result(const struct nw_engine *eng, int res)
 	return NW_RESULT(eng->set.malformed_verdict, 0);
 }
 
+/* The flow bypass policy, after the chain: a flow every voter is done with is bypassed when the
+ * chain accepted the packet; a plugin's own NW_BYPASS counts as a bypassed flow too. */
+static int engine_bypass_result(struct nw_worker *w, struct nw_flow *f, int res)
+{
+	const struct nw_engine *eng = w->eng;
+	int v = NW_RESULT_VERDICT(res);
+
+	if (v == NW_BYPASS) {
+		if (!f->bypassed)
+			w->ctr.flows_bypassed++;
+		else
+			w->ctr.bypass_late++;
+		f->bypassed = 1;
+		return res;
+	}
+	if (!eng->set.bypass || (v != NW_CONTINUE && v != NW_ACCEPT) ||
+	    (f->bypass_votes & eng->bypass_need) != eng->bypass_need ||
+	    f->verdict != NW_CONTINUE)
+		return res;
+	f->bypassed = 1;
+	f->verdict = NW_BYPASS;
+	w->ctr.flows_bypassed++;
+	return NW_RESULT(NW_BYPASS, 0);
+}
+
 static void engine_count_events(struct nw_worker *w, uint64_t ev)
 {
 	while (ev) {
@@ -806,6 +840,8 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 			/* the flow was judged: no plugin runs, no new alert (a drop rule's flow) */
 			unsigned by = f->verdict_plugin;
 			w->ctr.flow_verdict_hits++;
+			if (f->bypassed)
+				w->ctr.bypass_late++;
 			res = NW_RESULT(f->verdict, 0);
 			if ((f->verdict == NW_DROP || f->verdict == NW_REJECT) && by &&
 			    by <= eng->n_plugins && eng->set.eve_drops == NW_EVE_DROPS_ALL)
@@ -843,6 +879,8 @@ int nw_engine_process(struct nw_worker *w, const uint8_t *l3, uint32_t len,
 	}
 	if (malformed)
 		res = engine_malformed_result(eng, res);
+	else if (f)
+		res = engine_bypass_result(w, f, res);
 out:
 	{
 		int v = NW_RESULT_VERDICT(res);

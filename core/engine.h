@@ -59,6 +59,8 @@ struct nw_wcounters {
 	uint64_t events, events_dropped;           /* event queue */
 	struct nw_flow_counts flows; /* the worker's flow table counts here directly */
 	uint64_t flow_verdict_hits;                /* packets judged by a sticky flow verdict */
+	uint64_t flows_bypassed;     /* flows given the bypass verdict (policy or a plugin) */
+	uint64_t bypass_late;        /* packets of a flow that came after its bypass verdict */
 	/* live path */
 	uint64_t enobufs, fail_open, recv_errors, verdict_errors;
 	uint64_t verdict_retries;   /* verdict sends repeated at once after a transient error */
@@ -148,6 +150,8 @@ struct nw_settings {
 	int gso;
 	char cpu_affinity[64];
 	uint64_t bypass_mark, reject_mark;
+	int bypass;             /* flow bypass policy: bypass a flow every plugin voted for */
+	uint64_t bypass_timeout; /* seconds a bypassed flow stays in the table idle */
 	char log_level[16];
 	char metrics[64];       /* Prometheus listen address, "" = off */
 	char user[32];          /* drop to this user after setup, "" = stay root */
@@ -171,6 +175,7 @@ struct nw_engine {
 	struct nw_plugin *plugins[NW_MAX_PLUGINS];
 	unsigned n_plugins;
 	size_t flow_priv_size;       /* sum of the plugins' slots */
+	uint32_t bypass_need;        /* chain bits whose bypass vote a flow needs (packet hooks) */
 	struct nw_worker *workers[NW_MAX_WORKERS];
 	unsigned n_workers;
 	struct nw_timer timers[NW_MAX_TIMERS];

@@ -147,6 +147,9 @@ static void flow_release(struct nw_flow_table *t, struct nw_flow *f, int reason)
 
 static uint64_t flow_timeout(const struct nw_flow_table *t, const struct nw_flow *f)
 {
+	/* the kernel carries a bypassed flow: only packets already queued may still come */
+	if (f->bypassed && t->to.bypass_ns)
+		return t->to.bypass_ns;
 	if (f->info.ip_proto == 6) {
 		if (f->rst || (f->fin[0] && f->fin[1]))
 			return t->to.closed_ns;
@@ -163,8 +166,8 @@ static void flow_evict_one(struct nw_flow_table *t)
 	uint32_t i = t->lru_tail, victim = t->lru_tail;
 
 	for (int n = 0; n < 16 && i != NW_FLOW_NONE; n++) {
-		if (t->flows[i].info.tcp_state != NW_CT_ESTABLISHED) {
-			victim = i;
+		if (t->flows[i].info.tcp_state != NW_CT_ESTABLISHED || t->flows[i].bypassed) {
+			victim = i; /* not yet established, or carried by the kernel */
 			break;
 		}
 		i = t->flows[i].lru_prev;
@@ -290,6 +293,8 @@ unsigned nw_flow_sweep(struct nw_flow_table *t, uint64_t now, unsigned budget)
 		min = t->to.udp_ns;
 	if (t->to.other_ns < min)
 		min = t->to.other_ns;
+	if (t->to.bypass_ns && t->to.bypass_ns < min)
+		min = t->to.bypass_ns;
 
 	while (i != NW_FLOW_NONE && budget--) {
 		struct nw_flow *f = &t->flows[i];

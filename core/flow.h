@@ -31,6 +31,8 @@ struct nw_flow {
 	int verdict;               /* sticky verdict (flow_set_verdict), NW_CONTINUE if none */
 	uint8_t tcp_flags[2];      /* TCP flags seen, by direction (flow records) */
 	char app_proto[16];        /* flow_set_app_proto ("" = none) */
+	uint32_t bypass_votes;     /* bit i: plugin i of the chain voted to bypass (ABI 1.3) */
+	uint8_t bypassed;          /* given the bypass verdict (policy or a plugin's NW_BYPASS) */
 	uint8_t *priv;             /* the plugins' private area (priv_size bytes) */
 };
 
@@ -38,6 +40,7 @@ struct nw_flow {
 
 struct nw_flow_timeouts {
 	uint64_t tcp_ns, udp_ns, other_ns, closed_ns, new_ns;
+	uint64_t bypass_ns; /* a bypassed flow idle this long ends (0 = its protocol's timeout) */
 };
 
 /* Called for a flow that ends (timeout, eviction, table destroy) before it is reused. */

@@ -133,6 +133,11 @@ static void mx_render_core(struct mx_out *o, const struct nw_engine *eng,
 	mx_single(o, "natwarden_flow_verdict_hits_total", "counter",
 		  "Packets judged by a flow's sticky verdict without the chain.",
 		  c->flow_verdict_hits);
+	mx_single(o, "natwarden_flows_bypassed_total", "counter",
+		  "Flows given the bypass verdict (the kernel carries the rest).", c->flows_bypassed);
+	mx_single(o, "natwarden_bypass_late_packets_total", "counter",
+		  "Packets of bypassed flows that still reached natwarden (queued before the bypass).",
+		  c->bypass_late);
 	mx_single(o, "natwarden_alerts_total", "counter", "Alert events written.", eng->alerts);
 
 	mx_head(o, "natwarden_decode_errors_total", "counter", "Malformed packets by reason.");

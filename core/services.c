@@ -272,6 +272,19 @@ static void svc_flow_set_app_proto(nw_flow *flow, const char *name)
 		nw_strlcpy(flow->app_proto, name, sizeof(flow->app_proto));
 }
 
+static void svc_flow_bypass_vote(nw_flow *flow, nw_plugin *self, int yes)
+{
+	uint32_t bit;
+
+	if (!flow || !self || self->index >= 32)
+		return;
+	bit = 1u << self->index;
+	if (yes)
+		flow->bypass_votes |= bit;
+	else
+		flow->bypass_votes &= ~bit;
+}
+
 static int svc_event_wanted(const char *event_type)
 {
 	return nw_current_engine && event_type && nw_engine_eve_wants(nw_current_engine, event_type);
@@ -469,4 +482,6 @@ const struct nw_services nw_core_services = {
 	.event_base = svc_event_base,
 	.flow_set_app_proto = svc_flow_set_app_proto,
 	.event_wanted = svc_event_wanted,
+	/* ABI 1.3 */
+	.flow_bypass_vote = svc_flow_bypass_vote,
 };

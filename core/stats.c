@@ -59,10 +59,11 @@ int nw_stats_write_json(const struct nw_engine *eng, FILE *f, double wall_s)
 		fprintf(f, "\"%s\":%llu,", stats_ev_names[t],
 			(unsigned long long)eng->events_by_type[t]);
 	fprintf(f, "\"dropped\":%llu},\"flows\":{\"created\":%llu,\"evicted\":%llu,"
-		"\"timedout\":%llu,\"verdict_hits\":%llu},",
+		"\"timedout\":%llu,\"verdict_hits\":%llu,\"bypassed\":%llu,\"bypass_late\":%llu},",
 		(unsigned long long)c.events_dropped, (unsigned long long)c.flows.created,
 		(unsigned long long)c.flows.evicted, (unsigned long long)c.flows.timedout,
-		(unsigned long long)c.flow_verdict_hits);
+		(unsigned long long)c.flow_verdict_hits, (unsigned long long)c.flows_bypassed,
+		(unsigned long long)c.bypass_late);
 	fprintf(f, "\"eve\":{\"written\":%llu,\"errors\":%llu},",
 		(unsigned long long)eng->eve_written, (unsigned long long)eng->eve_errors);
 	fprintf(f, "\"live\":{\"enobufs\":%llu,\"fail_open\":%llu,\"recv_errors\":%llu,"
@@ -150,6 +151,9 @@ void nw_stats_print_summary(const struct nw_engine *eng, FILE *f, double wall_s)
 	fprintf(f, "  flows          %llu created, %llu evicted, %llu timed out\n",
 		(unsigned long long)c.flows.created, (unsigned long long)c.flows.evicted,
 		(unsigned long long)c.flows.timedout);
+	if (c.flows_bypassed)
+		fprintf(f, "  bypassed       %llu flows, %llu packets after their bypass\n",
+			(unsigned long long)c.flows_bypassed, (unsigned long long)c.bypass_late);
 	if (c.events_dropped)
 		fprintf(f, "  events lost    %llu (event queue full)\n",
 			(unsigned long long)c.events_dropped);

@@ -31,12 +31,14 @@ extern "C" {
  * plugin loads).
  * 1.2 also appended the protocol context and extra members to nw_event, and
  * flow_set_app_proto and event_wanted to nw_services.
+ * 1.3 appended flow_bypass_vote to nw_services (the flow bypass policy, see "Flow bypass"
+ * below); a 1.2 plugin loads and, never voting, keeps its flows inspected.
  * Every struct that crosses the boundary carries its own size so appended fields are detectable.
  * NW_BUILD_OPTIONS describes the binary layout (pointer size, byte order, ABI major); the loader
  * refuses a plugin whose string differs from the core's.
  */
 #define NW_ABI_MAJOR 1
-#define NW_ABI_MINOR 2
+#define NW_ABI_MINOR 3
 
 #define NW_STR2_(x) #x
 #define NW_STR_(x) NW_STR2_(x)
@@ -521,6 +523,24 @@ typedef struct nw_watch nw_watch; /* opaque: one wait registered with the main l
 /* Watch callback (main thread): `what` is the NW_WATCH_* that happened; fd and arg as given. */
 typedef void (*nw_watch_cb)(void *plugin_priv, nw_watch *w, int fd, unsigned what, void *arg);
 
+/*
+ * Flow bypass (ABI 1.3)
+ * ---------------------
+ * With `[natwarden] bypass = yes` the core gives a flow the NW_BYPASS verdict (live: the kernel
+ * carries the rest of the connection without queueing it) once EVERY plugin in the chain that
+ * has a packet hook has voted yes for that flow with svc->flow_bypass_vote(flow, self, 1): the
+ * plugin's decision for the flow cannot change any more (its rules cannot match what is left,
+ * its limit does not count this flow's packets, ...). A vote is per flow and per plugin, starts
+ * at no when the flow is created, and can be taken back (yes = 0) until the flow is bypassed.
+ * The bypass is given on the packet that completes the votes, when the chain accepted it
+ * (drop, reject or a malformed packet are never turned into a bypass); the flow is then judged
+ * NW_BYPASS without running the chain for whatever packets still reach natwarden, and its table
+ * entry ends after `bypass_timeout` idle. A plugin that never votes (a 1.2 plugin, or one that
+ * does not know) keeps every flow inspected: that is the safe default. Plugins without a packet
+ * hook (outputs, event subscribers) do not vote. A plugin may still return NW_BYPASS itself,
+ * which bypasses the connection whatever the others voted (as before 1.3).
+ */
+
 /* Services the core offers, filled by the core. Append-only within a major version. */
 struct nw_services {
 	uint32_t size;      /* sizeof(struct nw_services) the core was built with */
@@ -636,6 +656,10 @@ struct nw_services {
 	/* main thread: 1 when eve.json takes events of this event_type (natwarden.conf
 	 * eve_types); a plugin skips building events nobody writes */
 	int (*event_wanted)(const char *event_type);
+
+	/* ABI 1.3 (check size). Worker: this plugin's bypass vote for the flow (1 = nothing it
+	 * does can change for the rest of the flow; 0 = take it back). See "Flow bypass". */
+	void (*flow_bypass_vote)(nw_flow *flow, nw_plugin *self, int yes);
 };
 
 /* svc->run_flags() (ABI 1.2) */
