@@ -1042,6 +1042,10 @@ static int ban_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	const struct ban_iplist *ign;
 	int v;
 
+	/* the flow bypass vote: with the kernel ipsets the kernel drops a banned address's
+	 * packets before the bypass rule, also those of a bypassed flow */
+	if (flow && p->c.ipset && !p->no_state)
+		svc->flow_bypass_vote(flow, p->self, 1);
 	v = ban_set_lookup(&p->set, &pi->src, pi->ts_ns / 1000000000ull);
 	if (!v)
 		return NW_CONTINUE;

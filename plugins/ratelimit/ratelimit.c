@@ -819,12 +819,54 @@ static inline void rl_count(struct rl_priv *p, const nw_packet *pkt, unsigned id
 		svc->counter_add(p->self, pkt, id, 1);
 }
 
+static int rl_in_ports(const struct rl_limit *l, uint16_t port)
+{
+	for (unsigned i = 0; i < l->n_dports; i++)
+		if (port >= l->dports[i].lo && port <= l->dports[i].hi)
+			return 1;
+	return 0;
+}
+
+/*
+ * The flow bypass vote: can no limit count the flow's later packets? A limit does not when it
+ * counts new connections (a flow pays at its start), is for another protocol, ignores both
+ * endpoints, or lists ports that neither endpoint uses (a limit on pre-NAT ports is not known
+ * from the flow: it counts). A packet or byte limit the flow falls under keeps it inspected.
+ */
+static int rl_flow_done(const struct rl_state *st, nw_flow *flow)
+{
+	const struct nw_flow_info *fi = svc->flow_info(flow);
+
+	if (!fi)
+		return 0;
+	if (st->n_ignore && rl_ignored(st->ignore, st->n_ignore, &fi->client) &&
+	    rl_ignored(st->ignore, st->n_ignore, &fi->server))
+		return 1;
+	for (unsigned i = 0; i < st->n; i++) {
+		const struct rl_limit *l = &st->lim[i];
+		if (!l->proto_any && !(l->protos[fi->ip_proto / 8] & (1u << (fi->ip_proto % 8))))
+			continue;
+		if (l->count == RL_COUNT_NEWCONN)
+			continue;
+		if (l->n_ignore && rl_ignored(l->ignore, l->n_ignore, &fi->client) &&
+		    rl_ignored(l->ignore, l->n_ignore, &fi->server))
+			continue;
+		if (l->n_dports && !l->port_public && rl_has_ports(fi->ip_proto) &&
+		    !rl_in_ports(l, fi->sport) && !rl_in_ports(l, fi->cport))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 static int rl_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 {
 	struct rl_priv *p = priv;
 	struct rl_state *st = atomic_load_explicit(&p->cur, memory_order_acquire);
 	const struct nw_pkt_info *pi;
 
+	if (flow)
+		svc->flow_bypass_vote(flow, p->self, !st || rl_flow_done(st, flow));
 	if (!st || !st->n)
 		return NW_CONTINUE;
 	pi = svc->pkt_info(pkt);

@@ -548,6 +548,8 @@ struct sig_stream {
 #define SIG_FP2_TLS_LOGGED 0x1            /* the EVE tls record was written */
 #define SIG_FP2_APP_NAMED 0x2             /* the core was told the flow's app_proto */
 #define SIG_FP2_BANNER220 0x4             /* the server's data began "220 " (SMTP or FTP) */
+#define SIG_FP2_BYPASS_VOTED 0x8          /* voted for the flow bypass (done with the flow) */
+#define SIG_FP2_DNS_RESP 0x10             /* UDP DNS: a response was read */
 #define SIG_FP_HANDSHAKE 0x80              /* the client's SYN was seen (not picked up mid-stream) */
 struct sig_flowpriv {
 	uint8_t flags;                      /* SIG_FP_* */

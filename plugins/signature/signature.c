@@ -34,6 +34,11 @@ struct sig_conf {
 	int rule_report;            /* check prints loaded/skipped counts and top reasons */
 	unsigned alert_max;         /* packet-alert-max: alerts written per packet */
 	unsigned xbits_size;        /* xbits-table-size: entries (taken at start only) */
+	/* flow bypass votes (natwarden.conf bypass = yes) */
+	uint64_t stream_depth;      /* TCP: bytes of a direction after which a flow is done */
+	uint64_t http_depth;        /* the same for HTTP flows (0: stream_depth) */
+	uint64_t udp_depth;         /* UDP and others: IP bytes of a direction */
+	int tls_bypass;             /* TLS: done once the handshake is (no cert left to see) */
 };
 
 #define SIG_MAX_REASONS 256
@@ -53,7 +58,7 @@ struct sig_priv {
 	_Atomic uint64_t workers;           /* bit per started worker */
 	pcre2_match_context *mc;
 	unsigned c_alerts, c_drops, c_rejects, c_passes, c_overlap, c_ooo, c_noscratch,
-		c_offenses, c_midstream, c_discarded;
+		c_offenses, c_midstream, c_discarded, c_bypass_votes;
 	unsigned c_fb_full;                 /* flowbit sets lost: the flow held SIG_FB_FLOW_MAX */
 	unsigned c_xb_evicted;              /* live xbits dropped to make room in a full bucket */
 	int eve_http, eve_dns, eve_tls; /* protocol records eve.json takes (eve_types) */
@@ -184,6 +189,9 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 	c->http_header_limit = 16384;
 	c->alert_max = SIG_ALERT_MAX_DFLT;
 	c->xbits_size = SIG_XB_SIZE_DFLT;
+	c->stream_depth = 1024 * 1024;
+	c->udp_depth = 1024 * 1024;
+	c->tls_bypass = 1;
 	if (sig_vars_defaults(&c->vars))
 		return -ENOMEM;
 	for (unsigned i = 0; sec && (key = svc->conf_kv(sec, i, &val, &line)) != NULL; i++) {
@@ -240,6 +248,31 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 			} else {
 				c->http_header_limit = v;
 			}
+		} else if (!strcmp(key, "stream-depth") || !strcmp(key, "http-depth") ||
+			   !strcmp(key, "udp-depth")) {
+			char *end;
+			unsigned long long v = strtoull(val, &end, 10), mul = 1;
+			if (*end == 'k' || *end == 'K')
+				mul = 1024, end++;
+			else if (*end == 'm' || *end == 'M')
+				mul = 1024 * 1024, end++;
+			else if (*end == 'g' || *end == 'G')
+				mul = 1024ull * 1024 * 1024, end++;
+			if (end == val || *end || *val == '-' || v > (1ull << 40) / mul) {
+				err = svc->conf_error(cfg, sec, line,
+						      "%s: expected bytes (0 = no depth; k, m, g)", key);
+				continue;
+			}
+			v *= mul;
+			if (!strcmp(key, "stream-depth"))
+				c->stream_depth = v;
+			else if (!strcmp(key, "http-depth"))
+				c->http_depth = v;
+			else
+				c->udp_depth = v;
+		} else if (!strcmp(key, "tls-bypass")) {
+			if (sig_bool(val, &c->tls_bypass))
+				err = svc->conf_error(cfg, sec, line, "tls-bypass: expected yes or no");
 		} else if (!strcmp(key, "packet-alert-max") || !strcmp(key, "packet_alert_max")) {
 			long long v;
 			if (sig_parse_int(val, 1, SIG_HITQ_MAX, &v))
@@ -583,6 +616,9 @@ static int sig_configure(nw_plugin *self, void *priv, const nw_config *cfg, cons
 	    svc->counter_register(self, "drops", "packets dropped by rules", &p->c_drops) ||
 	    svc->counter_register(self, "rejects", "packets rejected by rules", &p->c_rejects) ||
 	    svc->counter_register(self, "passes", "flows passed by pass rules", &p->c_passes) ||
+	    svc->counter_register(self, "bypass_votes",
+				  "flows the rules are done with (voted for the flow bypass)",
+				  &p->c_bypass_votes) ||
 	    svc->counter_register(self, "offenses", "offense events emitted", &p->c_offenses) ||
 	    svc->counter_register(self, "stream_overlap_diff",
 				  "TCP segments rewriting seen bytes with other bytes", &p->c_overlap) ||
@@ -1153,6 +1189,8 @@ static void sig_app_dns(struct sig_pktctx *c, const uint8_t *d, size_t n)
 		return;
 	}
 	c->dns_parsed = 1;
+	if (c->w->dns->qr && c->pi->ip_proto == 17 && c->fp)
+		c->fp->flags2 |= SIG_FP2_DNS_RESP;
 	sig_app_setup(c, SIG_APP_DNS, SIG_ST_DNS);
 	sig_app_event(c, &c->w->ac);
 }
@@ -1418,6 +1456,47 @@ static int sig_established(const struct sig_priv *p, nw_flow *flow,
 	       (p->conf.midstream || (fp && (fp->flags & SIG_FP_HANDSHAKE)));
 }
 
+/*
+ * Is the flow done for the rules (the flow bypass vote, natwarden.conf bypass = yes)? A pass
+ * rule matched; TCP: a direction reached stream-depth (http-depth for HTTP); TLS: the handshake
+ * is over with no certificate left to parse (tls-bypass); UDP DNS: a response was read; UDP and
+ * others: a direction carried udp-depth bytes. Never a flow a drop rule judged.
+ */
+static int sig_flow_done(const struct sig_priv *p, nw_flow *flow, const struct sig_flowpriv *fp)
+{
+	const struct nw_flow_info *fi = svc->flow_info(flow);
+	uint64_t depth;
+
+	if (fp->flags & SIG_FP_DROPPED)
+		return 0;
+	if (fp->flags & SIG_FP_PASSED)
+		return 1;
+	if (fi->ip_proto == 6) {
+		depth = fp->app == SIG_APP_HTTP && p->conf.http_depth ? p->conf.http_depth
+								       : p->conf.stream_depth;
+		if (depth && (fp->st[0].base + fp->st[0].len >= depth ||
+			      fp->st[1].base + fp->st[1].len >= depth))
+			return 1;
+		return p->conf.tls_bypass && fp->app == SIG_APP_TLS &&
+		       (fp->flags & (SIG_FP_TLS_CH | SIG_FP_TLS_SH | SIG_FP_TLS_CERT)) ==
+			       (SIG_FP_TLS_CH | SIG_FP_TLS_SH | SIG_FP_TLS_CERT);
+	}
+	if (fi->ip_proto == 17 && fp->app == SIG_APP_DNS && (fp->flags2 & SIG_FP2_DNS_RESP))
+		return 1;
+	return p->conf.udp_depth &&
+	       (fi->bytes[0] >= p->conf.udp_depth || fi->bytes[1] >= p->conf.udp_depth);
+}
+
+static void sig_bypass_vote(struct sig_priv *p, const nw_packet *pkt, nw_flow *flow,
+			    struct sig_flowpriv *fp)
+{
+	if (!flow || !fp || (fp->flags2 & SIG_FP2_BYPASS_VOTED) || !sig_flow_done(p, flow, fp))
+		return;
+	fp->flags2 |= SIG_FP2_BYPASS_VOTED;
+	svc->flow_bypass_vote(flow, p->self, 1);
+	svc->counter_add(p->self, pkt, p->c_bypass_votes, 1);
+}
+
 static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 {
 	struct sig_priv *p = priv;
@@ -1430,8 +1509,12 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	size_t scan_len;
 	unsigned n;
 
-	if (!rs || !rs->n)
+	if (!rs || !rs->n) {
+		/* no rules: nothing to inspect */
+		if (flow)
+			svc->flow_bypass_vote(flow, p->self, 1);
 		return NW_CONTINUE;
+	}
 	memset(&c, 0, sizeof(c));
 	c.p = p;
 	c.w = w;
@@ -1505,6 +1588,7 @@ static int sig_packet(void *priv, void *wpriv, nw_packet *pkt, nw_flow *flow)
 	if (st)
 		sig_stream_update(st, c.pi);
 	sig_finalize(&c);
+	sig_bypass_vote(p, pkt, flow, c.fp);
 	if (c.verdict != NW_CONTINUE)
 		return NW_RESULT(c.verdict, p->reason_rule);
 	return NW_CONTINUE;
