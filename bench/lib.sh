@@ -275,6 +275,15 @@ bench_tcp() {
 		"$BL_DIR/iperf.json"
 }
 
+# bench_bulk BYTES: one iperf3 transfer of BYTES (e.g. 1G) through the port forward, bounded by
+# 120 s; prints Mbit/s received
+bench_bulk() {
+	in_inet timeout 120 iperf3 -c 198.51.100.1 -p 5201 -n "$1" -J >"$BL_DIR/bulk.json" 2>/dev/null ||
+		return 1
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.0f" % (d["end"]["sum_received"]["bits_per_second"]/1e6))' \
+		"$BL_DIR/bulk.json"
+}
+
 # bench_rtt COUNT: UDP echo RTT through the gateway; prints "P50_US P99_US"
 bench_rtt() {
 	in_inet timeout 30 "$NW_BUILD/bench/udpblast" ping -d 198.51.100.1:9001 -n "$1" -t 20 -i 100 |

@@ -18,6 +18,7 @@ cg, cgtop, pbench, prof = {}, {}, [], {}
 compile_ = {}  # rules spec ("1000", "1000p") -> [(wall, cpu)]
 vs = {}        # "natwarden" -> [(wall, cpu, packets, loop wall, alerts)], "suricata" -> [(wall, cpu)]
 vs_version = ""
+bulk = {"kernel": [], "nw": [], "nwstats": None, "na": None}  # bulk TCP transfer, Mbit/s
 for r in rows:
     kind = r[0]
     if kind == "meta":
@@ -78,6 +79,13 @@ for r in rows:
         prof[(r[1], r[2])] = r[3]
     elif kind == "pbench":
         pbench.append(r[1:])
+    elif kind == "bulk":
+        if r[2] == "na":
+            bulk["na"] = r[3]
+        elif r[1] == "nwstats":
+            bulk["nwstats"] = r[2:]
+        else:
+            bulk[r[1]].append(float(r[2]))
 
 
 def med(xs):
@@ -453,6 +461,37 @@ for name, status, val in pbench:
         p("```")
     else:
         p("- %s: n/a (%s)" % (name, val))
+    p("")
+
+if bulk["na"] or bulk["kernel"] or bulk["nw"]:
+    p("### 8. Bulk TCP transfer with the flow bypass policy")
+    p("")
+    label = "natwarden, ban (ipsets) + ratelimit + signature (10k rules), bypass = yes"
+    if bulk["na"]:
+        p("n/a (%s)" % bulk["na"])
+        targets.append((label + ", bulk TCP", "n/a (%s)" % bulk["na"]))
+    else:
+        p("One iperf3 transfer of a fixed size (`bench/run` BULK_BYTES, 1 GiB) per run through the "
+          "DNAT port forward, alternating the kernel alone (no queue) and natwarden with the full "
+          "chain and `bypass = yes`: the signature plugin inspects the flow up to its stream depth "
+          "(1 MiB), every plugin votes, the kernel carries the rest through the connmark rule.")
+        p("")
+        p("| path | TCP Mbit/s | ×kernel |")
+        p("|---|---|---|")
+        k, n = med(bulk["kernel"]), med(bulk["nw"])
+        p("| kernel forwarding + NAT, no queue | %s | 1.00 |" % span(bulk["kernel"]))
+        p("| %s | %s | %s |" % (label, span(bulk["nw"]), ratio(n, k)))
+        if bulk["nwstats"]:
+            p("")
+            p("natwarden's counters after all runs: %s packets queued, %s flows bypassed, %s "
+              "bypass verdicts (every transfer is two flows: iperf3's control connection and "
+              "the data)." % tuple(bulk["nwstats"][:3]))
+        if k and n:
+            got = n / k
+            targets.append((label + ", bulk TCP", "≥ 0.90×kernel: %.2f %s" %
+                            (got, "met" if got >= 0.9 else "**below**")))
+        else:
+            targets.append((label + ", bulk TCP", "n/a (no measurement)"))
     p("")
 
 p("### Targets")

@@ -1,7 +1,8 @@
 #!/bin/bash
 # e2e: the flow bypass policy (bypass = yes, [signature] stream-depth = 64k). A 6 MB download
-# through the port forward passes its depth and is bypassed: the kernel carries the rest (the connmark rule counts it, natwarden's queue barely moves); a new flow started
-# while the download is held open half-way is still inspected and raises its alert.
+# through the port forward passes its depth and is bypassed: the kernel carries the rest (the
+# connmark rule counts it, natwarden's queue barely moves); a new flow started while the
+# download is held open half-way is still inspected and raises its alert.
 source "$(dirname "$0")/live_lib.sh"
 live_require
 live_topology
