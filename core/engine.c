@@ -1181,6 +1181,7 @@ int nw_engine_reload(struct nw_engine *eng, struct nw_config *newcfg)
 	nw_gateway_free(gw);
 	eng->set.malformed_verdict = set.malformed_verdict;
 	eng->set.payload_printable = set.payload_printable;
+	eng->set.bypass = set.bypass; /* flows bypassed already stay with the kernel */
 	for (unsigned i = 0; i < eng->n_plugins; i++)
 		if (built[i])
 			eng->plugins[i]->desc->reload_finish(eng->plugins[i], eng->plugins[i]->priv, 1);

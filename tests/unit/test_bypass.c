@@ -179,12 +179,29 @@ static void test_bypass_timeout(void **state)
 	teardown(eng, cfg);
 }
 
+/* the policy is switched by a reload (new flows follow it) */
+static void test_bypass_reload(void **state)
+{
+	struct nw_config *cfg, *off;
+	struct nw_engine *eng = setup("[natwarden]\nflow_max = 64\nbypass = yes\n", &cfg);
+
+	(void)state;
+	assert_int_equal(process(eng, 80, 1000), NW_ACCEPT);
+	assert_int_equal(process(eng, 80, 2000), NW_BYPASS);
+	assert_int_equal(nw_config_load_string("off.conf", "[natwarden]\nflow_max = 64\n", &off), 0);
+	assert_int_equal(nw_engine_reload(eng, off), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(process(eng, 81 + 1000, 3000 + i), NW_ACCEPT);
+	teardown(eng, cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bypass_votes),
 		cmocka_unit_test(test_bypass_off),
 		cmocka_unit_test(test_bypass_timeout),
+		cmocka_unit_test(test_bypass_reload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
