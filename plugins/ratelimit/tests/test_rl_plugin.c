@@ -129,6 +129,23 @@ static void fk_quiesce(void)
 	n_quiesce++;
 }
 
+/* a flow: its info and this plugin's bypass vote (-1: none yet) */
+struct nw_flow {
+	struct nw_flow_info fi;
+	int vote;
+};
+
+static const struct nw_flow_info *fk_flow_info(const nw_flow *flow)
+{
+	return &flow->fi;
+}
+
+static void fk_flow_bypass_vote(nw_flow *flow, nw_plugin *self, int yes)
+{
+	(void)self;
+	flow->vote = yes;
+}
+
 static const struct nw_services fk_svc = {
 	.size = sizeof(struct nw_services),
 	.log = fk_log,
@@ -143,6 +160,8 @@ static const struct nw_services fk_svc = {
 	.event_emit = fk_emit,
 	.pkt_info = fk_pkt_info,
 	.quiesce = fk_quiesce,
+	.flow_info = fk_flow_info,
+	.flow_bypass_vote = fk_flow_bypass_vote,
 };
 
 static struct rl_priv priv;
@@ -410,6 +429,50 @@ static void test_reload_rescales(void **state)
 	fk_now_val = 1;
 }
 
+/* the flow bypass vote: yes only when no limit counts the flow's later packets */
+static int vote_for(nw_config *cfg, uint8_t proto, uint16_t server_port)
+{
+	nw_packet p = syn(1, server_port, server_port, SEC, 1);
+	nw_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.vote = -1;
+	f.fi.size = sizeof(f.fi);
+	f.fi.ip_proto = proto;
+	f.fi.client = p.pi.src;
+	f.fi.server = p.pi.dst;
+	f.fi.cport = 40000;
+	f.fi.sport = server_port;
+	p.pi.ip_proto = proto;
+	reset();
+	assert_int_equal(start(cfg, NULL), 0);
+	nw_plugin_descriptor.packet(&priv, NULL, &p, &f);
+	nw_plugin_descriptor.stop(SELF, &priv);
+	return f.vote;
+}
+
+static void test_bypass_vote(void **state)
+{
+	nw_config priv22 = { .n = 1, .sec = { { "limit", "ssh", { { "proto", "tcp" },
+					{ "dport", "22" }, { "port", "private" }, { "rate", "1/s" } } } } };
+	nw_config pub22 = { .n = 1, .sec = { { "limit", "ssh", { { "proto", "tcp" },
+					{ "dport", "22" }, { "rate", "1/s" } } } } };
+	nw_config udp = { .n = 1, .sec = { { "limit", "u", { { "proto", "udp" },
+					{ "rate", "1/s" } } } } };
+	nw_config conn = { .n = 1, .sec = { { "limit", "c", { { "count", "new-connections" },
+					{ "rate", "1/s" } } } } };
+	nw_config pkts = { .n = 1, .sec = { { "limit", "p", { { "rate", "100/s" } } } } };
+
+	(void)state;
+	assert_int_equal(vote_for(&priv22, 6, 80), 1);  /* not its port */
+	assert_int_equal(vote_for(&priv22, 6, 22), 0);  /* counts this flow's packets */
+	assert_int_equal(vote_for(&pub22, 6, 80), 0);   /* pre-NAT port: unknown from the flow */
+	assert_int_equal(vote_for(&udp, 6, 80), 1);     /* another protocol */
+	assert_int_equal(vote_for(&udp, 17, 53), 0);
+	assert_int_equal(vote_for(&conn, 6, 80), 1);    /* paid at the flow's start */
+	assert_int_equal(vote_for(&pkts, 6, 80), 0);    /* every packet counts */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_reload_keeps_state),
 		cmocka_unit_test(test_reload_rescales),
+		cmocka_unit_test(test_bypass_vote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
