@@ -196,7 +196,10 @@ static void engine_emit_flow(struct nw_worker *w, const struct nw_flow *f, int r
 	ev.dport = fi->sport;
 	ev.ip_proto = fi->ip_proto;
 	nw_strlcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
-	state = fi->tcp_state == NW_CT_CLOSED	   ? "closed"
+	/* a bypassed flow: the kernel carried the rest, the counts are what natwarden saw (Suricata's
+	 * state "bypassed", bypass "capture") */
+	state = f->bypassed			   ? "bypassed"
+		: fi->tcp_state == NW_CT_CLOSED	   ? "closed"
 		: fi->tcp_state == NW_CT_ESTABLISHED ? "established"
 						     : "new";
 	why = reason == NW_FLOW_END_EVICT ? "forced"
@@ -216,6 +219,8 @@ static void engine_emit_flow(struct nw_worker *w, const struct nw_flow *f, int r
 	}
 	nw_ev_put_uint(&ev, "age", (fi->last_ns - fi->first_ns) / 1000000000ull);
 	nw_ev_put_str(&ev, "state", state, strlen(state));
+	if (f->bypassed)
+		nw_ev_put_str(&ev, "bypass", "capture", 7);
 	nw_ev_put_str(&ev, "reason", why, strlen(why));
 	nw_ev_put_bool(&ev, "alerted", f->alerted);
 	if (f->verdict == NW_DROP || f->verdict == NW_REJECT)
