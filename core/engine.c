@@ -572,7 +572,10 @@ static struct nw_worker *engine_worker_new(struct nw_engine *eng, unsigned id)
 	w->flows = nw_flow_table_new((uint32_t)(eng->set.flow_max ? eng->set.flow_max : 65536),
 				     eng->flow_priv_size, &to, id, engine_flow_end, w);
 	w->events = nw_evring_new((uint32_t)(eng->set.event_queue ? eng->set.event_queue : 1024));
-	if (!w->flows || !w->events)
+	/* live workers log through the main thread; offline the worker is the main thread */
+	if (!eng->offline)
+		w->logq = nw_logq_new();
+	if (!w->flows || !w->events || (!eng->offline && !w->logq))
 		goto fail;
 	w->flows->cnt = &w->ctr.flows;
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
@@ -584,6 +587,7 @@ static struct nw_worker *engine_worker_new(struct nw_engine *eng, unsigned id)
 fail:
 	nw_flow_table_free(w->flows);
 	nw_evring_free(w->events);
+	nw_logq_free(w->logq);
 	for (unsigned i = 0; i < eng->n_plugins; i++)
 		free(w->wpriv[i]);
 	free(w);
@@ -625,6 +629,8 @@ int nw_worker_thread_start(struct nw_worker *w)
 	struct nw_engine *eng = w->eng;
 
 	nw_tls_worker = w;
+	if (w->logq)
+		nw_log_thread_queue(w->logq);
 	for (unsigned i = 0; i < eng->n_plugins; i++) {
 		struct nw_plugin *p = eng->plugins[i];
 		if (p->desc->worker_start && p->desc->worker_start(p->priv, w->wpriv[i], w->id) < 0) {
@@ -649,6 +655,7 @@ void nw_worker_thread_stop(struct nw_worker *w)
 	}
 	if (nw_tls_worker == w)
 		nw_tls_worker = NULL;
+	nw_log_thread_queue(NULL);
 }
 
 /*
@@ -1041,9 +1048,13 @@ unsigned nw_engine_drain_events(struct nw_engine *eng)
 
 	do {
 		n = 0;
-		for (unsigned i = 0; i < eng->n_workers; i++)
-			if (!nw_evring_empty(eng->workers[i]->events))
-				n += engine_drain_ring(eng, eng->workers[i]->events, 4096);
+		for (unsigned i = 0; i < eng->n_workers; i++) {
+			struct nw_worker *w = eng->workers[i];
+			if (w->logq) /* live only */
+				nw_logq_drain(w->logq);
+			if (!nw_evring_empty(w->events))
+				n += engine_drain_ring(eng, w->events, 4096);
+		}
 		if (engine_main_ring && !nw_evring_empty(engine_main_ring))
 			n += engine_drain_ring(eng, engine_main_ring, 4096);
 		total += n;
@@ -1244,6 +1255,10 @@ void nw_engine_destroy(struct nw_engine *eng)
 	for (unsigned i = 0; i < eng->n_workers; i++) {
 		struct nw_worker *w = eng->workers[i];
 		nw_evring_free(w->events);
+		if (w->logq) {
+			nw_logq_drain(w->logq); /* the worker has stopped: its last lines */
+			nw_logq_free(w->logq);
+		}
 		for (unsigned j = 0; j < eng->n_plugins; j++)
 			free(w->wpriv[j]);
 		free(w);

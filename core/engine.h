@@ -83,6 +83,7 @@ struct nw_worker {
 	void *wpriv[NW_MAX_PLUGINS];
 	struct nw_wcounters ctr;
 	struct nw_evring *events;   /* to the main thread */
+	struct nw_logq *logq;       /* its log lines, to the main thread (live only; NULL offline) */
 	struct nw_packet pkt;       /* the packet being judged */
 	_Atomic uint64_t epoch;     /* odd while a batch of packets is in hand (for quiesce) */
 	uint64_t now_ns;            /* engine time as this worker last saw it */
