@@ -42,7 +42,11 @@ struct nw_nfq {
 
 static struct nlmsghdr *nwq_cfg_msg(struct nw_nfq *q, char *buf)
 {
-	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->o.queue);
+	struct nlmsghdr *nlh;
+
+	/* the config attributes have padding (nfqnl_msg_config_params): send no stack bytes */
+	memset(buf, 0, NFQ_CFG_BUF);
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->o.queue);
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = ++q->seq;
