@@ -143,6 +143,30 @@ static char *sig_resolve(const nw_config *cfg, const char *path)
 	return strdup(path);
 }
 
+/* a byte count with an optional k, m or g suffix (powers of 1024), within lo..hi */
+static int sig_bytes(const char *val, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (*val < '0' || *val > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		mul = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1024ull * 1024 * 1024, end++;
+	if (*end || v > hi / mul || v * mul < lo)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
 static int sig_bool(const char *v, int *out)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
@@ -229,42 +253,25 @@ static int sig_conf_parse(const nw_config *cfg, const nw_section *sec, struct si
 				err = svc->conf_error(cfg, sec, line, "rule-report: expected yes or no");
 		} else if (!strcmp(key, "http-parsers") || !strcmp(key, "http-body-limit") ||
 			   !strcmp(key, "http-header-limit")) {
-			char *end;
-			unsigned long long v = strtoull(val, &end, 10), mul = 1;
-			if (*end == 'k' || *end == 'K')
-				mul = 1024, end++;
-			else if (*end == 'm' || *end == 'M')
-				mul = 1024 * 1024, end++;
-			v *= mul;
-			if (end == val || *end || (!strcmp(key, "http-parsers") && (v < 1 || v > 1000000)) ||
-			    (strcmp(key, "http-parsers") && (v < 256 || v > 16 * 1024 * 1024))) {
+			int parsers = !strcmp(key, "http-parsers");
+			uint64_t v;
+			if (sig_bytes(val, parsers ? 1 : 256, parsers ? 1000000 : 16 * 1024 * 1024, &v))
 				err = svc->conf_error(cfg, sec, line,
 						      "%s: expected a number (parsers 1..1000000, limits 256..16m bytes)",
 						      key);
-			} else if (!strcmp(key, "http-parsers")) {
+			else if (parsers)
 				c->http_parsers = (unsigned)v;
-			} else if (!strcmp(key, "http-body-limit")) {
+			else if (!strcmp(key, "http-body-limit"))
 				c->http_body_limit = v;
-			} else {
+			else
 				c->http_header_limit = v;
-			}
 		} else if (!strcmp(key, "stream-depth") || !strcmp(key, "http-depth") ||
 			   !strcmp(key, "udp-depth")) {
-			char *end;
-			unsigned long long v = strtoull(val, &end, 10), mul = 1;
-			if (*end == 'k' || *end == 'K')
-				mul = 1024, end++;
-			else if (*end == 'm' || *end == 'M')
-				mul = 1024 * 1024, end++;
-			else if (*end == 'g' || *end == 'G')
-				mul = 1024ull * 1024 * 1024, end++;
-			if (end == val || *end || *val == '-' || v > (1ull << 40) / mul) {
+			uint64_t v;
+			if (sig_bytes(val, 0, 1ull << 40, &v))
 				err = svc->conf_error(cfg, sec, line,
 						      "%s: expected bytes (0 = no depth; k, m, g)", key);
-				continue;
-			}
-			v *= mul;
-			if (!strcmp(key, "stream-depth"))
+			else if (!strcmp(key, "stream-depth"))
 				c->stream_depth = v;
 			else if (!strcmp(key, "http-depth"))
 				c->http_depth = v;
