@@ -1,4 +1,5 @@
 # tests/signature/siglib.py: deterministic capture builders (scapy) shared by the signature cases.
+import struct
 import sys
 from scapy.all import Ether, IP, IPv6, TCP, UDP, ICMP, Raw, wrpcap  # noqa: F401
 
@@ -75,6 +76,50 @@ class TcpSession:
         self.cap.add(self._ip(False) / TCP(sport=self.dport, dport=self.sport, flags="FA", seq=self.sseq, ack=self.cseq + 1))
         self.cap.add(self._ip(True) / TCP(sport=self.sport, dport=self.dport, flags="A", seq=self.cseq + 1, ack=self.sseq + 1))
         return self
+
+
+# ---- TLS record builders shared by the TLS cases ----
+def u24(n):
+    return struct.pack("!I", n)[1:]
+
+
+def tls_hs(t, body):
+    """one handshake message: type, 24-bit length, body"""
+    return bytes([t]) + u24(len(body)) + body
+
+
+def tls_rec(ct, body, ver=0x0303):
+    """one TLS record of content type ct"""
+    return struct.pack("!BHH", ct, ver, len(body)) + body
+
+
+def tls12_client_hello(sni):
+    """a TLS 1.2 ClientHello record with one SNI extension"""
+    ext = struct.pack("!HH", 0, len(sni) + 5) + struct.pack("!HBH", len(sni) + 3, 0, len(sni)) + sni
+    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + struct.pack("!HHH", 4, 0xc02f, 0x1301)
+            + b"\x01\x00" + struct.pack("!H", len(ext)) + ext)
+    return tls_rec(22, tls_hs(1, body), 0x0301)
+
+
+def tls13_hellos(sni=b"secret.login.example"):
+    """(ClientHello, ServerHello) records of a TLS 1.3 handshake with GREASE values, the SNI,
+    supported groups and versions: a known JA3"""
+    def ext(t, body):
+        return struct.pack("!HH", t, len(body)) + body
+    exts = (ext(0x0a0a, b"")  # GREASE: ignored by JA3
+            + ext(0, struct.pack("!HBH", len(sni) + 3, 0, len(sni)) + sni)
+            + ext(10, struct.pack("!H", 6) + struct.pack("!HHH", 0x1a1a, 29, 23))
+            + ext(11, b"\x01\x00")
+            + ext(43, b"\x04\x03\x04\x03\x03"))
+    ciphers = [0x2a2a, 0x1301, 0x1302, 0xc02f]
+    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + struct.pack("!H", 2 * len(ciphers))
+            + b"".join(struct.pack("!H", c) for c in ciphers) + b"\x01\x00"
+            + struct.pack("!H", len(exts)) + exts)
+    ch = tls_rec(22, tls_hs(1, body), 0x0301)
+    sexts = ext(43, b"\x03\x04")
+    sbody = (b"\x03\x03" + bytes(32) + b"\x00" + struct.pack("!H", 0x1301) + b"\x00"
+             + struct.pack("!H", len(sexts)) + sexts)
+    return ch, tls_rec(22, tls_hs(2, sbody))
 
 
 def out_path():

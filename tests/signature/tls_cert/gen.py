@@ -4,7 +4,7 @@
 # serial); the expected fields are in plugins/signature/tests/test_sig_app.c.
 import os
 import struct
-from siglib import Capture, TcpSession, out_path
+from siglib import Capture, TcpSession, out_path, u24, tls_hs as hs, tls_rec as rec, tls12_client_hello
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEAF = open(os.path.join(HERE, "leaf.der"), "rb").read()
@@ -13,23 +13,8 @@ WEB = open(os.path.join(HERE, "web.der"), "rb").read()
 WEB_CA = open(os.path.join(HERE, "web_ca.der"), "rb").read()
 
 
-def u24(n):
-    return struct.pack("!I", n)[1:]
-
-
-def hs(t, body):
-    return bytes([t]) + u24(len(body)) + body
-
-
-def rec(ct, body, ver=0x0303):
-    return struct.pack("!BHH", ct, ver, len(body)) + body
-
-
 def client_hello(sni):
-    ext = struct.pack("!HH", 0, len(sni) + 5) + struct.pack("!HBH", len(sni) + 3, 0, len(sni)) + sni
-    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + struct.pack("!HHH", 4, 0xc02f, 0x1301)
-            + b"\x01\x00" + struct.pack("!H", len(ext)) + ext)
-    return rec(22, hs(1, body), 0x0301)
+    return tls12_client_hello(sni)
 
 
 def server_hello(tls13=False):

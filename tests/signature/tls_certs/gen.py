@@ -1,7 +1,7 @@
 # tests/signature/tls_certs/gen.py: TLS 1.2 server flights with two-certificate chains (the DER fixtures of tls_cert) for tls.certs, which inspects each certificate of the chain in turn.
 import os
 import struct
-from siglib import Capture, TcpSession, out_path
+from siglib import Capture, TcpSession, out_path, u24, tls_hs as hs, tls_rec as rec, tls12_client_hello
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -13,23 +13,8 @@ def der(name):
 LEAF, CA, WEB, WEB_CA = der("leaf.der"), der("ca.der"), der("web.der"), der("web_ca.der")
 
 
-def u24(n):
-    return struct.pack("!I", n)[1:]
-
-
-def hs(t, body):
-    return bytes([t]) + u24(len(body)) + body
-
-
-def rec(ct, body, ver=0x0303):
-    return struct.pack("!BHH", ct, ver, len(body)) + body
-
-
 def client_hello(sni):
-    ext = struct.pack("!HH", 0, len(sni) + 5) + struct.pack("!HBH", len(sni) + 3, 0, len(sni)) + sni
-    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + struct.pack("!HHH", 4, 0xc02f, 0x1301)
-            + b"\x01\x00" + struct.pack("!H", len(ext)) + ext)
-    return rec(22, hs(1, body), 0x0301)
+    return tls12_client_hello(sni)
 
 
 def server_hello():
