@@ -5,6 +5,8 @@
 #     (the ban store commits before the command answers), and
 #   - every ban/unban event that reached eve.json before the kill (the store commits before the
 #     event is emitted);
+# an address must end in the state of the last of its changes known committed either way (eve.json
+# is written after the answer and may lag behind it);
 # only the one command in flight at the kill may have gone either way. The old text store (saved
 # at most once a second) lost the last second of acknowledged bans here.
 NW_SRC=${NW_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -74,14 +76,15 @@ python3 - "$DIR/ops-at-kill.log" "$DIR/eve-at-kill.json" "$DIR/bans.json" <<'PY'
 import json, sys
 ops, eve, bans = sys.argv[1:4]
 have = {b["ip"] for b in json.load(open(bans))}
-# the acknowledged state: the last acknowledged operation on each address; the first try
-# left unacknowledged was in flight at the kill (the later ones found natwarden dead)
-acked, pending, unacked = {}, None, []
+# every operation in the order it was tried; the first try left unacknowledged was in flight at
+# the kill (the later ones found natwarden dead)
+order, acked, pending, unacked = {}, {}, None, []
 for line in open(ops):
     f = line.split()
     if len(f) != 3:
         continue
     if f[0] == "try":
+        order.setdefault((f[1], f[2]), len(order))
         if pending:
             unacked.append(pending)
         pending = f[2]
@@ -91,7 +94,8 @@ for line in open(ops):
 if pending:
     unacked.append(pending)
 tried_last = unacked[0] if unacked else None
-# what eve.json reported before the kill (a last line cut by the kill is skipped)
+# what eve.json reported before the kill (a last line cut by the kill is skipped); eve.json is
+# written by the main thread after the commit, so it may lag behind a command's answer
 events = {}
 for line in open(eve):
     try:
@@ -99,15 +103,24 @@ for line in open(eve):
     except ValueError:
         continue
     if e.get("event_type") == "ban" and e["ban"].get("reason") != "expired":
-        events[e["ban"]["ip"]] = e["ban"]["action"]
+        events.setdefault(e["ban"]["ip"], set()).add(e["ban"]["action"])
+# an operation is known committed when it was acknowledged or reported; an address must be in
+# the state of the last of its known-committed operations
+last = {}
+for ip, action in acked.items():
+    last[ip] = (order.get((action, ip), -1), action, "acknowledged")
+for ip, actions in events.items():
+    for action in actions:
+        o = order.get((action, ip), -1)
+        if ip not in last or o > last[ip][0]:
+            last[ip] = (o, action, "eve.json")
 bad = []
-for source, state in (("acknowledged", acked), ("eve.json", events)):
-    for ip, action in state.items():
-        if ip == tried_last:
-            continue  # in flight at the kill: either way
-        if (ip in have) != (action == "ban"):
-            bad.append("%s %s (%s) but %s after the restart" %
-                       (action, ip, source, "listed" if ip in have else "absent"))
+for ip, (_, action, source) in sorted(last.items()):
+    if ip == tried_last:
+        continue  # in flight at the kill: either way
+    if (ip in have) != (action == "ban"):
+        bad.append("%s %s (%s) but %s after the restart" %
+                   (action, ip, source, "listed" if ip in have else "absent"))
 extra = [ip for ip in have if ip not in acked and ip not in events and ip != tried_last]
 for ip in extra:
     bad.append("%s listed after the restart, never acknowledged nor reported" % ip)
