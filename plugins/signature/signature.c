@@ -1354,6 +1354,10 @@ static void sig_app_packet(struct sig_pktctx *c, struct sig_stream *st)
 
 	if (!fp || !pi->payload_len || !(pi->flags & NW_PKT_L4) || pi->dir > 1)
 		return;
+	/* midstream = no: Suricata keeps no TCP session, so no application layer, for a flow
+	 * picked up mid-stream; its packets still meet the packet rules */
+	if (pi->ip_proto == 6 && !p->conf.midstream && !(fp->flags & SIG_FP_HANDSHAKE))
+		return;
 	if (pi->ip_proto == 6 && st)
 		have_head = sig_stream_head(st, pi, &c->v, &hp, &hn);
 	if (fp->app == SIG_APP_NONE) {
