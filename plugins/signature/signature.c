@@ -1055,11 +1055,11 @@ static void sig_finalize(struct sig_pktctx *c)
 			svc->counter_add(p->self, c->pkt, p->c_passes, 1);
 			break;
 		}
-		if ((r->action == SIG_ACT_DROP || r->action == SIG_ACT_REJECT) &&
-		    c->verdict == NW_CONTINUE) {
+		/* actions add up, as Suricata's PacketDrop ORs them: a reject rule after a drop
+		 * rule still sends its reject */
+		if ((r->action == SIG_ACT_DROP && c->verdict == NW_CONTINUE) ||
+		    (r->action == SIG_ACT_REJECT && c->verdict != NW_REJECT)) {
 			c->verdict = r->action == SIG_ACT_DROP ? NW_DROP : NW_REJECT;
-			svc->counter_add(p->self, c->pkt,
-					 c->verdict == NW_DROP ? p->c_drops : p->c_rejects, 1);
 			if (c->flow) {
 				svc->flow_set_verdict(c->flow, NW_DROP);
 				if (c->fp)
@@ -1083,6 +1083,9 @@ static void sig_finalize(struct sig_pktctx *c)
 		if (sig_offense_wanted(&p->conf, r))
 			sig_emit_offense(p, c->pkt, pi, r);
 	}
+	if (c->verdict != NW_CONTINUE)
+		svc->counter_add(p->self, c->pkt,
+				 c->verdict == NW_DROP ? p->c_drops : p->c_rejects, 1);
 	c->nq = 0;
 }
 

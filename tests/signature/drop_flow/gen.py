@@ -6,6 +6,7 @@ s.send("GET / HTTP/1.1\r\n\r\n")                      # 1 accepted
 s.send("ok", to_server=False)                         # 1 accepted
 s.send("GET /?q=<?php system($_GET[c]); ?> HTTP/1.1\r\n\r\n")  # dropped (rule)
 s.send("GET /more HTTP/1.1\r\n\r\n")                  # dropped (flow)
+s.send("GET /?q=<?php phpinfo(); ?> HTTP/1.1\r\n\r\n")  # dropped (flow): would match again, no 2nd alert
 s.close()                                             # 3 dropped (flow)
 TcpSession(cap, sport=40200).handshake().send("GET /clean HTTP/1.1\r\n\r\n").close()  # 7 accepted
 cap.write(out_path())

@@ -6,8 +6,9 @@ u = lambda d, back=False: (IP(src=SERVER, dst=CLIENT) / UDP(sport=9999, dport=50
                            else IP(src=CLIENT, dst=SERVER) / UDP(sport=5000, dport=9999)) / Raw(d)
 cap.add(u(b"hello"))                 # accepted
 cap.add(u(b"run EVILCMD now"))       # dropped by sid 90
-for _ in range(3):
+for _ in range(2):
     cap.add(u(b"more"))              # dropped: the flow
+cap.add(u(b"again EVILCMD"))        # dropped: the flow, no new alert
 cap.add(u(b"reply", back=True))      # dropped: the flow, the other way
 for i in range(2):                   # another UDP flow: accepted
     cap.add(IP(src=CLIENT, dst=SERVER) / UDP(sport=5001, dport=9999) / Raw(b"hello"))
@@ -15,5 +16,5 @@ e = lambda seq, d: IP(src=CLIENT, dst=SERVER) / ICMP(type=8, id=99, seq=seq) / R
 cap.add(e(0, b"ping"))               # accepted
 cap.add(e(1, b"ping EVILPING"))      # dropped by sid 91
 cap.add(e(2, b"ping"))               # dropped: the flow
-cap.add(e(3, b"ping"))               # dropped: the flow
+cap.add(e(3, b"ping EVILPING"))      # dropped: the flow, no new alert
 cap.write(out_path())
