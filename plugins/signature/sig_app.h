@@ -125,6 +125,10 @@ int sig_http_feed(struct sig_http_flow *f, int to_client, const uint8_t *d, size
  * after it (later feeds return 1) */
 void sig_http_close(struct sig_http_flow *f, uint64_t ts_ns, struct sig_appctx *ac,
 		    sig_http_event_cb cb, void *opaque);
+/* each transaction whose request line was read but whose response never ended (no answer,
+ * the flow ended or was dropped first), for its EVE http record; no rules run */
+void sig_http_pending(struct sig_http_flow *f, struct sig_appctx *ac, sig_http_event_cb cb,
+		      void *opaque);
 /* HTTP buffer instance (used by sig_app_buffer) */
 int sig_http_buffer(struct sig_appctx *ac, unsigned buf, int resp, unsigned idx,
 		    const uint8_t **p, size_t *len);

@@ -412,6 +412,32 @@ void sig_http_close(struct sig_http_flow *f, uint64_t ts_ns, struct sig_appctx *
 	f->error = 2;
 }
 
+void sig_http_pending(struct sig_http_flow *f, struct sig_appctx *ac, sig_http_event_cb cb,
+		      void *opaque)
+{
+	htp_conn_t *conn = f ? htp_connp_get_connection(f->connp) : NULL;
+
+	/* complete transactions were destroyed (tx auto-destroy) once their record was made */
+	for (size_t i = 0, n = conn ? htp_list_size(conn->transactions) : 0; i < n; i++) {
+		htp_tx_t *tx = htp_list_get(conn->transactions, i);
+
+		if (!tx || tx->request_progress < HTP_REQUEST_HEADERS ||
+		    tx->response_progress == HTP_RESPONSE_COMPLETE)
+			continue;
+		sig_appctx_reset(ac);
+		ac->app = SIG_APP_HTTP;
+		ac->stage = tx->response_progress > HTP_RESPONSE_HEADERS ? SIG_ST_RESP_HEADERS
+									  : SIG_ST_REQ_BODY;
+		ac->tx = tx;
+		ac->hf = f;
+		ac->dns = NULL;
+		ac->tls = NULL;
+		ac->cert = NULL;
+		cb(opaque, ac);
+		ac->tx = NULL;
+	}
+}
+
 int sig_http_failed(const struct sig_http_flow *f)
 {
 	return f && f->error == 1;

@@ -102,6 +102,8 @@ struct sig_hit {
 
 static void sig_tls_record(struct sig_priv *p, struct sig_wpriv *w, const nw_packet *pkt,
 			   nw_flow *flow, struct sig_flowpriv *fp, const struct sig_tls_cert *cert);
+static void sig_http_records_pending(struct sig_priv *p, struct sig_wpriv *w,
+				     const nw_packet *pkt, nw_flow *flow, struct sig_flowpriv *fp);
 
 /* ---- configuration ---- */
 
@@ -810,6 +812,8 @@ static void sig_flow_end(void *priv, void *wpriv, nw_flow *flow)
 	if (fp && (fp->flags & SIG_FP_TLS_CH) && wpriv)
 		sig_tls_record(p, wpriv, NULL, flow, fp, NULL);
 	if (fp && fp->http) {
+		if (wpriv)
+			sig_http_records_pending(p, wpriv, NULL, flow, fp);
 		sig_http_flow_free(fp->http);
 		fp->http = NULL;
 	}
@@ -1150,6 +1154,37 @@ static void sig_tls_record(struct sig_priv *p, struct sig_wpriv *w, const nw_pac
 	svc->event_emit(p->self, pkt, &ev);
 }
 
+struct sig_pending_ctx {
+	struct sig_priv *p;
+	const nw_packet *pkt;
+	nw_flow *flow;
+};
+
+static void sig_http_pending_record(void *opaque, struct sig_appctx *ac)
+{
+	struct sig_pending_ctx *pc = opaque;
+	struct nw_event ev;
+
+	sig_record_init(&ev, "http", pc->flow);
+	if (!pc->pkt) {
+		ev.ts_ns = svc->flow_info(pc->flow)->last_ns;
+		snprintf(ev.app_proto, sizeof(ev.app_proto), "http");
+	}
+	sig_eve_http(&ev, ac);
+	svc->event_emit(pc->p->self, pc->pkt, &ev);
+}
+
+/* the http records of transactions that never got a whole response, when the flow's parser
+ * goes (flow end, parser error), as Suricata logs a flow's unfinished transactions at its end */
+static void sig_http_records_pending(struct sig_priv *p, struct sig_wpriv *w,
+				     const nw_packet *pkt, nw_flow *flow, struct sig_flowpriv *fp)
+{
+	struct sig_pending_ctx pc = { p, pkt, flow };
+
+	if (p->eve_http && fp->http)
+		sig_http_pending(fp->http, &w->ac, sig_http_pending_record, &pc);
+}
+
 /* an application event (HTTP transaction stage, DNS message, TLS hello): its rules */
 static void sig_app_event(void *opaque, struct sig_appctx *ac)
 {
@@ -1312,6 +1347,8 @@ static void sig_http_stop(struct sig_pktctx *c)
 	sig_http_count(c);
 	if (sig_http_failed(c->fp->http))
 		svc->counter_add(c->p->self, c->pkt, c->p->c_http_err, 1);
+	if (c->flow)
+		sig_http_records_pending(c->p, c->w, c->pkt, c->flow, c->fp);
 	sig_http_flow_free(c->fp->http);
 	c->fp->http = NULL;
 }

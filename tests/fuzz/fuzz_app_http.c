@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_app_http.c: libFuzzer target: HTTP/1.x streams through libhtp and the plugin's
  * glue, every HTTP buffer composed at every transaction stage, then run through the transforms
- * (pcrexform included) as rules would.
+ * (pcrexform included) as rules would; at the end, the transactions left unanswered.
  * Input: chunks, each a header byte (bit 0: direction, to the client when set; bits 1-7: length
  * in units of 8 bytes, 0 = the rest) and its bytes, fed in order. */
 #include <stdint.h>
@@ -116,6 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* the server's FIN: ends a body that runs to the close (a no-op after a parser error) */
 	sig_http_close(f, ts, &fz_ac, fz_event, NULL);
+	/* the flow ends: the transactions left without a whole response, as their records read them */
+	sig_http_pending(f, &fz_ac, fz_event, NULL);
 	sig_http_flow_free(f);
 	return 0;
 }
