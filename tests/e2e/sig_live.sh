@@ -1,7 +1,8 @@
 #!/bin/bash
 # e2e: the signature plugin inline in the lab. Through the port forward (inet -> 198.51.100.1:80 ->
 # priv 172.31.19.240:8000) a `drop` rule's attack URI gets no answer, a `reject` rule's attack URI
-# gets a reset, a normal request on the same port is served; the EVE alerts say "blocked". Hot
+# gets a reset, a normal request on the same port is served; the EVE alerts say "blocked"; the
+# dropped attack's flow stays dropped (its retransmissions meet the flow verdict). Hot
 # reload: a rule file with a new sid takes effect on `natwardenctl reload`; a broken rule file
 # with strict = yes is refused (the reply names rules-file:line) and the old rules still drop.
 # A bounded curl loop runs across the reloads and every request of it is served.
@@ -57,6 +58,11 @@ nw_expect_eq "$code" 404 "alert rule lets the request through"
 hard_wait_ge 30 1 alerts 9100001 blocked || nw_fail "no EVE alert with action blocked for sid 9100001"
 hard_wait_ge 30 1 alerts 9100002 blocked || nw_fail "no EVE alert with action blocked for sid 9100002"
 hard_wait_ge 30 1 alerts 9100003 allowed || nw_fail "no EVE alert with action allowed for sid 9100003"
+# the drop took the flow, as offline: the client's retransmissions of the attack and its FIN met
+# the flow's verdict in the core (no rule ran on them), and there was one alert
+nw_expect_eq "$(alerts 9100001)" 1 "alerts for the dropped attack, however often the client resent it"
+vh=$(live_stat 'd["flows"]["verdict_hits"]')
+[ "$vh" -ge 1 ] || nw_fail "flows.verdict_hits is $vh: the dropped flow's later packets did not meet its verdict"
 rej=$(live_stat 'd["verdicts"]["reject"]')
 drops=$(live_stat 'd["verdicts"]["drop"]')
 [ "$drops" -ge 1 ] && [ "$rej" -ge 1 ] || nw_fail "verdicts: drop $drops, reject $rej"
