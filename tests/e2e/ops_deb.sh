@@ -12,28 +12,7 @@ for t in dpkg-buildpackage dh dpkg-checkbuilddeps; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t not installed (apt-get install debhelper dpkg-dev)"; exit 77; }
 done
 [ -f "$NW_SRC/debian/control" ] || nw_fail "no debian/ in $NW_SRC"
-if dpkg-query -W -f='${Status}' natwarden 2>/dev/null | grep -q installed; then
-	echo "SKIP: a natwarden package is already installed here; not touching it"
-	exit 77
-fi
-if [ -e /usr/sbin/natwarden ] || [ -e /etc/natwarden ]; then
-	echo "SKIP: /usr/sbin/natwarden or /etc/natwarden exists outside dpkg; not touching it"
-	exit 77
-fi
-
 nw_tmpdir
-had_user=0
-getent passwd natwarden >/dev/null && had_user=1
-cleanup() {
-	dpkg --purge natwarden >/dev/null 2>&1
-	if [ "$had_user" = 0 ] && getent passwd natwarden >/dev/null; then
-		userdel natwarden >/dev/null 2>&1
-		groupdel natwarden >/dev/null 2>&1
-	fi
-	rm -rf "$NW_TMP"
-}
-trap cleanup EXIT
-
 VERSION=$(sed -n 's/^AC_INIT(\[natwarden\], \[\([^]]*\)\].*/\1/p' "$NW_SRC/configure.ac")
 [ -n "$VERSION" ] || nw_fail "cannot read the version from configure.ac"
 SRC="$NW_TMP/natwarden-$VERSION"
@@ -69,7 +48,43 @@ done
 dpkg-deb -I "$DEB" >/dev/null && [ -n "$(dpkg-deb --fsys-tarfile "$DEB" | tar -xOf - ./usr/share/doc/natwarden/copyright 2>/dev/null | grep -x 'License: MIT')" ] ||
 	nw_fail "the package's copyright file does not name the MIT license"
 
-dpkg -i "$DEB" >"$NW_TMP/install.log" 2>&1 || nw_fail "dpkg -i failed: $(cat "$NW_TMP/install.log")"
+# The package is installed system-wide: runs of the suite on one machine (CI, a second clone)
+# take turns from here to the purge, or one would purge the other's install.
+exec 9>/run/lock/natwarden-ops-deb.lock
+flock -w 600 9 || nw_fail "another ops_deb run held /run/lock/natwarden-ops-deb.lock for 10 minutes"
+# dpkg ARGS: dpkg, waiting (up to 5 minutes) while another install holds dpkg's own lock
+dpkg_w() {
+	local i log="$NW_TMP/dpkg.log"
+	for ((i = 0; i < 60; i++)); do
+		dpkg "$@" >"$log" 2>&1 && return 0
+		grep -q "lock" "$log" || break
+		sleep 5
+	done
+	cat "$log"
+	return 1
+}
+if dpkg-query -W -f='${Status}' natwarden 2>/dev/null | grep -q installed; then
+	echo "SKIP: a natwarden package is already installed here; not touching it"
+	exit 77
+fi
+if [ -e /usr/sbin/natwarden ] || [ -e /etc/natwarden ]; then
+	echo "SKIP: /usr/sbin/natwarden or /etc/natwarden exists outside dpkg; not touching it"
+	exit 77
+fi
+
+had_user=0
+getent passwd natwarden >/dev/null && had_user=1
+cleanup() {
+	dpkg_w --purge natwarden >/dev/null 2>&1
+	if [ "$had_user" = 0 ] && getent passwd natwarden >/dev/null; then
+		userdel natwarden >/dev/null 2>&1
+		groupdel natwarden >/dev/null 2>&1
+	fi
+	rm -rf "$NW_TMP"
+}
+trap cleanup EXIT
+
+dpkg_w -i "$DEB" >"$NW_TMP/install.log" 2>&1 || nw_fail "dpkg -i failed: $(cat "$NW_TMP/install.log")"
 out=$(/usr/sbin/natwarden --version) || nw_fail "natwarden --version failed"
 case "$out" in "natwarden $VERSION "*) ;; *) nw_fail "natwarden --version said: $out" ;; esac
 /usr/sbin/natwarden -T -c /etc/natwarden/natwarden.conf >"$NW_TMP/T.log" 2>&1 ||
@@ -85,10 +100,10 @@ if command -v systemd-analyze >/dev/null; then
 		nw_fail "systemd-analyze verify: $(cat "$NW_TMP/verify.log")"
 fi
 
-dpkg -r natwarden >/dev/null 2>&1 || nw_fail "dpkg -r failed"
+dpkg_w -r natwarden >/dev/null 2>&1 || nw_fail "dpkg -r failed"
 [ ! -e /usr/sbin/natwarden ] || nw_fail "/usr/sbin/natwarden left after dpkg -r"
 [ -e /etc/natwarden/natwarden.conf ] || nw_fail "dpkg -r removed a conffile (only purge should)"
-dpkg --purge natwarden >/dev/null 2>&1 || nw_fail "dpkg --purge failed"
+dpkg_w --purge natwarden >/dev/null 2>&1 || nw_fail "dpkg --purge failed"
 [ ! -e /etc/natwarden/natwarden.conf ] || nw_fail "conffile left after purge"
 [ ! -e /var/lib/natwarden ] || nw_fail "/var/lib/natwarden left after purge"
 echo "ops_deb: ok ($(basename "$DEB"))"
