@@ -138,6 +138,10 @@ static int sig_cb_res_hdr_data(htp_tx_data_t *d)
 
 /* the body stage: at the end of the body (libhtp passes NULL data) or when the limit is
  * reached, whichever is first; else at transaction completion */
+/* in the transaction's user data next to its SIG_HTTP_EV_* flags: its response body stage was
+ * given (its EVE http record made), so sig_http_pending leaves it */
+#define SIG_HTTP_TX_RESP_STAGED 0x80000000u
+
 static void sig_body_stage(htp_tx_t *tx, int side)
 {
 	struct sig_http_flow *f = sig_hf(tx);
@@ -145,6 +149,9 @@ static void sig_body_stage(htp_tx_t *tx, int side)
 	if (!f || f->body_done[side])
 		return;
 	f->body_done[side] = 1;
+	if (side)
+		htp_tx_set_user_data(tx, (void *)((uintptr_t)htp_tx_get_user_data(tx) |
+						  SIG_HTTP_TX_RESP_STAGED));
 	sig_hf_event(tx, side ? SIG_ST_RESP_BODY : SIG_ST_REQ_BODY);
 }
 
@@ -362,7 +369,7 @@ int sig_http_events(const struct sig_appctx *ac, uint32_t *v)
 {
 	if (!ac->tx)
 		return 0;
-	*v = (uint32_t)(uintptr_t)htp_tx_get_user_data(ac->tx);
+	*v = (uint32_t)(uintptr_t)htp_tx_get_user_data(ac->tx) & ~SIG_HTTP_TX_RESP_STAGED;
 	return 1;
 }
 
@@ -417,12 +424,14 @@ void sig_http_pending(struct sig_http_flow *f, struct sig_appctx *ac, sig_http_e
 {
 	htp_conn_t *conn = f ? htp_connp_get_connection(f->connp) : NULL;
 
-	/* complete transactions were destroyed (tx auto-destroy) once their record was made */
+	/* complete transactions were destroyed (tx auto-destroy); one whose response body stage
+	 * came (at the body limit) already has its record */
 	for (size_t i = 0, n = conn ? htp_list_size(conn->transactions) : 0; i < n; i++) {
 		htp_tx_t *tx = htp_list_get(conn->transactions, i);
 
 		if (!tx || tx->request_progress < HTP_REQUEST_HEADERS ||
-		    tx->response_progress == HTP_RESPONSE_COMPLETE)
+		    tx->response_progress == HTP_RESPONSE_COMPLETE ||
+		    ((uintptr_t)htp_tx_get_user_data(tx) & SIG_HTTP_TX_RESP_STAGED))
 			continue;
 		sig_appctx_reset(ac);
 		ac->app = SIG_APP_HTTP;
