@@ -74,14 +74,10 @@ static void sig_hf_append(uint8_t **buf, size_t *len, size_t *cap, size_t limit,
 	*len += n;
 }
 
-static void sig_hf_event(htp_tx_t *tx, uint8_t stage)
+/* give cb the event context of tx at stage */
+static void sig_hf_call(struct sig_http_flow *f, htp_tx_t *tx, uint8_t stage,
+			struct sig_appctx *ac, sig_http_event_cb cb, void *opaque)
 {
-	struct sig_http_flow *f = sig_hf(tx);
-	struct sig_appctx *ac;
-
-	if (!f || !f->ac || !f->cb)
-		return;
-	ac = f->ac;
 	sig_appctx_reset(ac);
 	ac->app = SIG_APP_HTTP;
 	ac->stage = stage;
@@ -90,8 +86,16 @@ static void sig_hf_event(htp_tx_t *tx, uint8_t stage)
 	ac->dns = NULL;
 	ac->tls = NULL;
 	ac->cert = NULL;
-	f->cb(f->opaque, ac);
+	cb(opaque, ac);
 	ac->tx = NULL;
+}
+
+static void sig_hf_event(htp_tx_t *tx, uint8_t stage)
+{
+	struct sig_http_flow *f = sig_hf(tx);
+
+	if (f && f->ac && f->cb)
+		sig_hf_call(f, tx, stage, f->ac, f->cb, f->opaque);
 }
 
 static int sig_cb_req_start(htp_tx_t *tx)
@@ -136,12 +140,12 @@ static int sig_cb_res_hdr_data(htp_tx_data_t *d)
 	return sig_cb_hdr_data(d, 1);
 }
 
-/* the body stage: at the end of the body (libhtp passes NULL data) or when the limit is
- * reached, whichever is first; else at transaction completion */
 /* in the transaction's user data next to its SIG_HTTP_EV_* flags: its response body stage was
  * given (its EVE http record made), so sig_http_pending leaves it */
 #define SIG_HTTP_TX_RESP_STAGED 0x80000000u
 
+/* the body stage: at the end of the body (libhtp passes NULL data) or when the limit is
+ * reached, whichever is first; else at transaction completion */
 static void sig_body_stage(htp_tx_t *tx, int side)
 {
 	struct sig_http_flow *f = sig_hf(tx);
@@ -433,17 +437,10 @@ void sig_http_pending(struct sig_http_flow *f, struct sig_appctx *ac, sig_http_e
 		    tx->response_progress == HTP_RESPONSE_COMPLETE ||
 		    ((uintptr_t)htp_tx_get_user_data(tx) & SIG_HTTP_TX_RESP_STAGED))
 			continue;
-		sig_appctx_reset(ac);
-		ac->app = SIG_APP_HTTP;
-		ac->stage = tx->response_progress > HTP_RESPONSE_HEADERS ? SIG_ST_RESP_HEADERS
-									  : SIG_ST_REQ_BODY;
-		ac->tx = tx;
-		ac->hf = f;
-		ac->dns = NULL;
-		ac->tls = NULL;
-		ac->cert = NULL;
-		cb(opaque, ac);
-		ac->tx = NULL;
+		sig_hf_call(f, tx,
+			    tx->response_progress > HTP_RESPONSE_HEADERS ? SIG_ST_RESP_HEADERS
+									 : SIG_ST_REQ_BODY,
+			    ac, cb, opaque);
 	}
 }
 

@@ -1094,8 +1094,10 @@ static void sig_finalize(struct sig_pktctx *c)
 }
 
 /* A protocol record (EVE event_type http, dns, tls): the flow's client and server as its
- * tuple, as Suricata writes them. */
-static void sig_record_init(struct nw_event *ev, const char *type, nw_flow *flow)
+ * tuple, as Suricata writes them. Made without a packet (at flow end), it takes the flow's
+ * last time and names its protocol itself. */
+static void sig_record_init(struct nw_event *ev, const char *type, nw_flow *flow,
+			    const nw_packet *pkt)
 {
 	const struct nw_flow_info *fi = svc->flow_info(flow);
 
@@ -1109,6 +1111,10 @@ static void sig_record_init(struct nw_event *ev, const char *type, nw_flow *flow
 	ev->sport = fi->cport;
 	ev->dport = fi->sport;
 	ev->ip_proto = fi->ip_proto;
+	if (!pkt) {
+		ev->ts_ns = fi->last_ns;
+		snprintf(ev->app_proto, sizeof(ev->app_proto), "%s", type);
+	}
 }
 
 /* the records an application event makes (when eve_types asks for them) */
@@ -1119,12 +1125,12 @@ static void sig_app_records(struct sig_pktctx *c, struct sig_appctx *ac)
 	if (!c->flow)
 		return;
 	if (ac->app == SIG_APP_HTTP && ac->stage == SIG_ST_RESP_BODY && c->p->eve_http) {
-		sig_record_init(&ev, "http", c->flow);
+		sig_record_init(&ev, "http", c->flow, c->pkt);
 		sig_eve_http(&ev, ac);
 		svc->event_emit(c->p->self, c->pkt, &ev);
 	} else if (ac->app == SIG_APP_DNS && ac->dns && c->p->eve_dns) {
 		for (unsigned q = 0; q < (ac->dns->qr ? 1u : ac->dns->n_q); q++) {
-			sig_record_init(&ev, "dns", c->flow);
+			sig_record_init(&ev, "dns", c->flow, c->pkt);
 			sig_eve_dns_record(&ev, ac->dns, q);
 			svc->event_emit(c->p->self, c->pkt, &ev);
 		}
@@ -1144,12 +1150,7 @@ static void sig_tls_record(struct sig_priv *p, struct sig_wpriv *w, const nw_pac
 	m = sig_tls_meta(w, flow, 0);
 	if (!m)
 		return;
-	sig_record_init(&ev, "tls", flow);
-	if (!pkt) {
-		const struct nw_flow_info *fi = svc->flow_info(flow);
-		ev.ts_ns = fi->last_ns;
-		snprintf(ev.app_proto, sizeof(ev.app_proto), "tls");
-	}
+	sig_record_init(&ev, "tls", flow, pkt);
 	sig_eve_tls(&ev, m, cert);
 	svc->event_emit(p->self, pkt, &ev);
 }
@@ -1165,11 +1166,7 @@ static void sig_http_pending_record(void *opaque, struct sig_appctx *ac)
 	struct sig_pending_ctx *pc = opaque;
 	struct nw_event ev;
 
-	sig_record_init(&ev, "http", pc->flow);
-	if (!pc->pkt) {
-		ev.ts_ns = svc->flow_info(pc->flow)->last_ns;
-		snprintf(ev.app_proto, sizeof(ev.app_proto), "http");
-	}
+	sig_record_init(&ev, "http", pc->flow, pc->pkt);
 	sig_eve_http(&ev, ac);
 	svc->event_emit(pc->p->self, pc->pkt, &ev);
 }
