@@ -134,17 +134,21 @@ hard_py() {
 
 # hard_curl_loop FILE COUNT [CURL-ARGS...]: in the background, COUNT GETs of $HARD_URL (default
 # http://198.51.100.1/, the port forward) from inet, one line per request appended to FILE ("ok"
-# or "fail"). Sets HARD_LOOP_PID.
+# or "fail"; each failure's curl exit code goes to FILE.why). CURL-ARGS come after the default
+# --max-time 2 and may replace it. Sets HARD_LOOP_PID.
 hard_curl_loop() {
 	local out=$1 count=$2
 	shift 2
 	ip netns exec "$NS_INET" bash -c '
 		out=$1; count=$2; url=$3; shift 3
 		for ((i = 0; i < count; i++)); do
-			if [ "$(curl -s --max-time 2 "$@" "$url")" = "hello from priv" ]; then
+			rc=0
+			body=$(curl -s --max-time 2 "$@" "$url") || rc=$?
+			if [ "$body" = "hello from priv" ]; then
 				echo ok >>"$out"
 			else
 				echo fail >>"$out"
+				echo "request $i at $(date +%T.%N): curl exit $rc" >>"$out.why"
 			fi
 			sleep 0.05
 		done' hard-curl-loop "$out" "$count" "${HARD_URL:-http://198.51.100.1/}" "$@" &
